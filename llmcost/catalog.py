@@ -1,0 +1,250 @@
+"""Loading profiles: built-ins, then user directories and files, merged by id, references checked."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from llmcost.errors import LlmcostError, ProfileError, unknown
+from llmcost.schema import ALL_KINDS, KINDS, Assumption, Gpu, Problems, Quantization, build, closest
+from llmcost.yamlsrc import YMap, read_yaml
+
+ASSUMPTION_NAMES: tuple[str, ...] = (
+    "mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "qlora_compute_overhead",
+    "activation_bytes_per_token_hidden", "checkpoint_bytes_per_token_hidden", "optimizer_bytes_per_param",
+    "trainable_bytes_per_param", "training_overhead_gib", "lora_rank", "pretrain_seq_len_max",
+    "usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes", "tp_efficiency_pcie", "tp_efficiency_nvlink",
+    "peak_to_average", "electricity_usd_per_kwh", "pue", "pue_datacenter", "lifetime_months", "resale_fraction",
+    "resale_fraction_datacenter", "horizon_months", "discount_rate", "ops_usd_per_month", "host_usd", "host_power_w",
+    "gpus_per_host", "consumer_gpus_per_host", "finetune_dataset_tokens", "finetune_epochs", "finetune_batch",
+    "finetune_seq_len", "serve_input_tokens", "serve_output_tokens", "datacenter_host_usd_per_gpu", "datacenter_host_power_w_per_gpu",
+)
+"""Every default the engine reads; the values, rationales and sources live in profiles/assumptions.yaml."""
+
+BPW_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,3})?)bpw$")
+
+
+def builtin_dir() -> Path:
+    """The profiles shipped with the package (inside the wheel, or the checkout's profiles/)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_profiles"
+    return packaged if packaged.is_dir() else here.parent / "profiles"
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where an entry was defined: file and line, for messages about it."""
+
+    path: str
+    line: int
+
+
+@dataclass
+class Catalog:
+    """Every profile entry by kind and id, plus assumptions, with where each came from."""
+
+    entries: dict[str, dict[str, Any]] = field(default_factory=lambda: {k: {} for k in KINDS})
+    assumptions: dict[str, Assumption] = field(default_factory=dict)
+    where: dict[tuple[str, str], Located] = field(default_factory=dict)
+
+    def get(self, kind: str, id_: str) -> Any:
+        """The entry `id_` of `kind`, or a LlmcostError naming the closest ids."""
+        table = self.entries[kind]
+        if id_ in table:
+            return table[id_]
+        if kind == "quantizations":
+            bpw = BPW_RE.match(id_)
+            if bpw:
+                return Quantization(id=id_, name=f"{bpw.group(1)} bits per weight (EXL2-style)",
+                                    bits_per_weight=float(bpw.group(1)), tensor_rate="fp16")
+        raise LlmcostError(unknown(kind[:-1] if kind != "quantizations" else "quantization", id_, table))
+
+    def value(self, name: str) -> float:
+        """An assumption's value (bug if missing: the built-in file must define every name)."""
+        return self.assumptions[name].value
+
+    def ids(self, kind: str) -> list[str]:
+        return list(self.entries[kind])
+
+
+def _profile_files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        raise LlmcostError(f"profiles path {str(root)!r} does not exist; pass a directory of .yaml files or a file")
+    return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _load_file(path: Path, label: str, cat: Catalog, problems: Problems) -> None:
+    doc = read_yaml(path, label)
+    if doc is None:
+        return
+    if not isinstance(doc, YMap):
+        problems.add(getattr(doc, "line", 1), "(top level)", f"expected a mapping of kinds ({', '.join(ALL_KINDS)})")
+        return
+    for kind, body in doc.items():
+        line = doc.key_lines[kind]
+        if kind not in ALL_KINDS:
+            near = closest(str(kind), ALL_KINDS)
+            hint = f"did you mean {near[0]!r}?" if near else f"valid kinds: {', '.join(ALL_KINDS)}"
+            problems.add(line, str(kind), f"unknown profile kind; {hint}")
+        elif kind == "assumptions":
+            _load_assumptions(body, line, cat, problems)
+        else:
+            _load_entries(kind, body, line, cat, problems)
+
+
+def _load_assumptions(body: Any, line: int, cat: Catalog, problems: Problems) -> None:
+    if not isinstance(body, dict):
+        problems.add(line, "assumptions", "expected a mapping of name -> {value, rationale, source}")
+        return
+    for name, item in body.items():
+        item_line = body.key_lines.get(name, line) if isinstance(body, YMap) else line
+        if name not in ASSUMPTION_NAMES:
+            near = closest(str(name), ASSUMPTION_NAMES)
+            hint = f"did you mean {near[0]!r}?" if near else "see `llmcost profiles list assumptions`"
+            problems.add(item_line, f"assumptions.{name}", f"unknown assumption; {hint}")
+            continue
+        rec = build(Assumption, item, problems, item_line, f"assumptions.{name}")
+        if rec is not None:
+            cat.assumptions[name] = rec
+            cat.where[("assumptions", name)] = Located(problems.path, item_line)
+
+
+def _load_entries(kind: str, body: Any, line: int, cat: Catalog, problems: Problems) -> None:
+    if not isinstance(body, list):
+        problems.add(line, kind, "expected a list of entries, each with an `id`")
+        return
+    seen: dict[str, int] = {}
+    for i, item in enumerate(body):
+        item_line = body.item_lines[i] if hasattr(body, "item_lines") else line
+        rec = build(KINDS[kind], item, problems, item_line, f"{kind}[{i}]")
+        if rec is None:
+            continue
+        if rec.id in seen:
+            problems.add(item_line, f"{kind}[{i}].id", f"duplicate id {rec.id!r} (first on line {seen[rec.id]})")
+            continue
+        seen[rec.id] = item_line
+        cat.entries[kind][rec.id] = rec
+        cat.where[(kind, rec.id)] = Located(problems.path, item_line)
+
+
+def _ref_targets(cat: Catalog, kind: str) -> Iterable[str]:
+    return cat.entries[kind]
+
+
+def parse_gpu_option(text: str) -> tuple[int, str]:
+    """'2xrtx-3090' -> (2, 'rtx-3090'); 'rtx-4090' -> (1, 'rtx-4090')."""
+    m = re.match(r"^(\d+)x(.+)$", text.strip())
+    if m:
+        count = int(m.group(1))
+        if count < 1:
+            raise LlmcostError(f"GPU option {text!r}: the count before 'x' must be at least 1 (e.g. '2xrtx-3090')")
+        return count, m.group(2)
+    return 1, text.strip()
+
+
+def check_references(cat: Catalog) -> list[str]:
+    """Dangling references between entries, as `path:line: key.path: message` lines."""
+    out: list[str] = []
+
+    def need(kind: str, owner: tuple[str, str], keypath: str, target: str | None) -> None:
+        if target is None:
+            return
+        if kind == "quantizations" and BPW_RE.match(target):
+            return
+        if target not in cat.entries[kind]:
+            loc = cat.where[owner]
+            out.append(f"{loc.path}:{loc.line}: {owner[0]}[{owner[1]}].{keypath}: {unknown(kind[:-1], target, cat.entries[kind])}")
+
+    for api in cat.entries["apis"].values():
+        need("models", ("apis", api.id), "serves_model", api.serves_model)
+    for rental in cat.entries["rentals"].values():
+        need("gpus", ("rentals", rental.id), "gpu", rental.gpu)
+    for model in cat.entries["models"].values():
+        need("models", ("models", model.id), "base_model", model.base_model)
+        if model.reported is not None:
+            need("gpus", ("models", model.id), "reported.gpu", model.reported.gpu)
+        if (model.experts is None) != (model.experts_per_token is None) or (model.experts is None) != (model.expert_params_b is None):
+            loc = cat.where[("models", model.id)]
+            out.append(f"{loc.path}:{loc.line}: models[{model.id}]: MoE needs experts, experts_per_token and expert_params_b together")
+    for engine in cat.entries["engines"].values():
+        for q in engine.quantizations:
+            if q != "*bpw":
+                need("quantizations", ("engines", engine.id), "quantizations", q)
+    for sc in cat.entries["scenarios"].values():
+        owner = ("scenarios", sc.id)
+        need("models", owner, "serving.model", sc.serving.model)
+        need("engines", owner, "serving.engine", sc.serving.engine)
+        need("quantizations", owner, "serving.quantization", sc.serving.quantization)
+        for g in sc.options.gpus:
+            try:
+                need("gpus", owner, "options.gpus", parse_gpu_option(g)[1])
+            except LlmcostError as e:
+                loc = cat.where[owner]
+                out.append(f"{loc.path}:{loc.line}: scenarios[{sc.id}].options.gpus: {e}")
+        for r in sc.options.rentals:
+            if r != "auto":
+                need("rentals", owner, "options.rentals", r)
+        for a in sc.options.apis:
+            need("apis", owner, "options.apis", a)
+    return out
+
+
+def _check_assumptions_complete(cat: Catalog, label: str) -> list[str]:
+    missing = [n for n in ASSUMPTION_NAMES if n not in cat.assumptions]
+    return [f"{label}:1: assumptions: missing {', '.join(missing)}"] if missing else []
+
+
+def user_profile_paths(cli_dirs: Sequence[str] = ()) -> list[Path]:
+    """LLMCOST_PROFILES (os.pathsep list) first, then --profiles in the order given (later wins)."""
+    env = os.environ.get("LLMCOST_PROFILES", "")
+    return [Path(p) for p in env.split(os.pathsep) if p] + [Path(p) for p in cli_dirs]
+
+
+def load(user_paths: Sequence[Path] = (), *, builtin: bool = True) -> Catalog:
+    """Load built-in profiles, then each user path; entries with the same id replace earlier ones.
+
+    Raises ProfileError listing every problem found (files, lines and key paths).
+    """
+    cat = Catalog()
+    problems_all: list[str] = []
+    roots: list[tuple[Path, bool]] = ([(builtin_dir(), True)] if builtin else []) + [(p, False) for p in user_paths]
+    for root, is_builtin in roots:
+        for path in _profile_files(root):
+            label = f"profiles/{path.relative_to(root)}" if is_builtin else str(path)
+            problems = Problems(label)
+            try:
+                _load_file(path, label, cat, problems)
+            except ProfileError as e:
+                problems.lines.extend(e.problems)
+            problems_all.extend(problems.lines)
+    if builtin and not problems_all:
+        problems_all.extend(_check_assumptions_complete(cat, "profiles/assumptions.yaml"))
+    if not problems_all:
+        problems_all.extend(check_references(cat))
+    if problems_all:
+        raise ProfileError(sorted(problems_all, key=_problem_order))
+    return cat
+
+
+def _problem_order(line: str) -> tuple[str, int]:
+    path, _, rest = line.partition(":")
+    number = rest.partition(":")[0]
+    return path, int(number) if number.isdigit() else 0
+
+
+def with_assumption(cat: Catalog, name: str, value: float) -> Catalog:
+    """A copy of `cat` with one assumption's value replaced (used by --set assumptions.NAME=V)."""
+    new = Catalog(entries=cat.entries, assumptions=dict(cat.assumptions), where=cat.where)
+    new.assumptions[name] = replace(cat.assumptions[name], value=value, source="set on the command line")
+    return new
+
+
+def gpu_price_usd(gpu: Gpu, used: bool) -> float:
+    """Purchase price per GPU: used-market price when asked for and known, else new."""
+    return gpu.used_price_usd if used and gpu.used_price_usd is not None else gpu.price_usd

@@ -1,0 +1,86 @@
+"""`llmcost pretrain`, `llmcost finetune`, `llmcost serve`: the engine's three estimates."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from llmcost import runs
+from llmcost.cli.common import (ExplainOpt, FormatOpt, GpuOpt, ModelOpt, OutputOpt, ProfilesOpt, SetOpt, UsedOpt,
+                                check_format, emit, load_catalog, quantity)
+from llmcost.errors import LlmcostError
+
+RateOpt = Annotated[str | None, typer.Option("--usd-per-gpu-hour", help="Rental price to use instead of the cheapest offer.")]
+MfuOpt = Annotated[float | None, typer.Option("--mfu", help="Model FLOPs utilisation instead of the default for the setting.")]
+
+
+def pretrain(model: ModelOpt, gpu: GpuOpt = None,
+             gpus: Annotated[str | None, typer.Option("--gpus", help="GPU count (default: the fewest that fit).")] = None,
+             tokens: Annotated[str | None, typer.Option("--tokens", help="Training tokens, e.g. 1.4T (default: the model's).")] = None,
+             seq_len: Annotated[int | None, typer.Option("--seq-len", help="Sequence length (default: model context up to 8k).")] = None,
+             mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = "table",
+             output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None) -> None:
+    """Pre-training FLOPs, GPU-hours, wall days, energy, owned and rented cost, fit, and reported figures."""
+    check_format(fmt)
+    cat = load_catalog(profiles, sets)
+    count = quantity(gpus, "--gpus", integer=True)
+    if count is not None and count < 1:
+        raise LlmcostError("--gpus must be at least 1")
+    specs = gpu or ["a100-80gb"]
+    rows, ex = runs.pretrain_rows(cat, model, specs, int(count) if count else None, quantity(tokens, "--tokens"),
+                                  seq_len, _fraction(mfu, "--mfu"), quantity(usd_per_gpu_hour, "--usd-per-gpu-hour"), used)
+    if count is None:  # default: the fewest GPUs that fit, per option
+        fewest = [f"{r['min_gpus']}x{r['gpu']}" if isinstance(r["min_gpus"], int) else r["gpu"] for r in rows]
+        rows, ex = runs.pretrain_rows(cat, model, fewest, None, quantity(tokens, "--tokens"), seq_len,
+                                      _fraction(mfu, "--mfu"), quantity(usd_per_gpu_hour, "--usd-per-gpu-hour"), used)
+    emit(rows, fmt, output, title=f"pre-training {model}", explanation=ex.text() if explain else None)
+
+
+def finetune(model: ModelOpt, gpu: GpuOpt = None,
+             method: Annotated[str, typer.Option("--method", help="full, lora or qlora.")] = "lora",
+             rank: Annotated[int | None, typer.Option("--rank", min=1, help="LoRA rank (default from assumptions).")] = None,
+             targets: Annotated[str, typer.Option("--targets", help="LoRA targets: qv, attention, or all (attention + MLP).")] = "all",
+             batch: Annotated[int | None, typer.Option("--batch", min=1, help="Micro-batch per GPU.")] = None,
+             seq_len: Annotated[int | None, typer.Option("--seq-len", min=1, help="Sequence length.")] = None,
+             checkpointing: Annotated[bool | None, typer.Option("--checkpointing/--no-checkpointing", help="Activation checkpointing (default: only when needed to fit).")] = None,
+             tokens: Annotated[str | None, typer.Option("--tokens", help="Dataset tokens, e.g. 20M.")] = None,
+             epochs: Annotated[float | None, typer.Option("--epochs", min=0.0, help="Passes over the dataset.")] = None,
+             api: Annotated[list[str] | None, typer.Option("--api", "-a", help="Also price this API's fine-tuning (repeatable).")] = None,
+             mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = "table",
+             output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None) -> None:
+    """Fine-tuning (LoRA, QLoRA, full): trainable params, memory per GPU, fit, hours, energy, owned/rented/API cost."""
+    check_format(fmt)
+    cat = load_catalog(profiles, sets)
+    rows, ex = runs.finetune_rows(cat, model, gpu or ["rtx-4090"], method, rank=rank, targets=targets, batch=batch,
+                                  seq_len=seq_len, checkpointing=checkpointing, tokens=quantity(tokens, "--tokens"),
+                                  epochs=epochs, mfu=_fraction(mfu, "--mfu"),
+                                  usd_per_gpu_hour=quantity(usd_per_gpu_hour, "--usd-per-gpu-hour"), apis=api or (), used=used)
+    emit(rows, fmt, output, title=f"{method} fine-tuning {model}", explanation=ex.text() if explain else None)
+
+
+def serve(model: ModelOpt, gpu: GpuOpt = None,
+          quant: Annotated[str, typer.Option("--quant", "-q", help="Weight format: bf16, fp16, fp8, int8, q8_0, q4_k_m, awq-int4, 4.0bpw, ...")] = "q4_k_m",
+          engine: Annotated[str, typer.Option("--engine", "-e", help="llama.cpp, vllm, exllamav2, tensorrt-llm, mlc-llm, or auto.")] = "auto",
+          concurrency: Annotated[str, typer.Option("--concurrency", "-c", help="Sequences decoded together, or auto.")] = "auto",
+          input_tokens: Annotated[str | None, typer.Option("--input-tokens", help="Prompt tokens per request.")] = None,
+          output_tokens: Annotated[str | None, typer.Option("--output-tokens", help="Generated tokens per request.")] = None,
+          max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", min=0.001, help="Latency target: most ms per output token.")] = None,
+          used: UsedOpt = False, fmt: FormatOpt = "table", output: OutputOpt = None, explain: ExplainOpt = False,
+          profiles: ProfilesOpt = None, sets: SetOpt = None) -> None:
+    """Weights and KV memory, max concurrency, prefill and decode tokens/s, TTFT, TPOT, $ per 1M tokens."""
+    check_format(fmt)
+    cat = load_catalog(profiles, sets)
+    conc = 0 if concurrency == "auto" else quantity(concurrency, "--concurrency (a count or auto)", integer=True)
+    if conc is not None and concurrency != "auto" and conc < 1:
+        raise LlmcostError("--concurrency must be at least 1, or auto")
+    rows, ex = runs.serve_rows(cat, model, gpu or ["rtx-4090"], quant, engine, concurrency=int(conc or 0),
+                               input_tokens=quantity(input_tokens, "--input-tokens"),
+                               output_tokens=quantity(output_tokens, "--output-tokens"), max_tpot_ms=max_tpot_ms, used=used)
+    emit(rows, fmt, output, title=f"serving {model}", explanation=ex.text() if explain else None)
+
+
+def _fraction(value: float | None, what: str) -> float | None:
+    if value is not None and not 0 < value <= 1:
+        raise LlmcostError(f"{what} {value!r}: expected a fraction in (0, 1], e.g. 0.45")
+    return value

@@ -1,0 +1,137 @@
+"""`llmcost profiles list|show|validate|schema`."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from llmcost import catalog, schema
+from llmcost.cli.common import FormatOpt, OutputOpt, ProfilesOpt, emit, load_catalog
+from llmcost.errors import LlmcostError, ProfileError, unknown
+
+app = typer.Typer(help="List, show and validate profiles; print their JSON Schemas.", no_args_is_help=True)
+
+_LIST_COLUMNS = {
+    "gpus": ("id", "name", "class", "memory_gib", "memory_bandwidth_gb_per_s", "tflops_bf16", "tflops_fp16_acc16",
+             "power_w", "price_usd", "used_price_usd"),
+    "models": ("id", "name", "params_b", "layers", "d_model", "heads", "kv_heads", "context", "experts", "license", "open_weights"),
+    "apis": ("id", "name", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok", "batch_discount",
+             "serves_model", "as_of"),
+    "rentals": ("id", "gpu", "gpus_per_instance", "usd_per_gpu_hour", "kind", "as_of"),
+    "quantizations": ("id", "name", "bits_per_weight", "tensor_rate"),
+    "engines": ("id", "name", "accumulate", "max_concurrency", "quantizations"),
+    "scenarios": ("id", "name", "description"),
+}
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else value
+
+
+def _field(rec: Any, key: str) -> Any:
+    name = "gpu_class" if key == "class" else key
+    return _cell(getattr(rec, name, None))
+
+
+@app.command("list")
+def list_(kind: Annotated[str | None, typer.Argument(help="gpus, models, apis, rentals, quantizations, engines, scenarios, assumptions")] = None,
+          fmt: FormatOpt = "table", output: OutputOpt = None, profiles: ProfilesOpt = None) -> None:
+    """The catalogue: every entry of one kind (or a count of each kind)."""
+    cat = load_catalog(profiles)
+    if kind is None:
+        rows = [{"kind": k, "entries": len(v)} for k, v in cat.entries.items()]
+        rows.append({"kind": "assumptions", "entries": len(cat.assumptions)})
+        emit(rows, fmt, output)
+        return
+    if kind == "assumptions":
+        rows = [{"name": n, "value": a.value, "unit": a.unit or "", "source": a.source} for n, a in cat.assumptions.items()]
+    elif kind in cat.entries:
+        rows = [{c: _field(rec, c) for c in _LIST_COLUMNS[kind]} for rec in cat.entries[kind].values()]
+    else:
+        raise LlmcostError(unknown("profile kind", kind, schema.ALL_KINDS))
+    emit(rows, fmt, output, title=kind)
+
+
+@app.command("show")
+def show(entry_id: Annotated[str, typer.Argument(help="An id of any kind (or an assumption name).")],
+         fmt: FormatOpt = "table", output: OutputOpt = None, profiles: ProfilesOpt = None) -> None:
+    """Every field of one entry with the source of each number."""
+    cat = load_catalog(profiles)
+    if entry_id in cat.assumptions:
+        a = cat.assumptions[entry_id]
+        rows = [{"field": k, "value": getattr(a, k), "source": ""} for k in ("value", "unit", "rationale", "source")]
+        emit(rows, fmt, output, title=f"assumptions.{entry_id}")
+        return
+    for kind, table in cat.entries.items():
+        if entry_id in table:
+            rec = table[entry_id]
+            rows: list[dict[str, Any]] = []
+            _flatten_record(rec, rows)
+            loc = cat.where[(kind, entry_id)]
+            emit(rows, fmt, output, title=f"{kind}/{entry_id} ({loc.path}:{loc.line})")
+            return
+    every = [i for t in cat.entries.values() for i in t] + list(cat.assumptions)
+    raise LlmcostError(unknown("profile id", entry_id, every))
+
+
+def _flatten_record(rec: Any, rows: list[dict[str, Any]], prefix: str = "") -> None:
+    srcs = getattr(rec, "sources", None) or {}
+    for f in dataclasses.fields(rec):
+        if f.name == "sources":
+            continue
+        key = schema.yaml_key(f)
+        value = getattr(rec, f.name)
+        if value is None or value == () or value == {}:
+            continue
+        if dataclasses.is_dataclass(value):
+            _flatten_record(value, rows, f"{prefix}{key}.")
+            continue
+        if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+            for i, item in enumerate(value):
+                _flatten_record(item, rows, f"{prefix}{key}[{i}].")
+            continue
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        source = srcs.get(key, srcs.get("default", "")) if numeric or isinstance(value, dict) else ""
+        rows.append({"field": prefix + key, "value": json.dumps(value) if isinstance(value, dict) else _cell(value),
+                     "source": source})
+
+
+@app.command("validate")
+def validate(paths: Annotated[list[Path], typer.Argument(help="Profile files or directories to check.")]) -> None:
+    """Check user profile files against the schema and the built-ins: exit 0 when valid, 2 listing every error."""
+    try:
+        cat = catalog.load(paths)
+    except ProfileError as e:
+        for line in e.problems:
+            sys.stderr.write(line + "\n")
+        raise typer.Exit(2) from None
+    warned = 0
+    for (kind, entry_id), loc in cat.where.items():
+        if kind == "assumptions" or loc.path.startswith("profiles/"):
+            continue
+        missing = schema.uncovered_numbers(cat.entries[kind][entry_id])
+        if missing and kind != "scenarios":
+            warned += 1
+            sys.stderr.write(f"{loc.path}:{loc.line}: warning: {kind}[{entry_id}] has no source for {', '.join(missing)}\n")
+    count = sum(1 for _, loc in cat.where.items() if not loc.path.startswith("profiles/"))
+    sys.stdout.write(f"ok: {count} entries valid in {len(paths)} path(s)" + (f", {warned} without full sources" if warned else "") + "\n")
+
+
+@app.command("schema")
+def schema_(kind: Annotated[str, typer.Argument(help="gpus, models, apis, rentals, quantizations, engines, scenarios, assumptions")],
+            output: OutputOpt = None) -> None:
+    """Print the JSON Schema of a profile kind, for editors (yaml-language-server $schema comments)."""
+    if kind not in schema.ALL_KINDS:
+        raise LlmcostError(unknown("profile kind", kind, schema.ALL_KINDS))
+    from llmcost.render import output_stream
+
+    with output_stream(output) as out:
+        json.dump(schema.json_schema(kind), out, indent=2)
+        out.write("\n")

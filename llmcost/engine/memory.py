@@ -1,0 +1,104 @@
+"""Memory: weights, KV cache, training states and activations, and what fits.
+
+All functions take broadcastable arrays (or scalars) and return arrays. Bytes are plain bytes;
+GiB = 2**30 bytes (a "24 GB" card has 24 GiB).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+GIB = float(2**30)
+F = NDArray[np.float64]
+
+
+def weights_bytes(params: ArrayLike, bits_per_weight: ArrayLike) -> F:
+    """Bytes to hold `params` weights at `bits_per_weight` (scales included in the bits).
+
+    >>> float(weights_bytes(6.74e9, 16)) / 1e9
+    13.48
+    """
+    return np.asarray(params, dtype=float) * np.asarray(bits_per_weight, dtype=float) / 8.0
+
+
+def kv_bytes_per_token(layers: ArrayLike, kv_elements_per_layer: ArrayLike, kv_bytes: ArrayLike) -> F:
+    """KV-cache bytes per token: layers x cached elements per layer x bytes each (vLLM paper sec. 3).
+
+    The elements per layer are 2 x kv_heads x head_dim for multi-head and grouped-query attention
+    (K and V), fewer for latent attention (MLA). OPT-13B (40 layers, 2 x 5120 elements, FP16)
+    needs 800 KiB per token, the vLLM paper's figure:
+
+    >>> float(kv_bytes_per_token(40, 2 * 5120, 2)) / 1024
+    800.0
+    """
+    return np.asarray(layers, dtype=float) * np.asarray(kv_elements_per_layer, dtype=float) * np.asarray(kv_bytes, dtype=float)
+
+
+def usable_bytes(memory_gib: ArrayLike, gpus: ArrayLike, usable_fraction: ArrayLike, overhead_gib: ArrayLike) -> F:
+    """Memory left for weights and KV cache across `gpus` cards: share the runtime may take, minus
+    its fixed per-GPU overhead (CUDA context, activation workspace)."""
+    per_gpu = np.asarray(memory_gib, dtype=float) * np.asarray(usable_fraction, dtype=float) - np.asarray(overhead_gib, dtype=float)
+    return np.maximum(per_gpu, 0.0) * GIB * np.asarray(gpus, dtype=float)
+
+
+def max_concurrency(free_bytes: ArrayLike, weights: ArrayLike, kv_per_sequence: ArrayLike, engine_cap: ArrayLike) -> F:
+    """Most sequences whose KV cache fits beside the weights: floor((M - W) / KV_seq), capped by the engine.
+
+    0 means not even one sequence fits (the model does not fit).
+
+    >>> max_concurrency([24e9, 10e9], 13.5e9, 1e9, 64).tolist()
+    [10.0, 0.0]
+    """
+    room = np.asarray(free_bytes, dtype=float) - np.asarray(weights, dtype=float)
+    seqs = np.floor(np.maximum(room, 0.0) / np.maximum(np.asarray(kv_per_sequence, dtype=float), 1.0))
+    return np.minimum(seqs, np.asarray(engine_cap, dtype=float))
+
+
+def activation_bytes(seq_len: ArrayLike, batch: ArrayLike, d_model: ArrayLike, layers: ArrayLike,
+                     checkpointing: ArrayLike, act_bytes_per_token_hidden: ArrayLike,
+                     ckpt_bytes_per_token_hidden: ArrayLike) -> F:
+    """Activation memory of one micro-batch (Korthikanti et al. 2022, sec. 4).
+
+    Without checkpointing every layer keeps s b h x `act_bytes_per_token_hidden` bytes (34 with
+    16-bit activations; the 5as/h attention-score term vanishes with flash attention). With full
+    recomputation each layer keeps only its 16-bit input (2 s b h) and one layer's full set is alive
+    during its recompute.
+    """
+    sbh = np.asarray(seq_len, dtype=float) * np.asarray(batch, dtype=float) * np.asarray(d_model, dtype=float)
+    layers_f = np.asarray(layers, dtype=float)
+    act = np.asarray(act_bytes_per_token_hidden, dtype=float)
+    full = sbh * act * layers_f
+    ckpt = sbh * np.asarray(ckpt_bytes_per_token_hidden, dtype=float) * layers_f + sbh * act
+    return np.where(np.asarray(checkpointing, dtype=bool), ckpt, full)
+
+
+LORA_TARGETS = ("qv", "attention", "all")
+"""LoRA target sets, coded 0, 1, 2: W_q and W_v (the LoRA paper's choice), all four attention
+matrices, or attention plus every MLP matrix (QLoRA's choice)."""
+
+
+def lora_trainable_params(rank: ArrayLike, layers: ArrayLike, d_model: ArrayLike, heads: ArrayLike,
+                          kv_heads: ArrayLike, head_dim: ArrayLike, ffn_dim: ArrayLike, ffn_gated: ArrayLike,
+                          experts: ArrayLike, targets: ArrayLike) -> F:
+    """Trainable LoRA parameters: sum over adapted matrices of r (d_in + d_out) (Hu et al. 2021, sec. 4).
+
+    `targets` codes index LORA_TARGETS. MLP adapters go on each MLP matrix (gate, up, down when
+    gated) of every expert for MoE models (`experts` = 1 for dense models). GPT-3 175B with r=4 on
+    W_q and W_v, and on all four attention matrices (Hu et al. sec. 4.2: the 35 MB checkpoint; and
+    Table 4's 37.7M row):
+
+    >>> gpt3 = (96, 12288, 96, 96, 128, 49152, False, 1)
+    >>> [round(float(lora_trainable_params(4, *gpt3, t)) / 1e6, 1) for t in (0, 1)]
+    [18.9, 37.7]
+    """
+    r = np.asarray(rank, dtype=float)
+    code = np.asarray(targets)
+    d = np.asarray(d_model, dtype=float)
+    q_side = d + np.asarray(heads, dtype=float) * np.asarray(head_dim, dtype=float)
+    kv_side = d + np.asarray(kv_heads, dtype=float) * np.asarray(head_dim, dtype=float)
+    attention = r * np.where(code == 0, q_side + kv_side, 2 * q_side + 2 * kv_side)
+    mlp_mats = np.where(np.asarray(ffn_gated, dtype=bool), 3.0, 2.0)
+    mlp = r * (d + np.asarray(ffn_dim, dtype=float)) * mlp_mats * np.asarray(experts, dtype=float)
+    per_layer = attention + np.where(code == 2, mlp, 0.0)
+    return per_layer * np.asarray(layers, dtype=float)

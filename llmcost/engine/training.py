@@ -1,0 +1,152 @@
+"""Training runs: pre-training and fine-tuning time, memory, energy and cost.
+
+Inputs are mappings of broadcastable arrays (keys in each docstring); outputs dicts of arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from llmcost.engine import energy, flops, memory, money
+
+F = NDArray[np.float64]
+
+
+def _a(x: Mapping[str, ArrayLike], key: str) -> F:
+    return np.asarray(x[key], dtype=float)
+
+
+def run_costs(x: Mapping[str, ArrayLike], gpu_hours: F, wall_hours: F) -> dict[str, F]:
+    """Energy and money of a training run.
+
+    Keys: gpus, power_w, pue, host_power_w_per_gpu, electricity_usd_per_kwh, capex_usd_per_gpu (GPU and
+    its share of the host), resale_fraction, lifetime_months, rental_usd_per_gpu_hour (0 = no offer).
+    GPU energy is GPU-hours x board power x PUE (LLaMA sec. 6); hosts add their share. Owned cost is
+    the depreciation for the wall-clock time plus energy; rented cost is GPU-hours x the hourly rate.
+    """
+    gpus = _a(x, "gpus")
+    gpu_kwh = energy.energy_kwh(x["power_w"], gpu_hours, x["pue"])
+    host_kwh = energy.energy_kwh(x["host_power_w_per_gpu"], gpu_hours, x["pue"])
+    total_kwh = gpu_kwh + host_kwh
+    capex = gpus * _a(x, "capex_usd_per_gpu")
+    owned = money.depreciation_usd(capex, x["resale_fraction"], wall_hours, x["lifetime_months"]) \
+        + total_kwh * _a(x, "electricity_usd_per_kwh")
+    return {
+        "gpu_energy_kwh": gpu_kwh,
+        "energy_kwh": total_kwh,
+        "capex_usd": capex,
+        "cost_owned_usd": owned,
+        "cost_rented_usd": gpu_hours * _a(x, "rental_usd_per_gpu_hour"),
+    }
+
+
+def pretrain_memory_per_gpu_bytes(params: ArrayLike, gpus: ArrayLike, state_bytes: ArrayLike,
+                                  act_bytes: ArrayLike, tp_group: ArrayLike, overhead_bytes: ArrayLike) -> F:
+    """Weights, gradients and Adam states (16 bytes/param, ZeRO sec. 3.1) sharded over all GPUs, plus
+    activations sharded over the tensor-parallel group (at most one host), plus runtime overhead."""
+    g = np.asarray(gpus, dtype=float)
+    return (np.asarray(params, dtype=float) * np.asarray(state_bytes, dtype=float) / g
+            + np.asarray(act_bytes, dtype=float) / np.minimum(g, np.asarray(tp_group, dtype=float))
+            + np.asarray(overhead_bytes, dtype=float))
+
+
+def min_gpus_to_fit(params: ArrayLike, state_bytes: ArrayLike, act_bytes: ArrayLike, tp_group: ArrayLike,
+                    overhead_bytes: ArrayLike, memory_bytes: ArrayLike) -> F:
+    """Smallest GPU count whose per-GPU memory (pretrain_memory_per_gpu_bytes) fits; inf when none does.
+
+    Closed form in two regimes: up to one host everything shards, (S + A) / G + o <= M; beyond it
+    activations stop sharding, S / G + A / h + o <= M.
+    """
+    states = np.asarray(params, dtype=float) * np.asarray(state_bytes, dtype=float)
+    act = np.asarray(act_bytes, dtype=float)
+    h = np.asarray(tp_group, dtype=float)
+    room = np.asarray(memory_bytes, dtype=float) - np.asarray(overhead_bytes, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        small = np.ceil((states + act) / room - 1e-9)
+        large_room = room - act / h
+        large = np.where(large_room > 0, np.ceil(states / large_room - 1e-9), np.inf)
+    small = np.where(room > 0, np.maximum(small, 1.0), np.inf)
+    return np.where(small <= h, small, np.maximum(large, h + 1.0))
+
+
+def pretrain(x: Mapping[str, ArrayLike]) -> dict[str, F]:
+    """Pre-training estimate.
+
+    Keys: params, active_params, layers, d_model, seq_len, tokens, gpus, tflops (dense BF16 peak), mfu,
+    memory_gib, state_bytes_per_param, act_bytes_per_token_hidden, ckpt_bytes_per_token_hidden,
+    tp_group, overhead_gib, plus the run_costs keys.
+    FLOPs = (6 N_a + 12 L d T) D (PaLM App. B); GPU-hours = FLOPs / (peak x MFU); memory with full
+    activation checkpointing at micro-batch 1.
+    """
+    per_token = flops.training_flops_per_token(x["active_params"], x["layers"], x["d_model"], x["seq_len"])
+    total = per_token * _a(x, "tokens")
+    gpu_hours = total / (_a(x, "tflops") * 1e12 * _a(x, "mfu")) / 3600.0
+    wall_hours = gpu_hours / _a(x, "gpus")
+    act = memory.activation_bytes(x["seq_len"], 1, x["d_model"], x["layers"], True,
+                                  x["act_bytes_per_token_hidden"], x["ckpt_bytes_per_token_hidden"])
+    overhead = _a(x, "overhead_gib") * memory.GIB
+    per_gpu = pretrain_memory_per_gpu_bytes(x["params"], x["gpus"], x["state_bytes_per_param"], act, x["tp_group"], overhead)
+    need = min_gpus_to_fit(x["params"], x["state_bytes_per_param"], act, x["tp_group"], overhead,
+                           _a(x, "memory_gib") * memory.GIB)
+    out = {
+        "flops": total,
+        "flops_per_token": per_token,
+        "gpu_hours": gpu_hours,
+        "wall_hours": wall_hours,
+        "memory_per_gpu_gib": per_gpu / memory.GIB,
+        "fits": per_gpu <= _a(x, "memory_gib") * memory.GIB,
+        "min_gpus": need,
+        "tokens_per_s": _a(x, "tokens") / np.maximum(wall_hours * 3600.0, 1e-30),
+    }
+    out.update(run_costs(x, gpu_hours, wall_hours))
+    return out
+
+
+def finetune(x: Mapping[str, ArrayLike]) -> dict[str, F]:
+    """Fine-tuning estimate (full, LoRA or QLoRA).
+
+    Keys: method_full (bool), params, active_params, layers, d_model, trainable_params, base_bits_per_weight
+    (16, or the NF4 bits for QLoRA), dequant_overhead (1 unless QLoRA), seq_len, batch (per GPU),
+    checkpointing (1 on, 0 off, -1 auto: on only when the run does not fit without it), tokens (dataset
+    tokens x epochs), gpus, tflops, mfu, memory_gib, state_bytes_per_param, trainable_bytes_per_param,
+    act_bytes_per_token_hidden, ckpt_bytes_per_token_hidden, overhead_gib, plus the run_costs keys.
+    Memory per GPU = base weights + 16 bytes per trainable parameter + activations + overhead; full
+    fine-tuning shards the 16 bytes/param states over the GPUs (ZeRO-3), LoRA replicates the base.
+    """
+    full = np.asarray(x["method_full"], dtype=bool)
+    g = _a(x, "gpus")
+    base = np.where(full, _a(x, "params") * _a(x, "state_bytes_per_param") / g,
+                    _a(x, "params") * _a(x, "base_bits_per_weight") / 8.0
+                    + _a(x, "trainable_params") * _a(x, "trainable_bytes_per_param"))
+    overhead = _a(x, "overhead_gib") * memory.GIB
+    capacity = _a(x, "memory_gib") * memory.GIB
+
+    def total_memory(ckpt: ArrayLike) -> F:
+        act = memory.activation_bytes(x["seq_len"], x["batch"], x["d_model"], x["layers"], ckpt,
+                                      x["act_bytes_per_token_hidden"], x["ckpt_bytes_per_token_hidden"])
+        return base + act + overhead
+
+    mode = _a(x, "checkpointing")
+    ckpt = np.where(mode < 0, total_memory(False) > capacity, mode > 0)
+    per_gpu = total_memory(ckpt)
+    per_token = flops.finetune_flops_per_token(full, x["active_params"], x["layers"], x["d_model"], x["seq_len"],
+                                               ckpt, x["trainable_params"], x["dequant_overhead"])
+    rate = g * _a(x, "tflops") * 1e12 * _a(x, "mfu") / per_token
+    tokens = _a(x, "tokens")
+    gpu_hours = tokens * per_token / (_a(x, "tflops") * 1e12 * _a(x, "mfu")) / 3600.0
+    wall_hours = gpu_hours / g
+    out = {
+        "flops": tokens * per_token,
+        "flops_per_token": per_token,
+        "checkpointing": ckpt,
+        "tokens_per_s": rate,
+        "gpu_hours": gpu_hours,
+        "wall_hours": wall_hours,
+        "memory_per_gpu_gib": per_gpu / memory.GIB,
+        "fits": per_gpu <= capacity,
+    }
+    out.update(run_costs(x, gpu_hours, wall_hours))
+    return out

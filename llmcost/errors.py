@@ -1,0 +1,47 @@
+"""Errors a user can cause. Each one becomes one line on stderr and exit code 2 (or 1 for a gate)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class LlmcostError(Exception):
+    """A mistake in the user's input: printed as one line, exit code 2, never a traceback."""
+
+    exit_code = 2
+
+
+class ProfileError(LlmcostError):
+    """One or more problems in profile or scenario files; each problem is `path:line: key.path: message`."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more; run `llmcost profiles validate` to list them)" if len(problems) > 1 else ""
+        super().__init__(problems[0] + more)
+
+
+class GateFailed(LlmcostError):
+    """A `--fail-if` condition matched: exit code 1."""
+
+    exit_code = 1
+
+
+def closest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The valid names closest to `word`, best first (prefix matches count as close)."""
+    pool = sorted(set(choices))
+    found = difflib.get_close_matches(word, pool, n=n, cutoff=0.6)
+    for c in pool:
+        if len(found) >= n:
+            break
+        if c not in found and (c.startswith(word) or word in c):
+            found.append(c)
+    return found
+
+
+def unknown(what: str, word: str, choices: Iterable[str]) -> str:
+    """Message for an unknown name, suggesting the closest valid ones."""
+    pool = list(choices)
+    near = closest(word, pool)
+    hint = f"did you mean {', '.join(repr(c) for c in near)}?" if near else f"valid: {', '.join(sorted(pool)[:12])}"
+    return f"unknown {what} {word!r}; {hint}"

@@ -1,0 +1,122 @@
+"""`--explain`: each intermediate quantity with its formula, and every assumption with value and source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from llmcost.catalog import Catalog
+from llmcost.engine import memory
+
+_ASSUMED = {
+    "pretrain": ("optimizer_bytes_per_param", "activation_bytes_per_token_hidden", "checkpoint_bytes_per_token_hidden",
+                 "training_overhead_gib", "gpus_per_host", "pretrain_seq_len_max", "electricity_usd_per_kwh",
+                 "lifetime_months"),
+    "finetune": ("optimizer_bytes_per_param", "trainable_bytes_per_param", "activation_bytes_per_token_hidden",
+                 "checkpoint_bytes_per_token_hidden", "training_overhead_gib", "qlora_compute_overhead", "lora_rank",
+                 "finetune_dataset_tokens", "finetune_epochs", "electricity_usd_per_kwh", "lifetime_months"),
+    "serve": ("usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes", "tp_efficiency_pcie",
+              "tp_efficiency_nvlink", "electricity_usd_per_kwh", "lifetime_months", "host_usd", "host_power_w"),
+}
+
+
+def _g(v: Any) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if isinstance(v, (int, float, np.floating, np.integer)):
+        return f"{float(v):,.6g}"
+    return str(v)
+
+
+class Explanation:
+    """Lines of `quantity = value   <- formula` per row, then the assumptions with their sources."""
+
+    def __init__(self, cat: Catalog, command: str) -> None:
+        self.cat = cat
+        self.command = command
+        self.lines: list[str] = []
+        self.used: set[str] = set(_ASSUMED.get(command, ()))
+
+    def add(self, name: str, value: Any, how: str) -> None:
+        self.lines.append(f"  {name} = {_g(value)}    <- {how}")
+
+    def head(self, text: str) -> None:
+        self.lines.append(text)
+
+    def assume(self, *names: str) -> None:
+        self.used.update(names)
+
+    def text(self) -> str:
+        out = list(self.lines)
+        out.append("assumptions used (profiles/assumptions.yaml unless overridden):")
+        for name in sorted(self.used):
+            a = self.cat.assumptions[name]
+            out.append(f"  {name} = {_g(a.value)} {a.unit or ''}".rstrip() + f"    [{a.source}] {a.rationale}")
+        return "\n".join(out) + "\n"
+
+    # -------------------------------------------------------------------------------- per command
+
+    def _model(self, model: Any, x: dict[str, Any]) -> None:
+        src = (model.sources or {}).get("params_b") or (model.sources or {}).get("default", "models profile")
+        self.add("N (total parameters)", x["params"], f"models/{model.id}.params_b x 1e9 [{src}]")
+        self.add("N_a (active parameters)", x["active_params"], "N - (experts - experts_per_token) x expert_params")
+        self.add("L, d_model", f"{x['layers']:.0f}, {x['d_model']:.0f}", f"models/{model.id}")
+
+    def _gpu(self, ch: Any) -> None:
+        src = (ch.gpu.sources or {}).get("tflops_bf16") or (ch.gpu.sources or {}).get("default", "gpus profile")
+        self.add(f"{ch.gpu.id} BF16 dense peak (TFLOPS)", ch.gpu.tflops_bf16, f"gpus/{ch.gpu.id}.tflops_bf16 [{src}]")
+
+    def _costs(self, x: dict[str, Any], out: dict[str, np.ndarray], i: int, rate_src: str) -> None:
+        self.add("energy_kwh", out["energy_kwh"][i], "GPU-hours x (board W + host W per GPU) x PUE / 1000 (LLaMA sec. 6)")
+        self.add("capex_usd", out["capex_usd"][i], f"gpus x (GPU price + host share {x['capex_usd_per_gpu']:,.0f} per GPU)")
+        self.add("cost_owned_usd", out["cost_owned_usd"][i],
+                 f"capex x (1 - resale {x['resale_fraction']:g}) x wall hours / (lifetime x 730 h) + kWh x ${x['electricity_usd_per_kwh']:g}")
+        self.add("cost_rented_usd", out["cost_rented_usd"][i], f"GPU-hours x ${x['rental_usd_per_gpu_hour']:g}/GPU-h [{rate_src}]")
+
+    def pretrain(self, model: Any, ch: Any, x: dict[str, Any], out: dict[str, np.ndarray], i: int, rate_src: str) -> None:
+        self.head(f"pretrain {model.id} on {ch.label}:")
+        self._model(model, x)
+        self._gpu(ch)
+        self.add("FLOPs per token", out["flops_per_token"][i], f"6 N_a + 12 L d T with T = {x['seq_len']:.0f} (PaLM App. B)")
+        self.add("flops", out["flops"][i], f"per token x D = {x['tokens']:,.4g} tokens")
+        self.add("mfu", x["mfu"], "assumptions: mfu_single_gpu / mfu_nvlink / mfu_pcie by GPU count and interconnect")
+        self.add("gpu_hours", out["gpu_hours"][i], "flops / (peak x 1e12 x MFU) / 3600")
+        self.add("wall_hours", out["wall_hours"][i], f"gpu_hours / {x['gpus']:.0f} GPUs")
+        self.add("memory_per_gpu_gib", out["memory_per_gpu_gib"][i],
+                 "16 B/param x N / G (ZeRO) + checkpointed activations / min(G, gpus_per_host) + overhead")
+        self._costs(x, out, i, rate_src)
+        self.assume("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "pue" if x["pue"] == self.cat.value("pue") else "pue_datacenter")
+
+    def finetune(self, model: Any, ch: Any, x: dict[str, Any], out: dict[str, np.ndarray], i: int, rate_src: str) -> None:
+        self.head(f"finetune {model.id} on {ch.label}:")
+        self._model(model, x)
+        self._gpu(ch)
+        self.add("trainable_params", x["trainable_params"], "full: N; LoRA: sum over adapted matrices of r (d_in + d_out) x L (Hu et al. sec. 4)")
+        self.add("checkpointing", bool(out["checkpointing"][i]), "as asked, or auto: on only when the run does not fit without it")
+        self.add("FLOPs per token", out["flops_per_token"][i],
+                 "full 6 N_a + 12 L d T; LoRA 4 N_a + 12 L d T + 6 x trainable; +2 N_a + 4 L d T with checkpointing; x QLoRA overhead")
+        self.add("tokens_per_s", out["tokens_per_s"][i], f"GPUs x peak x MFU {x['mfu']:g} / FLOPs per token")
+        self.add("memory_per_gpu_gib", out["memory_per_gpu_gib"][i],
+                 f"base weights at {x['base_bits_per_weight']:g} bits (full: 16 B/param / G) + 16 B x trainable + activations + overhead")
+        self.add("gpu_hours", out["gpu_hours"][i], f"{x['tokens']:,.4g} tokens x FLOPs per token / (peak x MFU) / 3600")
+        self._costs(x, out, i, rate_src)
+        self.assume("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "finetune_batch", "finetune_seq_len")
+
+    def serve(self, model: Any, ch: Any, quant: Any, engine: Any, x: dict[str, Any], out: dict[str, np.ndarray], i: int) -> None:
+        self.head(f"serve {model.id} ({quant.id}, {engine.id}) on {ch.label}:")
+        self._model(model, x)
+        self.add("weights_gib", out["weights_bytes"][i] / memory.GIB, f"N x {quant.bits_per_weight:g} bits / 8 [quantizations/{quant.id}]")
+        self.add("KV bytes per token", x["kv_bytes_per_token"], "L x 2 kv_heads head_dim (or MLA elements) x kv_cache_bytes (vLLM sec. 3)")
+        self.add("max_concurrency", out["max_concurrency"][i],
+                 f"floor((GPUs x (memory x usable - overhead) - W) / (KV x {x['input_tokens'] + x['output_tokens']:.0f} tokens)), engine cap {engine.max_concurrency}")
+        self.add("concurrency", out["concurrency"][i], "as asked, or auto: the batch with most requests/s meeting --max-tpot-ms")
+        self.add("effective bandwidth (GB/s)", x["bandwidth_gb_per_s"] * x["bandwidth_efficiency"] * x["gpus"],
+                 f"{ch.gpu.memory_bandwidth_gb_per_s:g} GB/s x {engine.id} efficiency {x['bandwidth_efficiency']:g} x GPUs")
+        self.add("tensor peak (TFLOPS)", x["decode_tflops"], f"{quant.tensor_rate} rate, {engine.accumulate} accumulate")
+        self.add("decode_tokens_per_s", out["decode_tokens_per_s"][i],
+                 "S / max((W_read(S) + S ctx KV) / BW_eff, S (2 N_a + 4 L d ctx) / peak_eff) x TP efficiency")
+        self.add("prefill_tokens_per_s", out["prefill_tokens_per_s"][i],
+                 f"input / max(input (2 N_a + 2 L d input) / (peak x {x['prefill_efficiency']:g}), W / BW_eff)")
+        self.add("requests_per_s", out["requests_per_s"][i], "S / (S x t_prefill + output x t_step)")
+        self.add("tpot_s", out["tpot_s"][i], "(output x t_step + (S - 1) x t_prefill) / output")

@@ -1,0 +1,30 @@
+"""Numbers as people type them on the command line: 1.4T, 366B, 500M, 20k, 2e12, 1_000."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from llmcost.errors import LlmcostError
+
+_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
+_NUMBER_RE = re.compile(r"^([+-]?(?:\d[\d_]*\.?\d*|\.\d+)(?:e[+-]?\d+)?)([kmbgtp]?)$", re.IGNORECASE)
+
+
+def parse_quantity(text: str, what: str = "value", *, minimum: float | None = 0.0, integer: bool = False) -> float:
+    """'1.4T' -> 1.4e12. Suffixes k, M, B (or G), T, P are powers of 1000; case does not matter.
+
+    >>> parse_quantity("1.4T"), parse_quantity("366B"), parse_quantity("20k"), parse_quantity("2e12")
+    (1400000000000.0, 366000000000.0, 20000.0, 2000000000000.0)
+    """
+    m = _NUMBER_RE.match(text.strip().replace(",", "") if text.count(",") == 0 else text.strip())
+    if not m:
+        raise LlmcostError(f"{what}: {text!r} is not a number; write e.g. 1.4T, 366B, 500M, 20k or 2e12")
+    value = float(m.group(1).replace("_", "")) * _SUFFIX.get(m.group(2).lower(), 1.0)
+    if not math.isfinite(value):
+        raise LlmcostError(f"{what}: {text!r} is too large")
+    if minimum is not None and value < minimum:
+        raise LlmcostError(f"{what}: {text!r} must be at least {minimum:g}")
+    if integer and value != int(value):
+        raise LlmcostError(f"{what}: {text!r} must be a whole number")
+    return value
