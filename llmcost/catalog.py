@@ -81,7 +81,8 @@ def _profile_files(root: Path) -> list[Path]:
 
 def _load_file(path: Path, label: str, cat: Catalog, problems: Problems) -> None:
     doc = read_yaml(path, label)
-    if doc is None:
+    if doc is None:  # empty, or only comments: most likely a file saved half-written
+        problems.add(1, "(top level)", f"file is empty; expected a mapping of kinds ({', '.join(ALL_KINDS)})")
         return
     if not isinstance(doc, YMap):
         problems.add(getattr(doc, "line", 1), "(top level)", f"expected a mapping of kinds ({', '.join(ALL_KINDS)})")

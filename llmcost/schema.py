@@ -8,6 +8,7 @@ turns the same specs into a JSON Schema for editors.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import math
 import re
 from dataclasses import dataclass, field
@@ -413,7 +414,11 @@ def check_number(value: Any, spec: Spec, integer_only: bool = False) -> str | No
         return f"expected {want}, got {_describe(value)}"
     if integer_only and not isinstance(value, int):
         return f"expected {want}, got {_describe(value)}"
-    if not math.isfinite(value):
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int beyond float range
+        return f"expected {want}, got a number with {len(str(abs(value)))} digits (too large)"
+    if not finite:
         return f"expected {want}, got {value!r} (numbers must be finite)"
     if spec.gt is not None and not value > spec.gt or spec.ge is not None and not value >= spec.ge \
             or spec.le is not None and not value <= spec.le:
@@ -439,7 +444,7 @@ def _scalar(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> An
         return None
     if t == "id" and not ID_RE.match(value):
         out.add(line, keypath, f"id {value!r} must be lowercase letters, digits and . _ / + - (e.g. 'my-rtx-4090')")
-    elif t == "date" and not DATE_RE.match(value):
+    elif t == "date" and not _is_date(value):
         out.add(line, keypath, f"expected a date YYYY-MM-DD, got {_describe(value)}")
     elif t == "enum" and value not in spec.choices:
         near = closest(value, spec.choices)
@@ -448,6 +453,13 @@ def _scalar(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> An
     elif len(value) > 10_000:
         out.add(line, keypath, "text longer than 10,000 characters")
     return value
+
+
+def _is_date(value: str) -> bool:
+    try:
+        return bool(DATE_RE.match(value)) and datetime.date.fromisoformat(value) is not None
+    except ValueError:  # 2024-02-30
+        return False
 
 
 def _value(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> Any:

@@ -9,6 +9,7 @@ and line in the message.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,43 @@ MAX_NODES = 200_000
 MAX_DEPTH = 40
 """Deepest nesting accepted; profile files need fewer than 6 levels."""
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _T = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_T + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+if hasattr(yaml, "CSafeLoader"):
+    class _Base(yaml.composer.Composer, yaml.CSafeLoader):  # type: ignore[misc,name-defined]
+        """libyaml's fast parser feeding PyYAML's Python composer.
+
+        libyaml's own composer recurses in C and crashes the interpreter (SIGSEGV) on a document nested
+        some 30,000 levels deep, which fits easily in MAX_FILE_BYTES; composing in Python costs a few ms.
+        """
+
+        def __init__(self, stream: str) -> None:
+            yaml.CSafeLoader.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+else:  # pragma: no cover - PyYAML built without libyaml
+    _Base = yaml.SafeLoader
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
+    """Composes nodes and stops, with the line, at the first one nested deeper than MAX_DEPTH."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH + 1:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 class YMap(dict[str, Any]):
@@ -42,7 +77,13 @@ class YList(list[Any]):
     item_lines: list[int]
 
 
+_YAML12_FLOAT = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+$")
+"""YAML 1.2 floats that PyYAML (YAML 1.1) reads as text, such as 1.0e12 (no sign in the exponent)."""
+
+
 def _scalar(node: yaml.ScalarNode, ctor: yaml.constructor.SafeConstructor) -> Any:
+    if node.tag == _T + "str" and not node.style and _YAML12_FLOAT.match(node.value):
+        return float(node.value)
     if node.tag == _T + "timestamp":
         return str(node.value)  # dates stay text; the schema checks their form
     if node.tag == _T + "float":
@@ -53,57 +94,64 @@ def _scalar(node: yaml.ScalarNode, ctor: yaml.constructor.SafeConstructor) -> An
 
 
 class _Walker:
+    """Turns composed nodes into YMap/YList/scalars; `keypath` names each node in messages (gpus[3].name)."""
+
     def __init__(self, path: str) -> None:
         self.path = path
         self.nodes = 0
         self.ctor = yaml.constructor.SafeConstructor()
 
-    def fail(self, node: yaml.Node, message: str) -> ProfileError:
-        return ProfileError([f"{self.path}:{node.start_mark.line + 1}: {message}"])
+    def fail(self, node: yaml.Node, keypath: str, message: str) -> ProfileError:
+        return ProfileError([f"{self.path}:{node.start_mark.line + 1}: {keypath or '(top level)'}: {message}"])
 
-    def walk(self, node: yaml.Node, depth: int) -> Any:
+    def walk(self, node: yaml.Node, depth: int, keypath: str = "") -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise self.fail(node, f"document expands to more than {MAX_NODES} values (alias bomb?); write it out plainly")
+            raise self.fail(node, keypath, f"document expands to more than {MAX_NODES:,} values (alias bomb?); write it out plainly")
         if depth > MAX_DEPTH:
-            raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels; profile files are flat lists of entries")
+            raise self.fail(node, keypath, f"nesting deeper than {MAX_DEPTH} levels; profile files are flat lists of entries")
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _SCALAR_TAGS:
-                raise self.fail(node, f"tag {node.tag!r} is not allowed; use plain YAML values")
-            return _scalar(node, self.ctor)
+                raise self.fail(node, keypath, f"tag {node.tag!r} is not allowed; use plain YAML values")
+            try:
+                return _scalar(node, self.ctor)
+            except (ValueError, OverflowError):  # e.g. an integer of more than 4,300 digits
+                shown = node.value if len(node.value) <= 20 else node.value[:17] + "..."
+                raise self.fail(node, keypath, f"number {shown!r} is too long; write it with an exponent (e.g. 1.5e12)") from None
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _T + "seq":
-                raise self.fail(node, f"tag {node.tag!r} is not allowed; use a plain list")
-            out = YList(self.walk(item, depth + 1) for item in node.value)
+                raise self.fail(node, keypath, f"tag {node.tag!r} is not allowed; use a plain list")
+            out = YList(self.walk(item, depth + 1, f"{keypath}[{i}]") for i, item in enumerate(node.value))
             out.line = node.start_mark.line + 1
             out.item_lines = [item.start_mark.line + 1 for item in node.value]
             return out
         if isinstance(node, yaml.MappingNode):
             if node.tag != _T + "map":
-                raise self.fail(node, f"tag {node.tag!r} is not allowed; use a plain mapping")
-            return self.mapping(node, depth)
-        raise self.fail(node, "unsupported YAML node")  # pragma: no cover - the composer makes only these three
+                raise self.fail(node, keypath, f"tag {node.tag!r} is not allowed; use a plain mapping")
+            return self.mapping(node, depth, keypath)
+        raise self.fail(node, keypath, "unsupported YAML node")  # pragma: no cover - the composer makes only these three
 
-    def mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
+    def mapping(self, node: yaml.MappingNode, depth: int, keypath: str) -> YMap:
         out = YMap()
         out.line = node.start_mark.line + 1
         out.key_lines = {}
         merged: list[YMap] = []
         for key_node, value_node in node.value:
             if key_node.tag == _T + "merge":
-                value = self.walk(value_node, depth + 1)
+                value = self.walk(value_node, depth + 1, keypath)
                 merged.extend(value if isinstance(value, list) else [value])
                 continue
-            key = self.walk(key_node, depth + 1)
+            key = self.walk(key_node, depth + 1, keypath)
             if not isinstance(key, str):
-                raise self.fail(key_node, f"key {key!r} must be text")
+                raise self.fail(key_node, keypath, f"key {key!r} must be text")
+            inner = f"{keypath}.{key}" if keypath else key
             if key in out:
-                raise self.fail(key_node, f"duplicate key {key!r} (first on line {out.key_lines[key]})")
-            out[key] = self.walk(value_node, depth + 1)
+                raise self.fail(key_node, inner, f"duplicate key (first on line {out.key_lines[key]}); keep one")
+            out[key] = self.walk(value_node, depth + 1, inner)
             out.key_lines[key] = key_node.start_mark.line + 1
         for extra in merged:
             if not isinstance(extra, YMap):
-                raise self.fail(node, "'<<' merges only mappings")
+                raise self.fail(node, keypath, "'<<' merges only mappings")
             for key, value in extra.items():
                 if key not in out:
                     out[key] = value
@@ -142,6 +190,12 @@ def read_yaml_text(text: str, name: str) -> Any:
         mark = e.problem_mark or e.context_mark
         where = f"{mark.line + 1}: column {mark.column + 1}: " if mark else "1: "
         raise ProfileError([f"{name}:{where}YAML syntax error: {e.problem or e.context}"]) from None
+    except yaml.reader.ReaderError as e:
+        line = text.count("\n", 0, max(e.position, 0)) + 1
+        code = ord(e.character) if isinstance(e.character, str) else int(e.character)
+        raise ProfileError([f"{name}:{line}: character U+{code:04X} is not allowed in YAML ({e.reason}); remove it"]) from None
+    except _TooDeep as e:
+        raise ProfileError([f"{name}:{e.line}: nesting deeper than {MAX_DEPTH} levels; profile files are flat lists of entries"]) from None
     except (yaml.YAMLError, RecursionError, ValueError) as e:
         raise ProfileError([f"{name}:1: YAML error: {str(e).splitlines()[0] if str(e) else type(e).__name__}"]) from None
     if len(nodes) > 1:

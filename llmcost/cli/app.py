@@ -13,7 +13,7 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as click_exc  # type: ignore[no-redef]
 
 from llmcost import __version__
-from llmcost.cli import estimates, profiles_cmd
+from llmcost.cli import compare_cmd, estimates, profiles_cmd
 from llmcost.errors import LlmcostError
 
 app = typer.Typer(
@@ -25,6 +25,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(profiles_cmd.app, name="profiles")
+app.command("compare")(compare_cmd.compare_command)
+app.command("breakeven")(compare_cmd.breakeven_command)
 app.command("pretrain")(estimates.pretrain)
 app.command("finetune")(estimates.finetune)
 app.command("serve")(estimates.serve)

@@ -1,0 +1,206 @@
+"""Lifecycle costs of a serving option month by month, TCO, break-even volume and payback.
+
+Each row is one option (own hardware, a rental offer, or an API) for one workload. Inputs are a
+mapping of 1-D arrays of equal length (keys in `monthly_costs`); months run on a second axis up to
+the longest horizon, masked beyond each row's own. "Never" is returned as +inf; the caller prints it
+as a word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from llmcost.engine import money
+
+F = NDArray[np.float64]
+OWN, RENT, API = 0, 1, 2
+DAYS_PER_MONTH = money.HOURS_PER_MONTH / 24.0
+
+
+def _a(x: Mapping[str, ArrayLike], key: str) -> F:
+    return np.asarray(x[key], dtype=float)
+
+
+def replicas_needed(requests_per_day: ArrayLike, peak_to_average: ArrayLike, capacity_rps: ArrayLike) -> F:
+    """Replicas that carry the peak request rate: ceil(requests/day / 86,400 x peak / capacity), at least 1.
+
+    >>> replicas_needed([1000, 1e6], 3, 0.5).tolist()
+    [1.0, 70.0]
+    """
+    peak_rps = np.asarray(requests_per_day, dtype=float) / 86400.0 * np.asarray(peak_to_average, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need = np.ceil(peak_rps / np.asarray(capacity_rps, dtype=float) - 1e-9)
+    return np.maximum(np.where(np.isfinite(need), need, 1.0), 1.0)
+
+
+def residual_share(age_months: ArrayLike, lifetime_months: ArrayLike, resale_fraction: ArrayLike) -> F:
+    """Book value as a share of the price after `age_months`: linear from 1 down to the resale share at
+    the end of the lifetime, then flat.
+
+    >>> [round(v, 6) for v in residual_share([0, 18, 36, 60], 36, 0.3).tolist()]
+    [1.0, 0.65, 0.3, 0.3]
+    """
+    resale = np.asarray(resale_fraction, dtype=float)
+    age = np.asarray(age_months, dtype=float) / np.asarray(lifetime_months, dtype=float)
+    return np.maximum(resale, 1.0 - (1.0 - resale) * age)
+
+
+def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
+    """Month-by-month cash flows, shape (rows, months).
+
+    Keys of `x`: kind (0 own, 1 rent, 2 api), requests_per_day, tokens_per_request, peak_to_average,
+    monthly_growth, horizon_months, capacity_rps (per replica), gpus_per_replica, unit_capex_usd (per
+    replica), resale_fraction, lifetime_months, idle_w (per replica, host included), busy_extra_w (board
+    minus idle, per replica), pue, electricity_usd_per_kwh, ops_usd_per_month (per replica),
+    rent_usd_per_gpu_hour, gpus_per_instance, serverless (bool), api_usd_per_request, one_time_usd,
+    periodic_usd, period_months (0 = none), discount_rate (yearly).
+
+    Owned replicas are bought when the peak needs them and kept; rented replicas follow the need each
+    month (serverless offers bill only busy time); API cost follows volume. Volume grows by
+    `monthly_growth` each month.
+    """
+    kind = _a(x, "kind")[:, None]
+    m = np.arange(months, dtype=float)[None, :]
+    live = m < _a(x, "horizon_months")[:, None]
+    volume = _a(x, "requests_per_day")[:, None] * (1.0 + _a(x, "monthly_growth")[:, None]) ** m
+    cap = _a(x, "capacity_rps")[:, None]
+    need = replicas_needed(volume, _a(x, "peak_to_average")[:, None], cap)
+    installed = np.maximum.accumulate(need, axis=1)
+    purchases = np.diff(installed, axis=1, prepend=0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = np.clip(volume / 86400.0 / (installed * cap), 0.0, 1.0)
+    util = np.where(np.isfinite(util), util, 0.0)
+    kwh_price = _a(x, "pue")[:, None] * _a(x, "electricity_usd_per_kwh")[:, None] / 1000.0
+    energy = installed * (_a(x, "idle_w")[:, None] + _a(x, "busy_extra_w")[:, None] * util) * money.HOURS_PER_MONTH * kwh_price
+    own_opex = energy + installed * _a(x, "ops_usd_per_month")[:, None]
+    own_capex = purchases * _a(x, "unit_capex_usd")[:, None]
+
+    gpus = _a(x, "gpus_per_replica")[:, None]
+    per_inst = _a(x, "gpus_per_instance")[:, None]
+    rate = _a(x, "rent_usd_per_gpu_hour")[:, None]
+    billed = np.ceil(need * gpus / per_inst - 1e-9) * per_inst
+    with np.errstate(divide="ignore", invalid="ignore"):
+        busy_gpu_hours = np.where(cap > 0, volume / 86400.0 / cap, 0.0) * gpus * money.HOURS_PER_MONTH
+    rent = np.where(np.asarray(x["serverless"], dtype=bool)[:, None], busy_gpu_hours * rate, billed * rate * money.HOURS_PER_MONTH)
+    api = volume * DAYS_PER_MONTH * _a(x, "api_usd_per_request")[:, None]
+
+    period = _a(x, "period_months")[:, None]
+    runs = np.where(period > 0, (np.mod(m, np.where(period > 0, period, 1.0)) < 1.0) & (m > 0), False)
+    one_time = np.where(m == 0, _a(x, "one_time_usd")[:, None], 0.0) + np.where(runs, _a(x, "periodic_usd")[:, None], 0.0)
+
+    opex = np.where(kind == OWN, own_opex, np.where(kind == RENT, rent, api)) + one_time
+    capex = np.where(kind == OWN, own_capex, 0.0)
+    zero = np.zeros_like(opex)
+    return {
+        "volume_requests_per_day": volume,
+        "replicas": np.where(kind == API, zero, np.where(kind == OWN, installed, need)) * live,
+        "capex_usd": capex * live,
+        "opex_usd": opex * live,
+        "utilization": np.where(kind == API, zero, util) * live,
+        "api_reference_usd": volume * DAYS_PER_MONTH * _a(x, "ref_api_usd_per_request")[:, None] * live,
+    }
+
+
+def payback_months(capex: F, opex: F, api: F, horizon: F) -> F:
+    """Months until the cumulative cash cost of an option falls to the API's (inf = never).
+
+    Purchases happen at the start of their month, running costs accrue evenly within it; the crossing
+    is interpolated inside the month, and beyond the horizon the last month's rates are extended. With
+    constant volume this is capex / (API monthly - own monthly opex), the closed form.
+    """
+    cum_capex = np.cumsum(capex, axis=1)
+    cum_run = np.cumsum(opex - api, axis=1)
+    start = cum_capex + cum_run - (opex - api)  # own minus API at the start of each month
+    end = start + (opex - api)
+    saving = api - opex
+    months = np.arange(capex.shape[1], dtype=float)[None, :]
+    live = months < horizon[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inside = months + np.where(saving > 0, start / saving, 0.0)
+    crossed = live & (start >= 0) & (end <= 0)
+    first = np.argmax(crossed, axis=1)
+    at = np.take_along_axis(inside, first[:, None], axis=1)[:, 0]
+    last = np.maximum(horizon.astype(int) - 1, 0)
+    end_last = np.take_along_axis(end, last[:, None], axis=1)[:, 0]
+    saving_last = np.take_along_axis(saving, last[:, None], axis=1)[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        later = np.where(saving_last > 0, horizon + end_last / saving_last, np.inf)
+    return np.where(crossed.any(axis=1), at, later)
+
+
+def lifecycle(x: Mapping[str, ArrayLike], months: int | None = None) -> dict[str, F]:
+    """TCO, month-0 cost, break-even volume and payback against the reference API, per row.
+
+    Extra keys beyond `monthly_costs`: ref_api_usd_per_request (the reference API's price for the same
+    request). Returns capex_usd (month 0), monthly_usd (month 0: depreciation + running for own),
+    usd_per_mtok, tco_usd (purchases + running + one-time - residual value at the horizon, discounted
+    when a rate is given), breakeven_tokens_per_day, payback_months, replicas, utilization,
+    capacity_tokens_per_day (one replica at the peak factor).
+    """
+    horizon = _a(x, "horizon_months")
+    months = int(np.max(np.ceil(horizon))) if months is None else months
+    flows = monthly_costs(x, months)
+    kind = _a(x, "kind")
+    m = np.arange(months, dtype=float)[None, :]
+    disc = money.discount_factors(m, _a(x, "discount_rate")[:, None])
+    purchase_age = horizon[:, None] - m
+    residual = flows["capex_usd"] * residual_share(purchase_age, _a(x, "lifetime_months")[:, None], _a(x, "resale_fraction")[:, None])
+    residual_total = residual.sum(axis=1) * money.discount_factors(horizon, _a(x, "discount_rate"))
+    tco = ((flows["capex_usd"] + flows["opex_usd"]) * disc).sum(axis=1) - residual_total
+
+    tok = _a(x, "tokens_per_request")
+    unit = _a(x, "unit_capex_usd")
+    depreciation0 = flows["replicas"][:, 0] * unit * (1.0 - _a(x, "resale_fraction")) / _a(x, "lifetime_months")
+    monthly0 = flows["opex_usd"][:, 0] - _a(x, "one_time_usd") + np.where(kind == OWN, depreciation0, 0.0)
+    tokens0 = _a(x, "requests_per_day") * DAYS_PER_MONTH * tok
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_mtok = np.where(tokens0 > 0, monthly0 / tokens0 * 1e6, np.inf)
+
+    cap_tokens_day = _a(x, "capacity_rps") * 86400.0 / _a(x, "peak_to_average") * tok
+    return {
+        "replicas": flows["replicas"][:, 0],
+        "capex_usd": flows["capex_usd"][:, 0],
+        "monthly_usd": monthly0,
+        "usd_per_mtok": per_mtok,
+        "tco_usd": tco,
+        "breakeven_tokens_per_day": breakeven_tokens_per_day(x),
+        "payback_months": payback_months(flows["capex_usd"], flows["opex_usd"], flows["api_reference_usd"], horizon),
+        "utilization": flows["utilization"][:, 0],
+        "capacity_tokens_per_day": np.where(kind == API, np.inf, cap_tokens_day),
+    }
+
+
+def breakeven_tokens_per_day(x: Mapping[str, ArrayLike]) -> F:
+    """Daily volume (input + output tokens) above which an option beats the reference API (inf = never).
+
+    V* = fixed monthly cost per replica / (days per month x (API cost per token - marginal cost per token)),
+    valid only within one replica's capacity (beyond it every replica must pay for itself again).
+    Own: fixed = depreciation + idle power + ops; marginal = the extra energy of busy GPUs per token.
+    Rent: fixed = the billed GPUs of one replica; serverless offers have no fixed cost, so they either
+    win at any volume or never.
+    """
+    kind = _a(x, "kind")
+    tok = _a(x, "tokens_per_request")
+    cap = _a(x, "capacity_rps")
+    kwh_price = _a(x, "pue") * _a(x, "electricity_usd_per_kwh") / 1000.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        api_per_tok = _a(x, "ref_api_usd_per_request") / tok
+        own_fixed = (_a(x, "unit_capex_usd") * (1.0 - _a(x, "resale_fraction")) / _a(x, "lifetime_months")
+                     + _a(x, "idle_w") * money.HOURS_PER_MONTH * kwh_price + _a(x, "ops_usd_per_month"))
+        own_marginal = _a(x, "busy_extra_w") * kwh_price / 3600.0 / (cap * tok)
+        gpus = _a(x, "gpus_per_replica")
+        per_inst = _a(x, "gpus_per_instance")
+        rate = _a(x, "rent_usd_per_gpu_hour")
+        rent_fixed = np.ceil(gpus / per_inst - 1e-9) * per_inst * rate * money.HOURS_PER_MONTH
+        serverless_per_tok = gpus * rate / 3600.0 / (cap * tok)
+        fixed = np.where(kind == OWN, own_fixed, rent_fixed)
+        margin = api_per_tok - np.where(kind == OWN, own_marginal, 0.0)
+        v = np.where(margin > 0, fixed / (DAYS_PER_MONTH * margin), np.inf)
+    cap_tokens_day = cap * 86400.0 / _a(x, "peak_to_average") * tok
+    v = np.where(v <= cap_tokens_day, v, np.inf)
+    serverless = np.asarray(x["serverless"], dtype=bool)
+    v = np.where((kind == RENT) & serverless, np.where(serverless_per_tok < api_per_tok, 0.0, np.inf), v)
+    return np.where(kind == API, np.inf, np.where(np.isfinite(v), np.maximum(v, 0.0), np.inf))

@@ -1,0 +1,148 @@
+"""Scenarios: a built-in id or a YAML file, with `--set dotted.key=value` overrides, validated by the schema."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from llmcost.catalog import Catalog, Located, check_references
+from llmcost.errors import LlmcostError, ProfileError, unknown
+from llmcost.numbers import parse_quantity
+from llmcost.schema import Problems, Scenario, Spec, build, spec_of, yaml_key
+from llmcost.yamlsrc import read_yaml
+
+DEFAULT_SCENARIO = "team-assistant"
+
+
+def to_plain(value: Any) -> Any:
+    """A record as nested dicts and lists (the shape a YAML file would have)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {yaml_key(f): to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if getattr(value, f.name) is not None}
+    if isinstance(value, (tuple, list)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    return value
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    doc = read_yaml(path)
+    if isinstance(doc, dict) and "scenarios" in doc:
+        items = doc["scenarios"]
+        if not isinstance(items, list) or len(items) != 1:
+            raise ProfileError([f"{path}:{getattr(doc, 'line', 1)}: scenarios: a scenario file holds exactly one scenario"])
+        doc = items[0]
+    if not isinstance(doc, dict):
+        raise ProfileError([f"{path}:1: expected a scenario mapping (workload, serving, options, economics, lifecycle)"])
+    plain = dict(doc)
+    plain.setdefault("id", path.stem.lower().replace(" ", "-"))
+    plain.setdefault("name", path.stem)
+    plain.setdefault("description", f"scenario from {path.name}")
+    out = type(doc)(plain)
+    out.__dict__.update(getattr(doc, "__dict__", {}))
+    return out
+
+
+def _spec_at(path: Sequence[str]) -> Spec:
+    cls: Any = Scenario
+    spec: Spec | None = None
+    for i, part in enumerate(path):
+        fields = {yaml_key(f): f for f in dataclasses.fields(cls)} if cls is not None else {}
+        if part not in fields:
+            where = ".".join(path[:i]) or "scenario"
+            raise LlmcostError(f"--set {'.'.join(path)}: {unknown(f'key in {where}', part, fields)}")
+        spec = spec_of(fields[part])
+        cls = spec.record if spec.type == "record" else None
+    if spec is None or spec.type == "record":
+        raise LlmcostError(f"--set {'.'.join(path)}: name a value, e.g. workload.requests_per_day=5000")
+    return spec
+
+
+def coerce(text: str, spec: Spec, what: str) -> Any:
+    """A --set value as the type its field wants."""
+    if spec.type in ("num", "int"):
+        return parse_quantity(text, what, minimum=None, integer=spec.type == "int")
+    if spec.type == "bool":
+        low = text.strip().lower()
+        if low in ("true", "yes", "1", "on"):
+            return True
+        if low in ("false", "no", "0", "off"):
+            return False
+        raise LlmcostError(f"{what}: expected true or false, got {text!r}")
+    if spec.type == "refs":
+        return [t.strip() for t in text.split(",") if t.strip()]
+    return text.strip()
+
+
+def apply_sets(plain: dict[str, Any], sets: Sequence[str]) -> dict[str, Any]:
+    """Apply `dotted.key=value` overrides to a plain scenario mapping (assumptions.* are handled elsewhere)."""
+    for item in sets:
+        key, eq, value = item.partition("=")
+        key = key.strip()
+        if not eq or not key:
+            raise LlmcostError(f"--set {item!r}: expected KEY=VALUE, e.g. workload.requests_per_day=5000")
+        if key.startswith("assumptions."):
+            continue
+        path = key.split(".")
+        spec = _spec_at(path)
+        node = plain
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = coerce(value, spec, f"--set {key}")
+    return plain
+
+
+def resolve(cat: Catalog, scenario: str | None, sets: Sequence[str] = ()) -> Scenario:
+    """The scenario named by id or file path, with overrides applied and references checked."""
+    name = scenario or DEFAULT_SCENARIO
+    path = Path(name)
+    if name in cat.entries["scenarios"]:
+        plain: dict[str, Any] = to_plain(cat.entries["scenarios"][name])
+        label = f"scenario {name}"
+    elif path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise LlmcostError(f"--scenario {name!r}: no such file")
+        plain = _read_file(path)
+        label = str(path)
+    else:
+        raise LlmcostError(unknown("scenario", name, cat.entries["scenarios"]) + " (or give a path to a .yaml file)")
+    if sets:
+        plain = apply_sets(to_plain(plain), sets)
+        _check_set_ids(cat, sets)
+    problems = Problems(label)
+    rec = build(Scenario, plain, problems, getattr(plain, "line", 1), "scenario")
+    if rec is None:
+        raise ProfileError(problems.lines)
+    probe = Catalog(entries={**cat.entries, "scenarios": {rec.id: rec}}, assumptions=cat.assumptions,
+                    where={**cat.where, ("scenarios", rec.id): cat.where.get(("scenarios", rec.id), Located(label, 1))})
+    dangling = [p for p in check_references(probe) if "scenarios[" in p]
+    if dangling:
+        raise ProfileError(dangling)
+    return rec
+
+
+_SET_KINDS = {"serving.model": "models", "serving.engine": "engines", "serving.quantization": "quantizations",
+              "options.gpus": "gpus", "options.apis": "apis", "options.rentals": "rentals"}
+
+
+def _check_set_ids(cat: Catalog, sets: Sequence[str]) -> None:
+    """Unknown ids given on the command line are named as such, with the closest valid ids."""
+    from llmcost.catalog import parse_gpu_option
+
+    for item in sets:
+        key, _, value = item.partition("=")
+        kind = _SET_KINDS.get(key.strip())
+        if kind is None:
+            continue
+        for word in [v.strip() for v in value.split(",") if v.strip()]:
+            if kind == "gpus":
+                word = parse_gpu_option(word)[1]
+            if (kind == "engines" and word == "auto") or (kind == "rentals" and word == "auto"):
+                continue
+            try:
+                cat.get(kind, word)
+            except LlmcostError as e:
+                raise LlmcostError(f"--set {key.strip()}={value.strip()}: {e}") from None
