@@ -57,7 +57,7 @@ class Catalog:
         if id_ in table:
             return table[id_]
         if kind == "quantizations":
-            bpw = BPW_RE.match(id_)
+            bpw = BPW_RE.fullmatch(id_)
             if bpw:
                 return Quantization(id=id_, name=f"{bpw.group(1)} bits per weight (EXL2-style)",
                                     bits_per_weight=float(bpw.group(1)), tensor_rate="fp16")
@@ -156,7 +156,7 @@ def check_references(cat: Catalog) -> list[str]:
     def need(kind: str, owner: tuple[str, str], keypath: str, target: str | None) -> None:
         if target is None:
             return
-        if kind == "quantizations" and BPW_RE.match(target):
+        if kind == "quantizations" and BPW_RE.fullmatch(target):
             return
         if target not in cat.entries[kind]:
             loc = cat.where[owner]

@@ -89,7 +89,8 @@ def options(cat: Catalog, sc: Scenario, quant: str, engine: str, extra_apis: Seq
     for offer in {r.id: r for r in offers}.values():
         ch = counts.get(offer.gpu) or _auto_count(cat, sc, offer.gpu, quant, engine)
         label = f"rent {ch.count}x {offer.id}" if ch.count > 1 else f"rent {offer.id}"
-        out.append(Option(label, lifecycle.RENT, choice=ch, rental=offer))
+        notes = ["serverless: billed for busy time only, cold starts not counted"] if offer.kind == "serverless" else []
+        out.append(Option(label, lifecycle.RENT, choice=ch, rental=offer, notes=notes))
     api_ids = list(dict.fromkeys([*extra_apis, *sc.options.apis]))
     if sc.options.hosts:
         api_ids += [a.id for a in cat.entries["apis"].values() if a.serves_model == sc.serving.model and a.id not in api_ids]

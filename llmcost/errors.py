@@ -16,9 +16,17 @@ class ProfileError(LlmcostError):
     """One or more problems in profile or scenario files; each problem is `path:line: key.path: message`."""
 
     def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
+        self.problems = [_one_line(p) for p in problems]
+        problems = self.problems
         more = f" (and {len(problems) - 1} more; run `llmcost profiles validate` to list them)" if len(problems) > 1 else ""
         super().__init__(problems[0] + more)
+
+
+def _one_line(problem: str) -> str:
+    """A problem as one printable line: keys and values quoted from a file may hold newlines or escapes."""
+    if problem.isprintable():
+        return problem
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in problem)
 
 
 class GateFailed(LlmcostError):

@@ -116,6 +116,14 @@ def write_markdown(rows: Sequence[Row], out: IO[str], title: str | None = None) 
         out.write("| " + " | ".join(human(r[c], c).replace("|", "\\|") for c in cols) + " |\n")
 
 
+HEADINGS = {
+    "gpus_per_replica": "GPUs/replica", "capex_usd": "capex", "monthly_usd": "monthly", "usd_per_mtok": "$/Mtok",
+    "tco_usd": "TCO", "breakeven_tokens_per_day": "break-even tok/day", "payback_months": "payback mo",
+    "utilization": "util", "tpot_s": "TPOT s", "ttft_s": "TTFT s",
+}
+"""Short column headings for people (table format only); CSV, JSON and Markdown keep the key names."""
+
+
 def write_table(rows: Sequence[Row], out: IO[str], title: str | None = None, color: bool | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -131,7 +139,8 @@ def write_table(rows: Sequence[Row], out: IO[str], title: str | None = None, col
     cols = list(rows[0])
     for c in cols:
         numeric = any(isinstance(r[c], (int, float)) and not isinstance(r[c], bool) for r in rows)
-        table.add_column(c, justify="right" if numeric else "left", overflow="fold")
+        table.add_column(HEADINGS.get(c, c), justify="right" if numeric else "left", overflow="fold",
+                         no_wrap=c == cols[0])
     for r in rows:
         table.add_row(*(human(r[c], c) for c in cols))
     console.print(table)

@@ -442,7 +442,7 @@ def _scalar(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> An
     if not isinstance(value, str):
         out.add(line, keypath, f"expected text, got {_describe(value)}")
         return None
-    if t == "id" and not ID_RE.match(value):
+    if t == "id" and not ID_RE.fullmatch(value):  # fullmatch: `$` alone lets "id\n" through
         out.add(line, keypath, f"id {value!r} must be lowercase letters, digits and . _ / + - (e.g. 'my-rtx-4090')")
     elif t == "date" and not _is_date(value):
         out.add(line, keypath, f"expected a date YYYY-MM-DD, got {_describe(value)}")
@@ -457,7 +457,7 @@ def _scalar(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> An
 
 def _is_date(value: str) -> bool:
     try:
-        return bool(DATE_RE.match(value)) and datetime.date.fromisoformat(value) is not None
+        return bool(DATE_RE.fullmatch(value)) and datetime.date.fromisoformat(value) is not None
     except ValueError:  # 2024-02-30
         return False
 
