@@ -179,8 +179,34 @@ def _training_costs(cat: Catalog, sc: Scenario, opt: Option) -> tuple[float, flo
     return one, periodic, period, notes
 
 
+@dataclass
+class Prepared:
+    """A scenario's options with their serving results and lifecycle inputs, before the lifecycle engine runs."""
+
+    opts: list[Option]
+    model: str
+    ref: Api
+    eco: dict[str, float]
+    serve_out: dict[str, np.ndarray]
+    index: dict[int, int]
+    inputs: list[dict[str, float]]
+
+
 def compare(cat: Catalog, sc: Scenario, vs: str | None = None, extra_apis: Sequence[str] = ()) -> Comparison:
     """Every option of the scenario costed over its horizon, with break-even and payback against `vs`."""
+    p = prepare(cat, sc, vs, extra_apis)
+    opts, eco, serve_out, index = p.opts, p.eco, p.serve_out, p.index
+    x = inputs.stack(p.inputs)
+    res = lifecycle.lifecycle(x)
+    flows = lifecycle.monthly_costs(x, int(eco["horizon_months"]))
+    rows = [_row(o, p.model, res, serve_out, index, i) for i, o in enumerate(opts)]
+    cumulative = {rows[i]["option"]: np.cumsum(flows["capex_usd"][i] + flows["opex_usd"][i]) for i in range(len(opts))
+                  if rows[i]["fits"]}
+    return Comparison(rows, verdict(rows, sc, p.ref.id, eco), p.ref.id, np.arange(1, int(eco["horizon_months"]) + 1), cumulative)
+
+
+def prepare(cat: Catalog, sc: Scenario, vs: str | None = None, extra_apis: Sequence[str] = ()) -> Prepared:
+    """The options of the scenario, their serving results and one lifecycle input row each (compare and sweep)."""
     w = sc.workload
     quant = cat.get("quantizations", sc.serving.quantization)
     engine = inputs.engine_for(cat, sc.serving.engine, quant)
@@ -210,13 +236,7 @@ def compare(cat: Catalog, sc: Scenario, vs: str | None = None, extra_apis: Seque
         cap = float(serve_out["requests_per_s"][i]) if i is not None and fits else 0.0
         row = _lifecycle_inputs(cat, sc, o, eco, peak, cap, ref_usd, finetuned)
         base.append(row)
-    x = inputs.stack(base)
-    res = lifecycle.lifecycle(x)
-    flows = lifecycle.monthly_costs(x, int(eco["horizon_months"]))
-    rows = [_row(o, model.id, res, serve_out, index, i) for i, o in enumerate(opts)]
-    cumulative = {rows[i]["option"]: np.cumsum(flows["capex_usd"][i] + flows["opex_usd"][i]) for i in range(len(opts))
-                  if rows[i]["fits"]}
-    return Comparison(rows, verdict(rows, sc, ref.id, eco), ref.id, np.arange(1, int(eco["horizon_months"]) + 1), cumulative)
+    return Prepared(opts, model.id, ref, eco, serve_out, index, base)
 
 
 def _lifecycle_inputs(cat: Catalog, sc: Scenario, o: Option, eco: dict[str, float], peak: float, cap: float,

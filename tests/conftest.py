@@ -1,0 +1,64 @@
+"""Shared fixtures: a CLI runner over the real entry point, and a small valid multi-kind profile set."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from llmcost.cli.app import main
+
+VALID_PROFILES: dict[str, Any] = {
+    "gpus": [{
+        "id": "test-gpu", "name": "Test GPU", "vendor": "nvidia", "class": "consumer", "memory_gib": 24,
+        "memory_bandwidth_gb_per_s": 1008, "tflops_bf16": 165.2, "tflops_fp16_acc16": 330.3, "power_w": 450,
+        "idle_power_w": 20, "price_usd": 1599, "price_as_of": "2022-10-12", "interconnect": "pcie",
+        "link_bandwidth_gb_per_s": 64, "sources": {"default": "test fixture"},
+    }],
+    "models": [{
+        "id": "test-model", "name": "Test Model", "params_b": 6.7, "layers": 32, "d_model": 4096, "heads": 32,
+        "kv_heads": 32, "ffn_dim": 11008, "vocab": 32000, "context": 2048, "ffn_gated": True, "license": "test",
+        "open_weights": True, "release_date": "2023-02-24", "sources": {"default": "test fixture"},
+    }],
+    "apis": [{
+        "id": "test/api", "name": "Test API", "provider": "test", "input_usd_per_mtok": 0.5,
+        "output_usd_per_mtok": 1.5, "as_of": "2025-01-01", "serves_model": "test-model",
+        "sources": {"default": "test fixture"},
+    }],
+    "rentals": [{
+        "id": "test/rental", "name": "Test rental", "provider": "test", "gpu": "test-gpu", "gpus_per_instance": 1,
+        "usd_per_gpu_hour": 0.5, "kind": "on-demand", "as_of": "2025-01-01", "sources": {"default": "test fixture"},
+    }],
+    "quantizations": [{
+        "id": "test-q", "name": "Test quantization", "bits_per_weight": 4.5, "tensor_rate": "fp16",
+        "sources": {"default": "test fixture"},
+    }],
+    "engines": [{
+        "id": "test-engine", "name": "Test engine", "quantizations": ["test-q"], "accumulate": "fp16",
+        "max_concurrency": 64, "bandwidth_efficiency": {"default": 0.7}, "sources": {"default": "test fixture"},
+    }],
+    "assumptions": {
+        "electricity_usd_per_kwh": {"value": 0.2, "rationale": "test", "source": "test fixture"},
+    },
+}
+"""One valid entry of every kind, referring only to each other (loads with or without the built-ins)."""
+
+
+@pytest.fixture(scope="session")
+def valid_profiles() -> Callable[[], dict[str, Any]]:
+    """A function returning a fresh deep copy of VALID_PROFILES (safe to mutate)."""
+    return lambda: copy.deepcopy(VALID_PROFILES)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run `llmcost ARGS...` in-process through the real entry point: (exit code, stdout, stderr)."""
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        rc = main(list(argv))
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    return run
