@@ -36,13 +36,17 @@ class GateFailed(LlmcostError):
 
 
 def closest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
-    """The valid names closest to `word`, best first (prefix matches count as close)."""
+    """The valid names closest to `word`, best first: names it begins (shortest first), then similar ones.
+
+    >>> closest("a100", ["a10", "a10g", "a100-40gb", "a100-80gb", "h100-sxm"])
+    ['a100-40gb', 'a100-80gb', 'a10']
+    """
     pool = sorted(set(choices))
-    found = difflib.get_close_matches(word, pool, n=n, cutoff=0.6)
-    for c in pool:
+    found = sorted((c for c in pool if c.startswith(word) and c != word), key=lambda c: (len(c), c))[:n]
+    for c in difflib.get_close_matches(word, pool, n=n, cutoff=0.6) + [c for c in pool if word in c]:
         if len(found) >= n:
             break
-        if c not in found and (c.startswith(word) or word in c):
+        if c not in found:
             found.append(c)
     return found
 

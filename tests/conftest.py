@@ -1,14 +1,23 @@
-"""Shared fixtures: a CLI runner over the real entry point, and a small valid multi-kind profile set."""
+"""Shared test set-up.
+
+- Make the test helpers (reference.py, strategies.py) importable as top-level modules: pytest runs
+  with --import-mode=importlib, which does not put the tests directory on sys.path.
+- Fixtures: a CLI runner over the real entry point, and a small valid multi-kind profile set.
+"""
 
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from llmcost.cli.app import main
+HERE = str(Path(__file__).resolve().parent)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
 VALID_PROFILES: dict[str, Any] = {
     "gpus": [{
@@ -55,6 +64,8 @@ def valid_profiles() -> Callable[[], dict[str, Any]]:
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
     """Run `llmcost ARGS...` in-process through the real entry point: (exit code, stdout, stderr)."""
+    from llmcost.cli.app import main  # here, so a broken command module fails only the CLI tests
+
     def run(*argv: str) -> tuple[int, str, str]:
         capsys.readouterr()
         rc = main(list(argv))

@@ -1,0 +1,60 @@
+"""`llmcost sweep GRID.yaml`: every combination of a parameter grid, streamed as CSV, JSON Lines or JSON."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from llmcost import render, sweep
+from llmcost.cli.common import OutputOpt, ProfilesOpt, load_catalog
+from llmcost.errors import GateFailed, LlmcostError, unknown
+
+GridArg = Annotated[list[str], typer.Argument(help="Grid YAML file(s): base: scenario, grid: {dotted.key: values}, zip: [[keys]].",
+                                              show_default=False)]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a base scenario value by dotted path, e.g. "
+                                                  "workload.cached_input_share=0.5, or assumptions.NAME=VALUE (repeatable).")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or json.")]
+ColumnsOpt = Annotated[list[str] | None, typer.Option("--columns", "-c", help="Columns to write, in order, comma-separated "
+                                                      "(repeatable); default every grid key then compare's columns.")]
+WhereOpt = Annotated[str | None, typer.Option("--where", help="Keep only rows that match, e.g. 'kind == \"own\" and payback_months < 12'.")]
+FailIfOpt = Annotated[str | None, typer.Option("--fail-if", help="Exit 1 when a written row matches, e.g. 'kind == \"own\" and payback_months > 18'.")]
+CountOpt = Annotated[bool, typer.Option("--count", help="Print the number of rows the grid expands to, without costing them.")]
+VsOpt = Annotated[str | None, typer.Option("--vs", help="Reference API for break-even and payback (default: each scenario's first).")]
+ChunkOpt = Annotated[int, typer.Option("--chunk-rows", help="Rows costed per engine call.", hidden=True, min=1)]
+
+
+def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = "csv", output: OutputOpt = None,
+                  columns: ColumnsOpt = None, where: WhereOpt = None, fail_if: FailIfOpt = None, count: CountOpt = False,
+                  vs: VsOpt = None, chunk_rows: ChunkOpt = sweep.CHUNK_ROWS, profiles: ProfilesOpt = None) -> None:
+    """Every combination of a parameter grid over a base scenario, one row per combination and option, streamed."""
+    if fmt not in sweep.FORMATS:
+        raise LlmcostError(f"--format {fmt!r}: use one of {', '.join(sweep.FORMATS)}")
+    all_sets = list(sets or [])
+    cat = load_catalog(profiles, [s for s in all_sets if s.strip().startswith("assumptions.")])
+    loaded = [sweep.load_grid(cat, g, all_sets) for g in grids]
+    every = sweep.columns_of(loaded)
+    chosen = [c.strip() for item in columns or [] for c in item.split(",") if c.strip()]
+    for c in chosen:
+        if c not in every:
+            raise LlmcostError(f"--columns: {unknown('column', c, every)}")
+    if where:
+        sweep.check_condition(where, every, "--where")
+    if fail_if:
+        sweep.check_condition(fail_if, every, "--fail-if")
+    total = sweep.count(cat, loaded, all_sets, vs)  # resolves every structural combination: bad values exit 2 before writing
+    if count:
+        sys.stdout.write(f"{total}\n")
+        return
+    if fmt == "csv" and total > sweep.EXCEL_ROWS:
+        sys.stderr.write(f"llmcost: note: {total:,} rows is more than a spreadsheet opens ({sweep.EXCEL_ROWS:,}); "
+                         "filter with --where or read it with a data tool\n")
+    with render.output_stream(output) as out:
+        result = sweep.run(cat, loaded, out, fmt, chosen or None, all_sets, vs, where, fail_if, chunk_rows)
+    if output and output != "-":
+        sys.stderr.write(f"llmcost: wrote {result.rows:,} rows to {output}\n")
+    if result.tripped:
+        names = "; ".join(result.tripped_names) + (f"; and {result.tripped - len(result.tripped_names)} more"
+                                                   if result.tripped > len(result.tripped_names) else "")
+        raise GateFailed(f"--fail-if {fail_if!r} matched {result.tripped} row(s): {names}")

@@ -1,0 +1,283 @@
+"""Estimates with the built-in catalog and default assumptions against published figures
+(shared/research/references.md, and the `reported:` blocks of profiles/models.yaml).
+
+One test per figure. Each FIGURES entry cites its source, says which inputs the estimate takes
+beyond the defaults and why, and carries its tolerance: the largest |estimate / reported - 1|
+accepted (or a one-sided bound where the source gives one). Nothing here is tuned: where the
+defaults are far from a figure, the tolerance is the one they meet and the note says why.
+tests/validation_table.py prints the same list as the README's Markdown table.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from llmcost import catalog, runs
+
+GB = 1e9
+GIB = 2.0**30
+CLUSTER = 2048
+"""GPU count for pre-training runs whose paper gives none (the LLaMA 65B run's 2048 A100s). Any
+count above one NVLink GPU gives the same GPU-hours (mfu_nvlink) as long as the run fits."""
+
+
+@functools.cache
+def cat() -> catalog.Catalog:
+    return catalog.load()
+
+
+def pretrain(model: str, gpu: str, key: str, gpus: int | None = None, tokens: float | None = None) -> Any:
+    reported = cat().get("models", model).reported
+    count = gpus or (reported.gpus if reported is not None and reported.gpus else CLUSTER)
+    rows, _ = runs.pretrain_rows(cat(), model, [gpu], gpus=count, tokens=tokens)
+    return rows[0][key]
+
+
+def finetune(model: str, gpu: str, method: str, key: str, **options: Any) -> Any:
+    rows, _ = runs.finetune_rows(cat(), model, [gpu], method, **options)
+    return rows[0][key]
+
+
+def serve(model: str, gpu: str, quant: str, engine: str, key: str, *, concurrency: int = 1, input_tokens: float,
+          output_tokens: float) -> Any:
+    rows, _ = runs.serve_rows(cat(), model, [gpu], quant, engine, concurrency=concurrency, input_tokens=input_tokens,
+                              output_tokens=output_tokens)
+    return rows[0][key]
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    source: str
+    reported: float
+    unit: str
+    estimate: Callable[[], float]
+    tolerance: float
+    """Largest accepted |estimate / reported - 1|."""
+    bound: str = ""
+    """'at least' / 'at most': the source gives a bound ("> 780 GB"); the estimate must respect it
+    and `tolerance` is not used."""
+
+    def value(self) -> float:
+        return float(self.estimate())
+
+    def error(self) -> float:
+        return self.value() / self.reported - 1.0
+
+
+def pre_hours(model: str, gpu: str = "a100-80gb") -> Callable[[], float]:
+    return lambda: pretrain(model, gpu, "gpu_hours")
+
+
+def pre_mwh(model: str) -> Callable[[], float]:
+    return lambda: pretrain(model, "a100-80gb", "energy_kwh") / 1000.0
+
+
+def pre_flops(model: str, tokens: float | None = None) -> Callable[[], float]:
+    # FLOPs do not depend on the GPU; any GPU of the catalog will do.
+    return lambda: pretrain(model, "a100-80gb", "flops", tokens=tokens)
+
+
+def decode(model: str, gpu: str, quant: str, engine: str, output_tokens: float, input_tokens: float = 0) -> Callable[[], float]:
+    return lambda: serve(model, gpu, quant, engine, "decode_tokens_per_s", input_tokens=input_tokens, output_tokens=output_tokens)
+
+
+def pp512(model: str, gpu: str, quant: str) -> Callable[[], float]:
+    # llama-bench pp512: one 512-token prompt; prefill speed does not depend on the answer length.
+    return lambda: serve(model, gpu, quant, "llama.cpp", "prefill_tokens_per_s", input_tokens=512, output_tokens=1)
+
+
+def qlora_gb(model: str, **options: Any) -> Callable[[], float]:
+    # Memory per GPU does not depend on which GPU; batch 1 as in the paper's table.
+    return lambda: finetune(model, "a100-80gb", "qlora", "memory_per_gpu_gib", batch=1, **options) * GIB / GB
+
+
+def lora_params(rank: int, targets: str) -> Callable[[], float]:
+    return lambda: finetune("gpt-3-175b", "a100-80gb", "lora", "trainable_params", rank=rank, targets=targets)
+
+
+# Alpaca: 52K examples x 3 epochs at max length 512. The dataset size is llmcost's documented
+# default `finetune_dataset_tokens` (10M: 52K examples of ~200 tokens with the prompt template;
+# that assumption cites Alpaca), so 30M tokens trained. The second row is the upper bound of every
+# example padded to 512 tokens (79.9M), to show that the token count does not explain the gap.
+ALPACA_TOKENS_PADDED = 52_000 * 512
+
+FIGURES: list[Figure] = [
+    # ------------------------------------------------------------------ pre-training: FLOPs
+    # Brown et al. 2020, App. D Table D.1: 3.14e23 FLOPs for 300B tokens (references.md).
+    Figure("GPT-3 175B training FLOPs", "Brown et al. 2020, App. D Table D.1", 3.14e23, "FLOPs", pre_flops("gpt-3-175b"), 0.05),
+    # Chowdhery et al. 2022 (PaLM) App. B Table 22: 2.56e24 FLOPs for 780B tokens.
+    Figure("PaLM 540B training FLOPs", "Chowdhery et al. 2022, App. B Table 22", 2.56e24, "FLOPs", pre_flops("palm-540b"), 0.05),
+    # Hoffmann et al. 2022 App. F; PaLM Table 3: Gopher 5.76e23 FLOPs (the Chinchilla recount is 6.3e23).
+    Figure("Gopher 280B training FLOPs", "Hoffmann et al. 2022, App. F", 5.76e23, "FLOPs", pre_flops("gopher-280b"), 0.15),
+    # Thoppilan et al. 2022 sec. 10: LaMDA 3.55e23 FLOPs. The profile's 168B trained tokens
+    # (Chinchilla Table 1) give 40% of it; 3.55e23 / (6 x 137e9) implies ~430B tokens. Tolerance 65%.
+    Figure("LaMDA 137B training FLOPs", "Thoppilan et al. 2022, sec. 10", 3.55e23, "FLOPs", pre_flops("lamda-137b"), 0.65),
+    # Llama Team 2024 (arXiv 2407.21783) sec. 3.2.1: 3.8e25 FLOPs (models.yaml reported block); 15T tokens (profile).
+    Figure("Llama 3.1 405B training FLOPs", "Llama Team 2024, sec. 3.2.1", 3.8e25, "FLOPs", pre_flops("llama-3.1-405b"), 0.10),
+    # ------------------------------------------------------------------ pre-training: GPU-hours, A100-80GB
+    # Touvron et al. 2023 Table 15. Defaults: mfu_nvlink 0.45, T = 2048. Tolerance 25% for the LLaMA
+    # family (13B is the farthest, +22%: its reported hours imply MFU 0.55).
+    Figure("LLaMA 7B GPU-hours", "Touvron et al. 2023, Table 15", 82_432, "A100-h", pre_hours("llama-7b"), 0.25),
+    Figure("LLaMA 13B GPU-hours", "Touvron et al. 2023, Table 15", 135_168, "A100-h", pre_hours("llama-13b"), 0.25),
+    Figure("LLaMA 33B GPU-hours", "Touvron et al. 2023, Table 15", 530_432, "A100-h", pre_hours("llama-33b"), 0.25),
+    Figure("LLaMA 65B GPU-hours", "Touvron et al. 2023, Table 15", 1_022_362, "A100-h", pre_hours("llama-65b"), 0.25),
+    # Touvron et al. 2023 sec. 2.4: ~380 tokens/s/GPU on 2048 A100-80GB; 1.4T tokens in ~21 days.
+    Figure("LLaMA 65B tokens/s per GPU", "Touvron et al. 2023, sec. 2.4", 380, "tokens/s",
+           lambda: 1.4e12 / (pretrain("llama-65b", "a100-80gb", "gpu_hours") * 3600), 0.15),
+    Figure("LLaMA 65B wall-clock days on 2048 GPUs", "Touvron et al. 2023, sec. 2.4", 21, "days",
+           lambda: pretrain("llama-65b", "a100-80gb", "wall_days", gpus=2048), 0.15),
+    # BLOOM paper sec. 3.4-3.5 and Luccioni et al. 2022: 1,082,990 A100-hours for 366B tokens on 384
+    # GPUs. BLOOM ran at MFU ~0.32 against the default 0.45: tolerance 30%.
+    Figure("BLOOM 176B GPU-hours", "BigScience 2022, sec. 3.4; Luccioni et al. 2022", 1_082_990, "A100-h",
+           pre_hours("bloom-176b"), 0.30),
+    # Llama 2 model card = Touvron et al. 2023b Table 2 (models.yaml reported blocks), 2.0T tokens, T = 4096.
+    Figure("Llama 2 7B GPU-hours", "Llama 2 model card; Touvron et al. 2023b, Table 2", 184_320, "A100-h",
+           pre_hours("llama-2-7b"), 0.10),
+    Figure("Llama 2 13B GPU-hours", "Llama 2 model card; Touvron et al. 2023b, Table 2", 368_640, "A100-h",
+           pre_hours("llama-2-13b"), 0.10),
+    Figure("Llama 2 70B GPU-hours", "Llama 2 model card; Touvron et al. 2023b, Table 2", 1_720_320, "A100-h",
+           pre_hours("llama-2-70b"), 0.10),
+    # Llama 3.1 model card (models.yaml reported blocks), H100-80GB, ~15T tokens, T = 8192
+    # (pretrain_seq_len_max). The card's hours imply MFU 0.18 (8B), 0.29 (70B), 0.36 (405B) on the
+    # 989 TFLOPS peak against the default 0.45, so the tolerances are 65%, 40% and 25%.
+    Figure("Llama 3.1 8B GPU-hours", "Llama 3.1 model card", 1_460_000, "H100-h", pre_hours("llama-3.1-8b", "h100-sxm"), 0.65),
+    Figure("Llama 3.1 70B GPU-hours", "Llama 3.1 model card", 7_000_000, "H100-h", pre_hours("llama-3.1-70b", "h100-sxm"), 0.40),
+    Figure("Llama 3.1 405B GPU-hours", "Llama 3.1 model card", 30_840_000, "H100-h",
+           pre_hours("llama-3.1-405b", "h100-sxm"), 0.25),
+    # ------------------------------------------------------------------ pre-training: energy
+    # Touvron et al. 2023 Table 15 and sec. 6: GPU-hours x 400 W x PUE 1.1, GPUs only. llmcost's
+    # energy_kwh adds the host share (datacenter_host_power_w_per_gpu 250 W): +62% before any
+    # GPU-hour error, so the tolerance is 100%.
+    Figure("LLaMA 7B energy", "Touvron et al. 2023, Table 15", 36, "MWh", pre_mwh("llama-7b"), 1.0),
+    Figure("LLaMA 13B energy", "Touvron et al. 2023, Table 15", 59, "MWh", pre_mwh("llama-13b"), 1.0),
+    Figure("LLaMA 33B energy", "Touvron et al. 2023, Table 15", 233, "MWh", pre_mwh("llama-33b"), 1.0),
+    Figure("LLaMA 65B energy", "Touvron et al. 2023, Table 15", 449, "MWh", pre_mwh("llama-65b"), 1.0),
+    # BLOOM paper sec. 3.5 / Luccioni et al. 2022: 433 MWh measured. Host share up, GPU-hours down: 35%.
+    Figure("BLOOM 176B energy", "BigScience 2022, sec. 3.5; Luccioni et al. 2022", 433, "MWh", pre_mwh("bloom-176b"), 0.35),
+    # ------------------------------------------------------------------ fine-tuning
+    # Stanford Alpaca README / CRFM blog: full fine-tune of LLaMA 7B, 3 epochs, max length 512,
+    # "3 hours on 8 80GB A100s". 30M tokens (see ALPACA_TOKENS_PADDED above). 3 h means MFU ~0.05;
+    # the default 0.45 gives 0.3 h: tolerance 92%.
+    Figure("Alpaca 7B full fine-tune, 8 x A100 wall-clock", "tatsu-lab/stanford_alpaca README; CRFM Alpaca blog", 3, "h",
+           lambda: finetune("alpaca-7b", "8xa100-80gb", "full", "wall_hours", seq_len=512, epochs=3), 0.92),
+    Figure("Alpaca 7B, every example padded to 512 (upper bound)", "tatsu-lab/stanford_alpaca README", 3, "h",
+           lambda: finetune("alpaca-7b", "8xa100-80gb", "full", "wall_hours", seq_len=512, epochs=3,
+                            tokens=ALPACA_TOKENS_PADDED), 0.75),
+    # pytorch/torchtune README: Llama 3.1 8B LoRA on one RTX 4090, batch 2, packed 2048 = llmcost's
+    # finetune defaults (rank 16 on all linear layers; torchtune's recipe is rank 8), checkpointing auto (on).
+    Figure("torchtune Llama 3.1 8B LoRA peak memory, RTX 4090", "pytorch/torchtune README", 16.2, "GiB",
+           lambda: finetune("llama-3.1-8b", "rtx-4090", "lora", "memory_per_gpu_gib"), 0.10),
+    # Same row: 3,083 tokens/s. mfu_single_gpu 0.7 was set from the full fine-tune row (the LoRA one
+    # would need 0.99): tolerance 30%.
+    Figure("torchtune Llama 3.1 8B LoRA tokens/s, RTX 4090", "pytorch/torchtune README", 3083, "tokens/s",
+           lambda: finetune("llama-3.1-8b", "rtx-4090", "lora", "tokens_per_s"), 0.30),
+    # Same table, full fine-tune: 18.9 GiB with a memory-saving optimizer (bf16 weights, optimizer
+    # step in backward). llmcost's 16 bytes/param of mixed-precision Adam gives 6.4x that: tolerance 550%.
+    Figure("torchtune Llama 3.1 8B full fine-tune memory, RTX 4090", "pytorch/torchtune README", 18.9, "GiB",
+           lambda: finetune("llama-3.1-8b", "rtx-4090", "full", "memory_per_gpu_gib"), 5.5),
+    # Dettmers et al. 2023 (QLoRA) Table 1, batch 1: 41 / 21 / 10 / 6 GB (read as 1e9 bytes). llmcost
+    # defaults (rank 16 on all linear layers, sequence 2048, NF4 4.127 bits, checkpointing on) come
+    # within 10%.
+    Figure("QLoRA LLaMA 65B memory, batch 1", "Dettmers et al. 2023, Table 1", 41, "GB", qlora_gb("llama-65b"), 0.10),
+    Figure("QLoRA LLaMA 33B memory, batch 1", "Dettmers et al. 2023, Table 1", 21, "GB", qlora_gb("llama-33b"), 0.10),
+    Figure("QLoRA LLaMA 13B memory, batch 1", "Dettmers et al. 2023, Table 1", 10, "GB", qlora_gb("llama-13b"), 0.10),
+    Figure("QLoRA LLaMA 7B memory, batch 1", "Dettmers et al. 2023, Table 1", 6, "GB", qlora_gb("llama-7b"), 0.10),
+    # The paper's own setting, r = 64 on all linear layers: 4x the adapters at 16 bytes each
+    # (bitsandbytes pages the optimizer states out), 22-30% over: tolerance 30%.
+    Figure("QLoRA LLaMA 65B memory, r=64", "Dettmers et al. 2023, Table 1 and sec. 4", 41, "GB", qlora_gb("llama-65b", rank=64), 0.30),
+    Figure("QLoRA LLaMA 33B memory, r=64", "Dettmers et al. 2023, Table 1 and sec. 4", 21, "GB", qlora_gb("llama-33b", rank=64), 0.30),
+    Figure("QLoRA LLaMA 13B memory, r=64", "Dettmers et al. 2023, Table 1 and sec. 4", 10, "GB", qlora_gb("llama-13b", rank=64), 0.30),
+    Figure("QLoRA LLaMA 7B memory, r=64", "Dettmers et al. 2023, Table 1 and sec. 4", 6, "GB", qlora_gb("llama-7b", rank=64), 0.30),
+    # Dettmers et al. 2023 sec. 1: 16-bit full fine-tuning of LLaMA 65B needs > 780 GB; QLoRA < 48 GB.
+    Figure("LLaMA 65B 16-bit full fine-tune memory", "Dettmers et al. 2023, sec. 1", 780, "GB",
+           lambda: finetune("llama-65b", "a100-80gb", "full", "memory_per_gpu_gib", batch=1) * GIB / GB, 0.0, "at least"),
+    Figure("LLaMA 65B QLoRA memory", "Dettmers et al. 2023, sec. 1", 48, "GB", qlora_gb("llama-65b"), 0.0, "at most"),
+    # Hu et al. 2021 sec. 7.1: a budget of 18M parameters ("roughly 35MB if stored in FP16") on
+    # GPT-3 175B, r = 4 on W_q and W_v: 96 x 2 x 4 x (12288 + 12288) = 18.87M. Tolerance 5%.
+    Figure("LoRA GPT-3 175B trainable params, r=4 on W_q, W_v", "Hu et al. 2021, sec. 7.1", 18e6, "params",
+           lora_params(4, "qv"), 0.05),
+    # Same: the checkpoint of those adapters in FP16, 35 MB (sec. 4.2: 350 GB -> 35 MB). Tolerance 10%.
+    Figure("LoRA GPT-3 175B checkpoint, r=4 on W_q, W_v", "Hu et al. 2021, sec. 4.2", 35, "MB",
+           lambda: lora_params(4, "qv")() * 2 / 1e6, 0.10),
+    # Hu et al. 2021 Table 4: the 4.7M row is r = 1 on W_q, W_v; the 37.7M row is r = 4 on all four
+    # attention matrices (equal to r = 8 on W_q, W_v). Counts are exact: tolerance 1%.
+    Figure("LoRA GPT-3 175B trainable params, r=1 on W_q, W_v", "Hu et al. 2021, Table 4", 4.7e6, "params",
+           lora_params(1, "qv"), 0.01),
+    Figure("LoRA GPT-3 175B trainable params, r=4 on attention", "Hu et al. 2021, Table 4", 37.7e6, "params",
+           lora_params(4, "attention"), 0.01),
+    # Hu et al. 2021 sec. 4.2: training VRAM 1.2 TB (full) -> 350 GB (LoRA). LoRA with llmcost
+    # defaults (batch 2 x 2048, checkpointing auto -> on): tolerance 5%.
+    Figure("LoRA GPT-3 175B training memory", "Hu et al. 2021, sec. 4.2", 350, "GB",
+           lambda: finetune("gpt-3-175b", "a100-80gb", "lora", "memory_per_gpu_gib", rank=4, targets="qv") * GIB / GB, 0.05),
+    # The full fine-tune's 1.2 TB is ~7 bytes/param; llmcost counts ZeRO's 16 (sec. 3.1): tolerance 140%.
+    Figure("GPT-3 175B full fine-tune memory", "Hu et al. 2021, sec. 4.2", 1200, "GB",
+           lambda: finetune("gpt-3-175b", "a100-80gb", "full", "memory_per_gpu_gib") * GIB / GB, 1.4),
+    # ------------------------------------------------------------------ inference
+    # llama.cpp PR #4766 (llama-bench, LLaMA 7B): pp512 = one 512-token prompt; tg128 = 128 tokens
+    # generated from an empty context, single stream. Engine llama.cpp, calibrated on these rows
+    # (engines.yaml); tolerance 10%.
+    Figure("llama.cpp LLaMA 7B F16 pp512, RTX 3090", "llama.cpp PR #4766", 4184.85, "tokens/s", pp512("llama-7b", "rtx-3090", "fp16"), 0.10),
+    Figure("llama.cpp LLaMA 7B F16 tg128, RTX 3090", "llama.cpp PR #4766", 48.52, "tokens/s",
+           decode("llama-7b", "rtx-3090", "fp16", "llama.cpp", 128), 0.10),
+    Figure("llama.cpp LLaMA 7B Q4_0 pp512, RTX 3090", "llama.cpp PR #4766", 3408.18, "tokens/s", pp512("llama-7b", "rtx-3090", "q4_0"), 0.10),
+    Figure("llama.cpp LLaMA 7B Q4_0 tg128, RTX 3090", "llama.cpp PR #4766", 121.82, "tokens/s",
+           decode("llama-7b", "rtx-3090", "q4_0", "llama.cpp", 128), 0.10),
+    Figure("llama.cpp LLaMA 7B F16 pp512, RTX 4090", "llama.cpp PR #4766 (2024-01-10 comment)", 11048.22, "tokens/s",
+           pp512("llama-7b", "rtx-4090", "fp16"), 0.10),
+    Figure("llama.cpp LLaMA 7B F16 tg128, RTX 4090", "llama.cpp PR #4766 (2024-01-10 comment)", 61.03, "tokens/s",
+           decode("llama-7b", "rtx-4090", "fp16", "llama.cpp", 128), 0.10),
+    Figure("llama.cpp LLaMA 7B Q4_0 pp512, RTX 4090", "llama.cpp PR #4766", 7979.85, "tokens/s", pp512("llama-7b", "rtx-4090", "q4_0"), 0.10),
+    # turboderp/exllamav2 README: single-stream decode, Llama 2 7B EXL2 4.0 bpw and 70B 2.5 bpw on
+    # RTX 3090 Ti / 4090. One bandwidth efficiency (0.70) for both cards; the 7B 3090 Ti row is the
+    # farthest (+16%): tolerance 20%.
+    Figure("ExLlamaV2 Llama 2 7B 4.0 bpw, RTX 3090 Ti", "turboderp/exllamav2 README", 179, "tokens/s",
+           decode("llama-2-7b", "rtx-3090-ti", "4.0bpw", "exllamav2", 128), 0.20),
+    Figure("ExLlamaV2 Llama 2 7B 4.0 bpw, RTX 4090", "turboderp/exllamav2 README", 207, "tokens/s",
+           decode("llama-2-7b", "rtx-4090", "4.0bpw", "exllamav2", 128), 0.20),
+    Figure("ExLlamaV2 Llama 2 70B 2.5 bpw, RTX 3090 Ti", "turboderp/exllamav2 README", 33, "tokens/s",
+           decode("llama-2-70b", "rtx-3090-ti", "2.5bpw", "exllamav2", 128), 0.20),
+    Figure("ExLlamaV2 Llama 2 70B 2.5 bpw, RTX 4090", "turboderp/exllamav2 README", 37, "tokens/s",
+           decode("llama-2-70b", "rtx-4090", "2.5bpw", "exllamav2", 128), 0.20),
+    # mlc-ai/llm-perf-bench README: int4 (q4f16_1), 256 tokens decoded after the prompt "What is
+    # the meaning of life?" (~8 tokens), RTX 4090. Tolerance 10%.
+    Figure("MLC-LLM Llama 2 7B q4f16_1, RTX 4090", "mlc-ai/llm-perf-bench README", 204.8, "tokens/s",
+           decode("llama-2-7b", "rtx-4090", "q4f16_1", "mlc-llm", 256, input_tokens=8), 0.10),
+    Figure("MLC-LLM Llama 2 13B q4f16_1, RTX 4090", "mlc-ai/llm-perf-bench README", 113.5, "tokens/s",
+           decode("llama-2-13b", "rtx-4090", "q4f16_1", "mlc-llm", 256, input_tokens=8), 0.10),
+    # NVIDIA/TensorRT-LLM docs/source/performance.md (v0.6.1), A100 FP16, output tokens/s per GPU.
+    # Its benchmark engine is built from a Llama-2-7B config (4096 positions), LLaMA 7B's shape:
+    # llama-2-7b, since 128 + 2048 tokens exceed LLaMA 7B's 2048 context. A100 80GB assumed.
+    Figure("TensorRT-LLM LLaMA 7B FP16, batch 384, 128 -> 128, A100", "NVIDIA/TensorRT-LLM performance.md v0.6.1", 5586,
+           "tokens/s", lambda: serve("llama-2-7b", "a100-80gb", "fp16", "tensorrt-llm", "output_tokens_per_s",
+                                     concurrency=384, input_tokens=128, output_tokens=128), 0.10),
+    # Batch 60 of 2176 tokens needs 76 GiB; usable_memory_fraction 0.9 leaves room for 55 sequences,
+    # and the estimate runs at 55: -13%. Tolerance 15%.
+    Figure("TensorRT-LLM LLaMA 7B FP16, batch 60, 128 -> 2048, A100", "NVIDIA/TensorRT-LLM performance.md v0.6.1", 1928,
+           "tokens/s", lambda: serve("llama-2-7b", "a100-80gb", "fp16", "tensorrt-llm", "output_tokens_per_s",
+                                     concurrency=60, input_tokens=128, output_tokens=2048), 0.15),
+]
+
+
+def within(fig: Figure) -> bool:
+    value = fig.value()
+    if fig.bound == "at least":
+        return value >= fig.reported
+    if fig.bound == "at most":
+        return value <= fig.reported
+    return abs(value / fig.reported - 1.0) <= fig.tolerance
+
+
+@pytest.mark.parametrize("fig", FIGURES, ids=[f.name for f in FIGURES])
+def test_estimate_matches_published_figure(fig: Figure) -> None:
+    assert within(fig), f"{fig.name}: estimate {fig.value():.4g} {fig.unit} vs reported {fig.reported:.4g} " \
+                        f"({fig.error():+.1%}, tolerance {fig.bound or f'{fig.tolerance:.0%}'}; {fig.source})"
+
+
+def test_figure_names_are_unique() -> None:
+    assert len({f.name for f in FIGURES}) == len(FIGURES)

@@ -1,0 +1,34 @@
+"""Print the estimate-vs-published table (Markdown) for the README: `python3 tests/validation_table.py`.
+
+The figures, their sources and tolerances are the ones tests/test_validation.py checks.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def fmt(x: float) -> str:
+    if x == 0 or 1e-2 <= abs(x) < 1e7:
+        return f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def table() -> str:
+    here = Path(__file__).resolve().parent
+    sys.path[:0] = [str(here), str(here.parent)]  # the test module, and llmcost from a checkout
+    from test_validation import FIGURES
+
+    lines = ["| figure | source | estimate | reported | error |", "|---|---|---:|---:|---:|"]
+    for fig in FIGURES:
+        value = fig.value()
+        bound = {"at least": "> ", "at most": "< "}.get(fig.bound, "")
+        tolerance = "bound" if fig.bound else f"±{fig.tolerance:.0%}"
+        lines.append(f"| {fig.name} | {fig.source} | {fmt(value)} {fig.unit} | {bound}{fmt(fig.reported)} {fig.unit} "
+                     f"| {fig.error():+.1%} ({tolerance}) |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table())
