@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from llmcost.errors import LlmcostError, ProfileError, unknown
-from llmcost.schema import ALL_KINDS, KINDS, Assumption, Gpu, Problems, Quantization, build, closest
+from llmcost.errors import LlmcostError, ProfileError, closest, key_text, unknown
+from llmcost.schema import ALL_KINDS, KINDS, Assumption, Gpu, Problems, Quantization, build
 from llmcost.yamlsrc import YMap, read_yaml
 
 ASSUMPTION_NAMES: tuple[str, ...] = (
@@ -92,7 +92,7 @@ def _load_file(path: Path, label: str, cat: Catalog, problems: Problems) -> None
         if kind not in ALL_KINDS:
             near = closest(str(kind), ALL_KINDS)
             hint = f"did you mean {near[0]!r}?" if near else f"valid kinds: {', '.join(ALL_KINDS)}"
-            problems.add(line, str(kind), f"unknown profile kind; {hint}")
+            problems.add(line, key_text(kind), f"unknown profile kind; {hint}")
         elif kind == "assumptions":
             _load_assumptions(body, line, cat, problems)
         else:
@@ -108,7 +108,7 @@ def _load_assumptions(body: Any, line: int, cat: Catalog, problems: Problems) ->
         if name not in ASSUMPTION_NAMES:
             near = closest(str(name), ASSUMPTION_NAMES)
             hint = f"did you mean {near[0]!r}?" if near else "see `llmcost profiles list assumptions`"
-            problems.add(item_line, f"assumptions.{name}", f"unknown assumption; {hint}")
+            problems.add(item_line, f"assumptions.{key_text(name)}", f"unknown assumption; {hint}")
             continue
         rec = build(Assumption, item, problems, item_line, f"assumptions.{name}")
         if rec is not None:

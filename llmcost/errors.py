@@ -35,6 +35,12 @@ class GateFailed(LlmcostError):
     exit_code = 1
 
 
+def key_text(key: object) -> str:
+    """A mapping key as shown in a key path: as written, or quoted when blank, padded or not printable."""
+    text = str(key)
+    return text if text and text.isprintable() and text.strip() == text else repr(text)
+
+
 def closest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     """The valid names closest to `word`, best first: names it begins (shortest first), then similar ones.
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmcost.errors import closest
+from llmcost.errors import closest, key_text
 from llmcost.yamlsrc import YList, YMap
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._/+-]*$")
@@ -488,7 +488,7 @@ def _value(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> Any
         for k, v in value.items():
             kl = getattr(value, "key_lines", {}).get(k, line)
             inner = Spec("str", "") if spec.type == "sources" else Spec("num", "", gt=spec.gt, le=spec.le)
-            result[k] = _scalar(v, inner, (kl, f"{keypath}.{k}"), out)
+            result[k] = _scalar(v, inner, (kl, f"{keypath}.{key_text(k)}"), out)
         return result
     if spec.type == "ref":
         return _scalar(value, Spec("str", ""), where, out)
@@ -507,7 +507,7 @@ def build(cls: Any, data: Any, out: Problems, line: int, keypath: str) -> Any:
         if key not in fields:
             near = closest(str(key), fields)
             hint = f"; did you mean {near[0]!r}?" if near else f"; valid keys: {', '.join(fields)}"
-            out.add(key_lines.get(key, line), f"{keypath}.{key}", f"unknown key{hint}")
+            out.add(key_lines.get(key, line), f"{keypath}.{key_text(key)}", f"unknown key{hint}")
     kwargs: dict[str, Any] = {}
     for key, f in fields.items():
         spec = spec_of(f)

@@ -29,7 +29,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import numpy as np
 
@@ -39,17 +39,18 @@ from llmcost.engine import lifecycle
 from llmcost.errors import LlmcostError, unknown
 from llmcost.numbers import parse_quantity
 from llmcost.render import csv_cell
-from llmcost.runs import DOES_NOT_FIT, NA
+from llmcost.runs import DOES_NOT_FIT, NA, num
 from llmcost.schema import KINDS, Spec
 from llmcost.yamlsrc import read_yaml
 
 NEVER = compare.NEVER
 FORMATS = ("csv", "jsonl", "json")
 CHUNK_ROWS = 50_000
-"""Most rows costed by one call of the lifecycle engine."""
-CELL_BUDGET = 1_000_000
-"""Most row x month cells in one engine call: the engine keeps some 30 arrays of that size alive, so this
-bounds memory (about 250 MB at worst) whatever the horizon."""
+"""Rows formatted and written at a time."""
+ENGINE_CELLS = 65_536
+"""Most row x month cells per call of the lifecycle engine (2,048 rows at a 32-month horizon): its arrays,
+some 30 of rows x months, then stay in the CPU cache, which is faster than bigger calls, and memory stays
+flat (a few MB) whatever the grid or horizon."""
 EXCEL_ROWS = 1_048_576
 
 NUMERIC_COLUMNS: dict[str, tuple[str, str]] = {
@@ -229,8 +230,9 @@ def load_grid(cat: Catalog, path: str, sets: Sequence[str] = ()) -> Grid:
     base = doc.get("base")
     if base is not None and not isinstance(base, str):
         raise _fail(path, lines.get("base"), "base", "expected a scenario id or a scenario file path")
-    if base is not None and not Path(base).is_absolute() and not (base in cat.entries["scenarios"]) and (p.parent / base).is_file():
-        base = str(p.parent / base)  # a scenario file beside the grid file
+    beside = p.parent / base if base is not None else None
+    if base is not None and base not in cat.entries["scenarios"] and not Path(base).is_file() and beside and beside.is_file():
+        base = str(beside)  # a scenario file beside the grid file
     body = doc.get("grid")
     if not isinstance(body, dict) or not body:
         raise _fail(path, lines.get("grid") or 1, "grid", "expected a mapping of dotted scenario keys to lists of values")
@@ -247,7 +249,8 @@ def load_grid(cat: Catalog, path: str, sets: Sequence[str] = ()) -> Grid:
         values[key] = _values(cat, raw, spec, path, line, f"grid.{key}")
     groups = doc.get("zip") or []
     if not isinstance(groups, list) or not all(isinstance(g, list) and g for g in groups):
-        raise _fail(path, lines.get("zip"), "zip", "expected a list of lists of grid keys, e.g. [[workload.input_tokens, workload.output_tokens]]")
+        raise _fail(path, lines.get("zip"), "zip",
+                    "expected a list of lists of grid keys, e.g. [[workload.input_tokens, workload.output_tokens]]")
     group_of: dict[str, int] = {}
     for gi, g in enumerate(groups):
         for key in g:
@@ -263,14 +266,13 @@ def load_grid(cat: Catalog, path: str, sets: Sequence[str] = ()) -> Grid:
     axes: list[Axis] = []
     done: set[int] = set()
     for key in values:
-        gi = group_of.get(key)
-        if gi is None:
+        if key not in group_of:
             keys: tuple[str, ...] = (key,)
-        elif gi in done:
+        elif group_of[key] in done:
             continue
         else:
-            done.add(gi)
-            keys = tuple(groups[gi])
+            done.add(group_of[key])
+            keys = tuple(groups[group_of[key]])
         steps = list(zip(*(values[k] for k in keys), strict=True))
         axes.append(Axis(keys, steps, all(k in NUMERIC_COLUMNS for k in keys)))
     grid = Grid(path, base, axes)
@@ -357,7 +359,7 @@ class Chunk:
             idx, vals = self.cats[col]
             per = np.empty(len(vals), dtype=object)
             per[:] = vals
-            return per[idx].tolist()
+            return cast(list[Any], per[idx].tolist())
         v, states = self.nums[col]
         v = v + 0.0
         out = np.empty(len(v), dtype=object)
@@ -373,34 +375,46 @@ class Chunk:
         if col in self.cats:
             idx, vals = self.cats[col]
             per = np.array([_csv_text(v) if fmt == "csv" else _json_text(v) for v in vals], dtype=object)
-            return per[idx].tolist()
+            return cast(list[Any], per[idx].tolist())
         v, states = self.nums[col]
         return _num_texts(v, states, fmt)
 
 
 def _whole(v: np.ndarray, below: float = 2.0**53) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        return (np.abs(v) < below) & (v == np.floor(v))
+        whole: np.ndarray = (np.abs(v) < below) & (v == np.floor(v))
+    return whole
 
 
 def _num_texts(v: np.ndarray, states: np.ndarray | None, fmt: str) -> list[str]:
     """Numbers as compare's CSV/JSON print them (runs.num, then render.csv_cell or json): whole numbers as
-    integers (CSV: below 1e16, JSON: below 2**53), others as repr(float)."""
+    integers (CSV: below 1e16, JSON: below 2**53), others as repr(float). A column with many repeated values
+    (capex, capacity, break-even, ...) is formatted once per distinct value."""
     v = v + 0.0  # -0.0 -> 0.0
+    n = len(v)
+    if n > 64:
+        uniq, inverse = np.unique(v, return_inverse=True)
+        if len(uniq) * 2 < n:
+            texts = np.array(_num_texts(uniq, None, fmt), dtype=object)[inverse.reshape(-1)]
+            return cast(list[str], _put_states(texts, states, fmt).tolist())
     whole = _whole(v, 1e16 if fmt == "csv" else 2.0**53)
-    out = np.empty(len(v), dtype=object)
+    out = np.empty(n, dtype=object)
     if whole.all():
         out[:] = list(map(int.__repr__, v.astype(np.int64).tolist()))
     else:
         out[~whole] = list(map(float.__repr__, v[~whole].tolist()))
         if whole.any():
             out[whole] = list(map(int.__repr__, v[whole].astype(np.int64).tolist()))
+    return cast(list[str], _put_states(out, states, fmt).tolist())
+
+
+def _put_states(out: np.ndarray, states: np.ndarray | None, fmt: str) -> np.ndarray:
     if states is not None:
         for code, word in _WORDS.items():
             m = states == code
             if m.any():
                 out[m] = word if fmt == "csv" else f'"{word}"'
-    return out.tolist()
+    return out
 
 
 def _csv_text(value: Any) -> str:
@@ -411,16 +425,16 @@ def _csv_text(value: Any) -> str:
 
 
 def _json_text(value: Any) -> str:
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"non-finite number {value!r} reached the renderer")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"non-finite number {value!r} reached the renderer")
     return json.dumps(value)
 
 
 def _option_consts(block: Block) -> dict[str, list[Any]]:
     """Columns that are the same for every numeric combination: what compare._row takes from the option."""
     p = block.prepared
-    cols: dict[str, list[Any]] = {k: [] for k in ("option", "kind", "model", "fits", "gpus_per_replica", "ttft_s", "tpot_s", "notes")}
+    names = ("option", "kind", "model", "fits", "gpus_per_replica", "ttft_s", "tpot_s", "notes")
+    cols: dict[str, list[Any]] = {k: [] for k in names}
     for o in p.opts:
         j = p.index.get(id(o))
         fits = bool(p.serve_out["fits"][j]) if j is not None else True
@@ -434,8 +448,8 @@ def _option_consts(block: Block) -> dict[str, list[Any]]:
             cols["notes"].append("; ".join(["model does not fit", *o.notes]))
             continue
         cols["gpus_per_replica"].append(o.choice.count if o.choice else NA)
-        cols["ttft_s"].append(compare.num(p.serve_out["ttft_s"][j]) if j is not None else NA)
-        cols["tpot_s"].append(compare.num(p.serve_out["tpot_s"][j]) if j is not None else NA)
+        cols["ttft_s"].append(num(p.serve_out["ttft_s"][j]) if j is not None else NA)
+        cols["tpot_s"].append(num(p.serve_out["tpot_s"][j]) if j is not None else NA)
         notes = list(o.notes)
         if j is not None and not p.serve_out["meets_latency"][j]:
             notes.append("misses the latency target")
@@ -461,19 +475,23 @@ def _states(res: dict[str, np.ndarray], kind: np.ndarray, fits: np.ndarray) -> d
     return out
 
 
-def evaluate(x: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def evaluate(x: dict[str, np.ndarray], cells: int = ENGINE_CELLS) -> dict[str, np.ndarray]:
     """lifecycle.lifecycle over rows grouped by whole-month horizon, so a row's numbers never depend on its
-    neighbours (the same months axis compare uses for it)."""
+    neighbours (the same months axis compare uses for it), in calls of at most `cells` row x month cells."""
     months = np.ceil(x["horizon_months"])
+    n = len(months)
     groups = np.unique(months)
-    if len(groups) == 1:
+    if len(groups) == 1 and n * groups[0] <= cells:
         return lifecycle.lifecycle(x)
     out: dict[str, np.ndarray] = {}
     for m in groups:
-        sel = np.flatnonzero(months == m)
-        part = lifecycle.lifecycle({k: v[sel] for k, v in x.items()})
-        for k, v in part.items():
-            out.setdefault(k, np.empty(len(months), dtype=v.dtype))[sel] = v
+        rows = np.flatnonzero(months == m) if len(groups) > 1 else np.arange(n)
+        step = max(256, cells // max(1, int(m)))
+        for i in range(0, len(rows), step):
+            sel = rows[i:i + step]
+            part = lifecycle.lifecycle({k: v[sel] for k, v in x.items()})
+            for k, v in part.items():
+                out.setdefault(k, np.empty(n, dtype=v.dtype))[sel] = v
     return out
 
 
@@ -492,10 +510,7 @@ def chunks(block: Block, chunk_rows: int = CHUNK_ROWS, extra_consts: dict[str, A
         consts[key] = [cell_value(value)] * n_opt
     axis_cols = [[a.column(j) for j in range(len(a.keys))] for a in numeric]
     axis_cells = [[[cell_value(v[j]) for v in a.values] for j in range(len(a.keys))] for a in numeric]
-    months_max = max([float(np.max(c)) for a, cs in zip(numeric, axis_cols, strict=True)
-                      for k, c in zip(a.keys, cs, strict=True) if k == "economics.horizon_months"]
-                     or [float(np.max(base["horizon_months"]))])
-    step = max(1, min(chunk_rows, CELL_BUDGET // max(1, math.ceil(months_max))))
+    step = max(1, chunk_rows)
     for start in range(0, total, step):
         r = np.arange(start, min(total, start + step))
         combo, opt = np.divmod(r, n_opt)
@@ -527,7 +542,7 @@ def check_condition(text: str, keys: Sequence[str], what: str) -> gate.Predicate
     """gate.parse, also rejecting a comparison whose value is another column (columns compare with constants)."""
     pred = gate.parse(text, keys, what)
     toks = gate._tokens(text, what)
-    for i, (kind, tok) in enumerate(toks[:-1]):
+    for i, (kind, _) in enumerate(toks[:-1]):
         nxt = toks[i + 1]
         if kind == "op" and nxt[0] == "word" and nxt[1] in keys:
             raise LlmcostError(f"{what} {text!r}: compare {toks[i - 1][1]!r} with a number or a quoted text, not with "
@@ -541,7 +556,8 @@ class _RowView:
     __slots__ = ("chunk", "cache", "i")
 
     def __init__(self, chunk: Chunk) -> None:
-        self.chunk, self.cache, self.i = chunk, {}, 0
+        self.chunk, self.i = chunk, 0
+        self.cache: dict[str, list[Any]] = {}
 
     def get(self, key: str, default: Any = None) -> Any:
         col = self.cache.get(key)

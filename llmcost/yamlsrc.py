@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from llmcost.errors import ProfileError
+from llmcost.errors import ProfileError, key_text
 
 MAX_FILE_BYTES = 2_000_000
 """Largest profile or scenario file accepted (2 MB): the built-in profiles are under 200 kB together."""
@@ -28,27 +28,33 @@ _T = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_T + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
 
+_TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels; profile files are flat lists of entries"
+_TOO_MANY = f"document expands to more than {MAX_NODES:,} values (alias bomb?); write it out plainly"
+
+
 class _TooDeep(Exception):
     def __init__(self, line: int) -> None:
         self.line = line
 
 
-if hasattr(yaml, "CSafeLoader"):
-    class _Base(yaml.composer.Composer, yaml.CSafeLoader):  # type: ignore[misc,name-defined]
-        """libyaml's fast parser feeding PyYAML's Python composer.
+def _fast_base() -> Any:
+    """libyaml's parser feeding PyYAML's Python composer (or the pure-Python loader without libyaml).
 
-        libyaml's own composer recurses in C and crashes the interpreter (SIGSEGV) on a document nested
-        some 30,000 levels deep, which fits easily in MAX_FILE_BYTES; composing in Python costs a few ms.
-        """
+    libyaml's own composer recurses in C and crashes the interpreter (SIGSEGV) on a document nested
+    some 30,000 levels deep, which fits easily in MAX_FILE_BYTES; composing in Python costs a few ms.
+    """
+    if not hasattr(yaml, "CSafeLoader"):  # pragma: no cover - PyYAML built without libyaml
+        return yaml.SafeLoader
 
+    class CParserPythonComposer(yaml.composer.Composer, yaml.CSafeLoader):
         def __init__(self, stream: str) -> None:
             yaml.CSafeLoader.__init__(self, stream)
             yaml.composer.Composer.__init__(self)
-else:  # pragma: no cover - PyYAML built without libyaml
-    _Base = yaml.SafeLoader
+
+    return CParserPythonComposer
 
 
-class _Loader(_Base):  # type: ignore[valid-type,misc]
+class _Loader(_fast_base()):  # type: ignore[misc]
     """Composes nodes and stops, with the line, at the first one nested deeper than MAX_DEPTH."""
 
     _depth = 0
@@ -57,7 +63,8 @@ class _Loader(_Base):  # type: ignore[valid-type,misc]
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH + 1:
-                raise _TooDeep(self.peek_event().start_mark.line + 1)
+                event: Any = self.peek_event()
+                raise _TooDeep(event.start_mark.line + 1)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -107,9 +114,9 @@ class _Walker:
     def walk(self, node: yaml.Node, depth: int, keypath: str = "") -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise self.fail(node, keypath, f"document expands to more than {MAX_NODES:,} values (alias bomb?); write it out plainly")
+            raise self.fail(node, keypath, _TOO_MANY)
         if depth > MAX_DEPTH:
-            raise self.fail(node, keypath, f"nesting deeper than {MAX_DEPTH} levels; profile files are flat lists of entries")
+            raise self.fail(node, keypath, _TOO_DEEP)
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _SCALAR_TAGS:
                 raise self.fail(node, keypath, f"tag {node.tag!r} is not allowed; use plain YAML values")
@@ -144,7 +151,7 @@ class _Walker:
             key = self.walk(key_node, depth + 1, keypath)
             if not isinstance(key, str):
                 raise self.fail(key_node, keypath, f"key {key!r} must be text")
-            inner = f"{keypath}.{key}" if keypath else key
+            inner = f"{keypath}.{key_text(key)}" if keypath else key_text(key)
             if key in out:
                 raise self.fail(key_node, inner, f"duplicate key (first on line {out.key_lines[key]}); keep one")
             out[key] = self.walk(value_node, depth + 1, inner)
@@ -180,6 +187,16 @@ def read_yaml(path: Path, label: str | None = None) -> Any:
     return read_yaml_text(text, name)
 
 
+def _where(text: str, mark: yaml.Mark | None) -> str:
+    """'LINE: column COL: ' of a parser mark; libyaml puts end-of-stream marks one line past an unterminated last line."""
+    if mark is None:
+        return "1: "
+    lines = text.split("\n")
+    if mark.line >= len(lines):
+        return f"{len(lines)}: column {len(lines[-1]) + 1}: "
+    return f"{mark.line + 1}: column {mark.column + 1}: "
+
+
 def read_yaml_text(text: str, name: str) -> Any:
     """Parse YAML text (see read_yaml); `name` labels messages."""
     if "\x00" in text:
@@ -188,14 +205,13 @@ def read_yaml_text(text: str, name: str) -> Any:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        where = f"{mark.line + 1}: column {mark.column + 1}: " if mark else "1: "
-        raise ProfileError([f"{name}:{where}YAML syntax error: {e.problem or e.context}"]) from None
+        raise ProfileError([f"{name}:{_where(text, mark)}YAML syntax error: {e.problem or e.context}"]) from None
     except yaml.reader.ReaderError as e:
         line = text.count("\n", 0, max(e.position, 0)) + 1
         code = ord(e.character) if isinstance(e.character, str) else int(e.character)
         raise ProfileError([f"{name}:{line}: character U+{code:04X} is not allowed in YAML ({e.reason}); remove it"]) from None
     except _TooDeep as e:
-        raise ProfileError([f"{name}:{e.line}: nesting deeper than {MAX_DEPTH} levels; profile files are flat lists of entries"]) from None
+        raise ProfileError([f"{name}:{e.line}: {_TOO_DEEP}"]) from None
     except (yaml.YAMLError, RecursionError, ValueError) as e:
         raise ProfileError([f"{name}:1: YAML error: {str(e).splitlines()[0] if str(e) else type(e).__name__}"]) from None
     if len(nodes) > 1:

@@ -46,7 +46,8 @@ VALID_PROFILES: dict[str, Any] = {
     }],
     "engines": [{
         "id": "test-engine", "name": "Test engine", "quantizations": ["test-q"], "accumulate": "fp16",
-        "max_concurrency": 64, "bandwidth_efficiency": {"default": 0.7}, "sources": {"default": "test fixture"},
+        "max_concurrency": 64, "bandwidth_efficiency": {"default": 0.7}, "compute_efficiency": {"default": 0.5},
+        "prefill_efficiency": {"default": 0.5}, "sources": {"default": "test fixture"},
     }],
     "assumptions": {
         "electricity_usd_per_kwh": {"value": 0.2, "rationale": "test", "source": "test fixture"},

@@ -273,12 +273,10 @@ def pretrain(row: Mapping[str, object]) -> dict[str, float | bool]:
 def finetune_flops_per_token(row: Mapping[str, object], full: bool, checkpointing: bool) -> float:
     na = _f(row, "active_params")
     attention_forward = 4.0 * _f(row, "layers") * _f(row, "d_model") * _f(row, "seq_len")
-    if full:
-        flops = 6.0 * na + 3.0 * attention_forward
-    else:
-        # Frozen weights: forward and activation gradients only; attention (no weights) and the
-        # adapters (forward, activation and weight gradients) in full.
-        flops = 4.0 * na + 3.0 * attention_forward + 6.0 * _f(row, "trainable_params")
+    # Full: 2 FLOPs per weight forward, 4 backward. Frozen weights (LoRA): forward and activation
+    # gradients only; attention (no weights) and the adapters (forward, both gradients) in full.
+    weights = 6.0 * na if full else 4.0 * na + 6.0 * _f(row, "trainable_params")
+    flops = weights + 3.0 * attention_forward
     if checkpointing:
         flops += 2.0 * na + attention_forward
     return flops * _f(row, "dequant_overhead")
@@ -298,10 +296,9 @@ def finetune(row: Mapping[str, object]) -> dict[str, float | bool]:
     capacity = _f(row, "memory_gib") * GIB
     batch = _f(row, "batch")
     mode = _f(row, "checkpointing")
-    if mode < 0:
-        checkpointing = resident + activation_bytes(row, batch, False) + overhead > capacity
-    else:
-        checkpointing = mode > 0
+    # -1 = auto: recompute only when the run does not fit without it.
+    needs_it = resident + activation_bytes(row, batch, False) + overhead > capacity
+    checkpointing = needs_it if mode < 0 else mode > 0
     per_gpu = resident + activation_bytes(row, batch, checkpointing) + overhead
     per_token = finetune_flops_per_token(row, full, checkpointing)
     achieved_per_gpu = _f(row, "tflops") * 1e12 * _f(row, "mfu")

@@ -125,7 +125,8 @@ def test_validate_a_dangling_reference(tmp_path: Path, valid_profiles, cli) -> N
     path.write_text(yaml.safe_dump({"rentals": doc["rentals"]}, sort_keys=False))
     rc, out, err = cli("profiles", "validate", str(path))
     assert (rc, out) == (2, "")
-    assert one_line(err) == f"{path}:2: rentals[test/rental].gpu: unknown gpu 'rtx-409'; did you mean 'rtx-4090', 'rtx-5090', 'rtx-4080'?"
+    assert one_line(err) == (f"{path}:2: rentals[test/rental].gpu: unknown gpu 'rtx-409'; "
+                             "did you mean 'rtx-4090', 'rtx-5090', 'rtx-4080'?")
 
 
 def test_validate_a_good_file(good_file: Path, cli) -> None:

@@ -142,9 +142,6 @@ PLATEAU_ROW = {"params": 70e9, "active_params": 70e9, "dense_bytes": 140e9, "exp
                "output_tokens": 1000.0, "model_context": 4096.0, "concurrency": 0.0, "max_tpot_s": math.inf}
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: on a compute-bound plateau --concurrency auto picks among equal-throughput "
-                                       "batches by float rounding noise (np.argmax of values equal to ~1e-16), not the "
-                                       "smallest batch; here 723 instead of 256, TPOT 145 ms instead of 51 ms")
 def test_auto_concurrency_breaks_ties_toward_low_latency() -> None:
     s_max = reference.serve_max_concurrency(PLATEAU_ROW)
     smallest, ties = reference.auto_concurrency(PLATEAU_ROW, s_max)

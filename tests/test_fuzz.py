@@ -1,6 +1,6 @@
 """Fuzzing the profile loader and the CLI with malformed profile files.
 
-Each example starts from one valid entry of every kind (conftest.VALID_PROFILES) and applies one to
+Each example starts from one valid entry of every kind (conftest.VALID_PROFILES) and applies up to
 four structural mutations (a value replaced by a wrong type, an extreme or non-finite number, unicode
 or a very long string, a deep structure; a key removed or added; an entry or a kind replaced; an id
 duplicated; a reference bent), then the YAML text is dumped and optionally damaged as text (random
@@ -8,19 +8,21 @@ characters inserted, a slice cut, a line repeated, deep brackets, a truncation) 
 bytes, Latin-1). What must hold: `catalog.load` succeeds or raises ProfileError whose every problem is
 one printable line `FILE:LINE: ...` with LINE inside the file; the CLI exits 0 or 2 with no traceback.
 
-Inputs generated per run: 1,200 against the loader alone, 150 against the loader with the built-ins,
-100 through the CLI (1,450 in all; `test_fuzz_summary` prints the tally). About 25 s on 2 cores.
+Inputs generated per run: 1,200 against the loader alone, 60 against the loader with the built-ins,
+100 through the CLI (1,360 in all; `test_fuzz_summary` prints the tally, with -s). About 40 s on 2 cores.
 
-What this fuzzing found (fixed in llmcost/yamlsrc.py, schema.py, errors.py): an integer too large for a
-float crashed `check_number` with OverflowError; a key holding a newline or an escape sequence split a
-problem over two lines (or sent escape codes to the terminal); an id ending in a newline passed the id
-pattern (`$` matches before a final newline). Found beside it, by the hostile-file tests: a document
-nested ~30,000 levels deep crashed the interpreter in libyaml's C composer.
+What this fuzzing found (each fixed): a YAML syntax error at the end of a file whose last line has no
+newline was reported one line past the end of the file (libyaml's end-of-stream mark); a key made only
+of blanks (from a quoted NEL) was shown as an empty key path. Found while writing the probes whose values
+seed it (and caught by it if they came back): an integer too large for a float crashed `check_number`
+with OverflowError; a key holding a newline or an escape sequence split a problem over two lines (or sent
+escape codes to the terminal); an id or date ending in a newline passed its pattern; a file nested
+~30,000 levels deep crashed the interpreter in libyaml's C composer (tests/test_yaml_hostile.py).
 """
 
 from __future__ import annotations
 
-import math
+import copy
 import re
 from collections import Counter
 from pathlib import Path
@@ -35,12 +37,13 @@ from hypothesis import strategies as st
 from llmcost import catalog
 from llmcost.errors import ProfileError
 
-N_LOAD, N_LOAD_BUILTIN, N_CLI = 1200, 150, 100
+N_LOAD, N_LOAD_BUILTIN, N_CLI = 1200, 60, 100
 TALLY: Counter[str] = Counter()
 
 FUZZ = settings(deadline=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 KINDS = [k for k in VALID_PROFILES if k != "assumptions"]
 
 # ------------------------------------------------------------------------------------------ values
@@ -55,10 +58,11 @@ strings = st.one_of(
     st.text(alphabet=st.characters(min_codepoint=0x80), max_size=10),
     st.sampled_from(["1,008", "24 GB", "$1,599", ".nan", "yes", "no", "~", "null", "2024-02-30", "2024-1-1",
                      "rtx-409", "RTX-4090", "=1+2", "-", "*bpw", "4.0bpw", "id\n", "\x1b[2J", "\u202e", "\ufeff", ""]),
-    st.integers(min_value=10_001, max_value=30_000).map(lambda n: "x" * n),
+    st.sampled_from(["x" * 10_001, "\u00e9" * 20_000]),
 )
 scalars = st.one_of(extreme_numbers, strings, st.booleans(), st.none())
-nested = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+nested = st.recursive(scalars,
+                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
                       max_leaves=8)
 deep = st.integers(min_value=30, max_value=60).map(lambda n: _nest(n))
 values = st.one_of(scalars, scalars, nested, deep)
@@ -73,28 +77,27 @@ def _nest(depth: int) -> Any:
     return value
 
 
-def _fields(doc: dict[str, Any], kind: str) -> list[str]:
-    return sorted(doc[kind][0]) if kind != "assumptions" else sorted(doc[kind])
-
-
 # --------------------------------------------------------------------------------------- mutations
 
 @st.composite
 def mutated_doc(draw: st.DrawFn) -> dict[Any, Any]:
-    doc: dict[Any, Any] = {k: v for k, v in VALID_PROFILES.items()}
-    doc = yaml.safe_load(yaml.safe_dump(doc))  # a deep copy
-    for _ in range(draw(st.integers(min_value=1, max_value=4))):
-        op = draw(st.sampled_from(["set", "set", "set", "delete", "add_key", "dup_entry", "entry", "body",
-                                   "kind", "ref", "assumption", "drop_kind"]))
+    doc: dict[Any, Any] = copy.deepcopy(VALID_PROFILES)
+    for _ in range(draw(st.integers(min_value=0, max_value=4))):
+        op = draw(st.sampled_from(["set", "set", "set", "set_valid", "set_valid", "delete", "add_key", "dup_entry",
+                                   "entry", "body", "kind", "ref", "assumption", "drop_kind"]))
         kinds = [k for k in KINDS if isinstance(doc.get(k), list) and doc[k] and isinstance(doc[k][0], dict)]
         if not kinds:
             break
         kind = draw(st.sampled_from(kinds))
         entry = doc[kind][0]
         if op == "set":
-            entry[draw(st.sampled_from(sorted(entry)))] = draw(values)
+            entry[draw(st.sampled_from(list(entry)))] = draw(values)
+        elif op == "set_valid":  # keeps some examples loadable, with numbers hypothesis picks
+            numeric = [k for k, v in entry.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            if numeric:
+                entry[draw(st.sampled_from(numeric))] = draw(st.floats(min_value=0.001, max_value=1.0) | st.integers(1, 10**6))
         elif op == "delete" and entry:
-            del entry[draw(st.sampled_from(sorted(entry)))]
+            del entry[draw(st.sampled_from(list(entry)))]
         elif op == "add_key":
             entry[draw(keys)] = draw(values)
         elif op == "dup_entry":
@@ -122,7 +125,7 @@ def mutated_doc(draw: st.DrawFn) -> dict[Any, Any]:
 
 def dump(doc: Any) -> str:
     try:
-        return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=200)
+        return yaml.dump(doc, Dumper=DUMPER, allow_unicode=True, sort_keys=False, width=200)
     except (yaml.YAMLError, RecursionError, ValueError) as e:  # only what PyYAML cannot write; rare
         pytest.fail(f"could not dump a generated document: {e}")
 
@@ -203,7 +206,7 @@ def test_loader_with_builtins_accepts_or_rejects_with_file_and_line(fuzz_dir: Pa
     TALLY["load+builtin:" + load_and_check(fuzz_dir / "fuzz-builtin.yaml", data, builtin=True)] += 1
 
 
-@settings(FUZZ, max_examples=N_CLI)
+@settings(FUZZ, max_examples=N_CLI, suppress_health_check=[*FUZZ.suppress_health_check, HealthCheck.function_scoped_fixture])
 @given(data=profile_files(), command=st.sampled_from([
     ("profiles", "validate", "{path}"),
     ("profiles", "list", "--profiles", "{path}"),
@@ -234,10 +237,9 @@ def test_the_unmutated_profiles_load(fuzz_dir: Path) -> None:
 
 
 def test_extreme_but_valid_numbers_load(fuzz_dir: Path) -> None:
-    doc = yaml.safe_load(dump(VALID_PROFILES))
+    doc = copy.deepcopy(VALID_PROFILES)
     doc["gpus"][0].update(memory_gib=5e-324, price_usd=1e308, tflops_bf16=2 ** 63, idle_power_w=-0.0)
     assert load_and_check(fuzz_dir / "extreme.yaml", dump(doc).encode(), builtin=False) == "loaded"
-    assert math.isinf(float("inf"))  # guard: the values above are finite and in range, so they must load
 
 
 def test_fuzz_summary(capsys: pytest.CaptureFixture[str]) -> None:
@@ -248,3 +250,16 @@ def test_fuzz_summary(capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
         print(f"\nfuzz: {total} inputs: " + ", ".join(f"{k} {n}" for k, n in sorted(TALLY.items())))
     assert sum(n for k, n in TALLY.items() if k.startswith("load:")) >= N_LOAD * 0.9
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
+    "open: the loader accepts any finite positive number, and params_b: 1e308 overflows to inf in the training "
+    "engine, which the renderer rejects with a ValueError (a traceback for the user); needs a finiteness check "
+    "in llmcost/runs.py or upper bounds in the schema"))
+def test_extreme_but_accepted_profile_values_do_not_crash_an_estimate(tmp_path: Path, cli) -> None:
+    doc = copy.deepcopy(VALID_PROFILES)
+    doc["models"][0]["params_b"] = 1e308
+    path = tmp_path / "extreme.yaml"
+    path.write_text(dump(doc))
+    rc, _, err = cli("pretrain", "-m", "test-model", "-g", "test-gpu", "--tokens", "1B", "-f", "json", "--profiles", str(path))
+    assert rc == 2 and "Traceback" not in err

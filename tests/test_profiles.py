@@ -302,8 +302,17 @@ def test_every_problem_in_a_file_is_reported_in_line_order(tmp_path: Path) -> No
 
 def test_problems_are_one_printable_line_even_for_keys_with_newlines(tmp_path: Path) -> None:
     path, line = only_problem(tmp_path, gpu_yaml('    "bad\\nkey\\u001b[2J": 1\n'))
-    assert line == f"{path}:{EXTRA_LINE}: gpus[0].bad\\nkey\\x1b[2J: unknown key; valid keys: " + line.split("valid keys: ")[1]
+    assert line == f"{path}:{EXTRA_LINE}: gpus[0].'bad\\nkey\\x1b[2J': unknown key; valid keys: " + line.split("valid keys: ")[1]
     assert "\n" not in line and "\x1b" not in line
+
+
+def test_blank_or_padded_keys_are_quoted_in_key_paths(tmp_path: Path) -> None:
+    path, found = problems_in(tmp_path, gpu_yaml("    ' ': 1\n    'name ': x\n") + "' gpus': []\n")
+    assert found == [
+        f"{path}:{EXTRA_LINE}: gpus[0].' ': unknown key; valid keys: " + found[0].split("valid keys: ")[1],
+        f"{path}:{EXTRA_LINE + 1}: gpus[0].'name ': unknown key; did you mean 'name'?",
+        f"{path}:{EXTRA_LINE + 2}: ' gpus': unknown profile kind; did you mean 'gpus'?",
+    ]
 
 
 def test_missing_profiles_path_is_a_user_error(tmp_path: Path) -> None:

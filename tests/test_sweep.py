@@ -157,6 +157,18 @@ def test_chunk_boundaries_do_not_change_rows(cat, tmp_path, chunk_rows) -> None:
     assert all_rows(cat, path, chunk_rows=chunk_rows) == whole
 
 
+def test_engine_call_size_does_not_change_numbers(cat, tmp_path) -> None:
+    g = sweep.load_grid(cat, write(tmp_path, SMALL))
+    block = next(sweep.blocks(cat, g))
+    base = {k: np.tile(v, 300) for k, v in sweep.inputs.stack(block.prepared.inputs).items()}
+    base["horizon_months"] = np.resize([12.0, 36.0, 130.0, 7.5], len(base["kind"]))
+    base["requests_per_day"] = np.geomspace(10, 1e7, len(base["kind"]))
+    small, large = sweep.evaluate(base, cells=1), sweep.evaluate(base, cells=10**12)
+    assert small.keys() == large.keys()
+    for k in small:
+        np.testing.assert_array_equal(small[k], large[k])
+
+
 def test_chunked_text_output_is_identical(cli, tmp_path) -> None:
     path = write(tmp_path, SMALL)
     _, whole, _ = cli("sweep", path, "--chunk-rows", "1000000")
@@ -257,7 +269,8 @@ def test_where_filters_rows(cli, tmp_path) -> None:
     every = [json.loads(line) for line in out.splitlines()]
     code, out, _ = cli("sweep", path, "-f", "jsonl", "--where", 'kind == "own" and payback_months < 12')
     kept = [json.loads(line) for line in out.splitlines()]
-    expected = [r for r in every if r["kind"] == "own" and isinstance(r["payback_months"], (int, float)) and r["payback_months"] < 12]
+    expected = [r for r in every
+                if r["kind"] == "own" and isinstance(r["payback_months"], (int, float)) and r["payback_months"] < 12]
     assert code == 0 and kept == expected and 0 < len(kept) < len(every)
     code, out, _ = cli("sweep", path, "-f", "jsonl", "--where",
                        "(payback_months > 1000 or not fits == true) and workload.requests_per_day <= 3k")

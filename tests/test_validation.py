@@ -190,10 +190,14 @@ FIGURES: list[Figure] = [
     Figure("QLoRA LLaMA 7B memory, batch 1", "Dettmers et al. 2023, Table 1", 6, "GB", qlora_gb("llama-7b"), 0.10),
     # The paper's own setting, r = 64 on all linear layers: 4x the adapters at 16 bytes each
     # (bitsandbytes pages the optimizer states out), 22-30% over: tolerance 30%.
-    Figure("QLoRA LLaMA 65B memory, r=64", "Dettmers et al. 2023, Table 1 and sec. 4", 41, "GB", qlora_gb("llama-65b", rank=64), 0.30),
-    Figure("QLoRA LLaMA 33B memory, r=64", "Dettmers et al. 2023, Table 1 and sec. 4", 21, "GB", qlora_gb("llama-33b", rank=64), 0.30),
-    Figure("QLoRA LLaMA 13B memory, r=64", "Dettmers et al. 2023, Table 1 and sec. 4", 10, "GB", qlora_gb("llama-13b", rank=64), 0.30),
-    Figure("QLoRA LLaMA 7B memory, r=64", "Dettmers et al. 2023, Table 1 and sec. 4", 6, "GB", qlora_gb("llama-7b", rank=64), 0.30),
+    Figure("QLoRA LLaMA 65B memory, r=64", "Dettmers et al. 2023, Table 1 and sec. 4", 41, "GB",
+           qlora_gb("llama-65b", rank=64), 0.30),
+    Figure("QLoRA LLaMA 33B memory, r=64", "Dettmers et al. 2023, Table 1 and sec. 4", 21, "GB",
+           qlora_gb("llama-33b", rank=64), 0.30),
+    Figure("QLoRA LLaMA 13B memory, r=64", "Dettmers et al. 2023, Table 1 and sec. 4", 10, "GB",
+           qlora_gb("llama-13b", rank=64), 0.30),
+    Figure("QLoRA LLaMA 7B memory, r=64", "Dettmers et al. 2023, Table 1 and sec. 4", 6, "GB",
+           qlora_gb("llama-7b", rank=64), 0.30),
     # Dettmers et al. 2023 sec. 1: 16-bit full fine-tuning of LLaMA 65B needs > 780 GB; QLoRA < 48 GB.
     Figure("LLaMA 65B 16-bit full fine-tune memory", "Dettmers et al. 2023, sec. 1", 780, "GB",
            lambda: finetune("llama-65b", "a100-80gb", "full", "memory_per_gpu_gib", batch=1) * GIB / GB, 0.0, "at least"),
@@ -222,17 +226,20 @@ FIGURES: list[Figure] = [
     # llama.cpp PR #4766 (llama-bench, LLaMA 7B): pp512 = one 512-token prompt; tg128 = 128 tokens
     # generated from an empty context, single stream. Engine llama.cpp, calibrated on these rows
     # (engines.yaml); tolerance 10%.
-    Figure("llama.cpp LLaMA 7B F16 pp512, RTX 3090", "llama.cpp PR #4766", 4184.85, "tokens/s", pp512("llama-7b", "rtx-3090", "fp16"), 0.10),
+    Figure("llama.cpp LLaMA 7B F16 pp512, RTX 3090", "llama.cpp PR #4766", 4184.85, "tokens/s",
+           pp512("llama-7b", "rtx-3090", "fp16"), 0.10),
     Figure("llama.cpp LLaMA 7B F16 tg128, RTX 3090", "llama.cpp PR #4766", 48.52, "tokens/s",
            decode("llama-7b", "rtx-3090", "fp16", "llama.cpp", 128), 0.10),
-    Figure("llama.cpp LLaMA 7B Q4_0 pp512, RTX 3090", "llama.cpp PR #4766", 3408.18, "tokens/s", pp512("llama-7b", "rtx-3090", "q4_0"), 0.10),
+    Figure("llama.cpp LLaMA 7B Q4_0 pp512, RTX 3090", "llama.cpp PR #4766", 3408.18, "tokens/s",
+           pp512("llama-7b", "rtx-3090", "q4_0"), 0.10),
     Figure("llama.cpp LLaMA 7B Q4_0 tg128, RTX 3090", "llama.cpp PR #4766", 121.82, "tokens/s",
            decode("llama-7b", "rtx-3090", "q4_0", "llama.cpp", 128), 0.10),
     Figure("llama.cpp LLaMA 7B F16 pp512, RTX 4090", "llama.cpp PR #4766 (2024-01-10 comment)", 11048.22, "tokens/s",
            pp512("llama-7b", "rtx-4090", "fp16"), 0.10),
     Figure("llama.cpp LLaMA 7B F16 tg128, RTX 4090", "llama.cpp PR #4766 (2024-01-10 comment)", 61.03, "tokens/s",
            decode("llama-7b", "rtx-4090", "fp16", "llama.cpp", 128), 0.10),
-    Figure("llama.cpp LLaMA 7B Q4_0 pp512, RTX 4090", "llama.cpp PR #4766", 7979.85, "tokens/s", pp512("llama-7b", "rtx-4090", "q4_0"), 0.10),
+    Figure("llama.cpp LLaMA 7B Q4_0 pp512, RTX 4090", "llama.cpp PR #4766", 7979.85, "tokens/s",
+           pp512("llama-7b", "rtx-4090", "q4_0"), 0.10),
     # turboderp/exllamav2 README: single-stream decode, Llama 2 7B EXL2 4.0 bpw and 70B 2.5 bpw on
     # RTX 3090 Ti / 4090. One bandwidth efficiency (0.70) for both cards; the 7B 3090 Ti row is the
     # farthest (+16%): tolerance 20%.

@@ -28,7 +28,7 @@ def billion_laughs(levels: int = 9) -> str:
     """The classic: each level is a list of nine aliases of the previous one (9**9 strings once expanded)."""
     text = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
     names = "abcdefghijklmnopqrstuvwxyz"
-    for prev, name in zip(names[:levels - 1], names[1:levels]):
+    for prev, name in zip(names[:levels - 1], names[1:levels], strict=True):
         text += f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n"
     return text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -11,17 +12,22 @@ from llmcost import render, sweep
 from llmcost.cli.common import OutputOpt, ProfilesOpt, load_catalog
 from llmcost.errors import GateFailed, LlmcostError, unknown
 
-GridArg = Annotated[list[str], typer.Argument(help="Grid YAML file(s): base: scenario, grid: {dotted.key: values}, zip: [[keys]].",
-                                              show_default=False)]
+GridArg = Annotated[list[str], typer.Argument(
+    help="Grid YAML file(s): base: scenario, grid: {dotted.key: values}, zip: [[keys]].", metavar="GRID.yaml",
+    show_default=False)]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a base scenario value by dotted path, e.g. "
                                                   "workload.cached_input_share=0.5, or assumptions.NAME=VALUE (repeatable).")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or json.")]
-ColumnsOpt = Annotated[list[str] | None, typer.Option("--columns", "-c", help="Columns to write, in order, comma-separated "
-                                                      "(repeatable); default every grid key then compare's columns.")]
-WhereOpt = Annotated[str | None, typer.Option("--where", help="Keep only rows that match, e.g. 'kind == \"own\" and payback_months < 12'.")]
-FailIfOpt = Annotated[str | None, typer.Option("--fail-if", help="Exit 1 when a written row matches, e.g. 'kind == \"own\" and payback_months > 18'.")]
+ColumnsOpt = Annotated[list[str] | None, typer.Option(
+    "--columns", "-c",
+    help="Columns to write, in order, comma-separated (repeatable); default every grid key then compare's columns.")]
+WhereOpt = Annotated[str | None, typer.Option(
+    "--where", help="Keep only rows that match, e.g. 'kind == \"own\" and payback_months < 12'.")]
+FailIfOpt = Annotated[str | None, typer.Option(
+    "--fail-if", help="Exit 1 when a written row matches, e.g. 'kind == \"own\" and payback_months > 18'.")]
 CountOpt = Annotated[bool, typer.Option("--count", help="Print the number of rows the grid expands to, without costing them.")]
-VsOpt = Annotated[str | None, typer.Option("--vs", help="Reference API for break-even and payback (default: each scenario's first).")]
+VsOpt = Annotated[str | None, typer.Option(
+    "--vs", help="Reference API for break-even and payback (default: each scenario's first).")]
 ChunkOpt = Annotated[int, typer.Option("--chunk-rows", help="Rows costed per engine call.", hidden=True, min=1)]
 
 
@@ -50,8 +56,12 @@ def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = "csv", o
     if fmt == "csv" and total > sweep.EXCEL_ROWS:
         sys.stderr.write(f"llmcost: note: {total:,} rows is more than a spreadsheet opens ({sweep.EXCEL_ROWS:,}); "
                          "filter with --where or read it with a data tool\n")
-    with render.output_stream(output) as out:
-        result = sweep.run(cat, loaded, out, fmt, chosen or None, all_sets, vs, where, fail_if, chunk_rows)
+    try:
+        with render.output_stream(output) as out:
+            result = sweep.run(cat, loaded, out, fmt, chosen or None, all_sets, vs, where, fail_if, chunk_rows)
+    except BrokenPipeError:  # `llmcost sweep GRID | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes at exit
+        raise typer.Exit(0) from None
     if output and output != "-":
         sys.stderr.write(f"llmcost: wrote {result.rows:,} rows to {output}\n")
     if result.tripped:

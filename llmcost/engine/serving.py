@@ -108,7 +108,10 @@ def serve(x: Mapping[str, ArrayLike]) -> dict[str, F]:
     at = _at_concurrency(ex, cands, bw[..., None], decode_peak[..., None], prefill_peak[..., None])
     ok = at["tpot_s"] <= max_tpot[..., None] * (1 + 1e-9)
     score = np.where(ok, at["requests_per_s"], -1.0)
-    best = np.take_along_axis(cands, np.argmax(score, axis=-1)[..., None], axis=-1)[..., 0]
+    # Throughput plateaus once decode is compute-bound; among batches within rounding of the best rate
+    # take the smallest (first), which has the lowest latency.
+    near_best = score >= np.max(score, axis=-1, keepdims=True) * (1 - 1e-9)
+    best = np.take_along_axis(cands, np.argmax(near_best, axis=-1)[..., None], axis=-1)[..., 0]
     best = np.where(np.any(ok, axis=-1), best, 1.0)  # no batch meets the target: report batch 1
 
     s = np.where(wanted > 0, np.minimum(wanted, np.maximum(s_max, 1.0)), best)
