@@ -249,6 +249,14 @@ def test_show_as_a_table_names_the_file_and_line(cli, monkeypatch: pytest.Monkey
     assert f"gpus/rtx-4090 ({loc.path}:{loc.line})" in out and "source" in out and "techpowerup" in out.lower()
 
 
+def test_show_prints_values_as_written_not_rounded(cli) -> None:
+    rc, out, _ = cli("profiles", "show", "rtx-4090", "-f", "markdown")
+    assert rc == 0
+    assert "| tflops_bf16 | 165.2 |" in out and "| memory_bandwidth_gb_per_s | 1,008 |" in out
+    rc, out, _ = cli("profiles", "show", "gpt-3-175b", "-f", "markdown")
+    assert "| params_b | 174.6 |" in out
+
+
 def test_show_nested_records_and_assumptions(cli) -> None:
     rc, out, _ = cli("profiles", "show", "gpt-3-175b", "-f", "json")
     assert rc == 0 and any(r["field"].startswith("reported.") for r in json.loads(out))

@@ -74,11 +74,22 @@ def show(entry_id: Annotated[str, typer.Argument(help="An id of any kind (or an 
             rec = table[entry_id]
             rows: list[dict[str, Any]] = []
             _flatten_record(rec, rows)
+            if fmt in ("table", "markdown"):  # people check profile values here: print them as written, not rounded
+                rows = [{**r, "value": _as_written(r["value"])} for r in rows]
             loc = cat.where[(kind, entry_id)]
             emit(rows, fmt, output, title=f"{kind}/{entry_id} ({loc.path}:{loc.line})")
             return
     every = [i for t in cat.entries.values() for i in t] + list(cat.assumptions)
     raise LlmcostError(unknown("profile id", entry_id, every))
+
+
+def _as_written(value: Any) -> Any:
+    """165.2 -> '165.2', 1008.0 -> '1,008', 3.14e23 -> '3.14e+23' (the table renderer would round to 165)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{value:,.0f}"
+    return f"{value:.10g}"
 
 
 def _flatten_record(rec: Any, rows: list[dict[str, Any]], prefix: str = "") -> None:
