@@ -79,8 +79,8 @@ def _profile_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def _load_file(path: Path, label: str, cat: Catalog, problems: Problems) -> None:
-    doc = read_yaml(path, label)
+def _load_file(path: Path, label: str, cat: Catalog, problems: Problems, trusted: bool = False) -> None:
+    doc = read_yaml(path, label, trusted)
     if doc is None:  # empty, or only comments: most likely a file saved half-written
         problems.add(1, "(top level)", f"file is empty; expected a mapping of kinds ({', '.join(ALL_KINDS)})")
         return
@@ -220,7 +220,7 @@ def load(user_paths: Sequence[Path] = (), *, builtin: bool = True) -> Catalog:
             label = f"profiles/{path.relative_to(root)}" if is_builtin else str(path)
             problems = Problems(label)
             try:
-                _load_file(path, label, cat, problems)
+                _load_file(path, label, cat, problems, trusted=is_builtin)
             except ProfileError as e:
                 problems.lines.extend(e.problems)
             problems_all.extend(problems.lines)

@@ -53,8 +53,17 @@ def economics(cat: Catalog, sc: Scenario) -> dict[str, float]:
     out = {}
     for n in names:
         value = getattr(eco, n, None) if eco is not None else None
-        out[n] = float(value) if value is not None else cat.value(n)
+        out[n] = _plain(value) if value is not None else cat.value(n)
+    for n in ("horizon_months", "lifetime_months"):
+        if not np.all((0 < out[n]) & (out[n] <= 1200)):
+            bad = float(np.max(out[n])) if np.any(out[n] > 1200) else float(np.min(out[n]))
+            raise LlmcostError(f"{n} = {bad:g}: expected more than 0 and at most 1200 months (100 years)")
     return out
+
+
+def _plain(value: Any) -> Any:
+    """A scenario number as a plain float; arrays of sampled values (llmcost.uncertainty) pass through."""
+    return value if isinstance(value, np.ndarray) else float(value)
 
 
 def _auto_count(cat: Catalog, sc: Scenario, gpu_id: str, quant: str, engine: str) -> GpuChoice:
@@ -101,12 +110,20 @@ def options(cat: Catalog, sc: Scenario, quant: str, engine: str, extra_apis: Seq
 
 def api_price_per_request(api: Api, sc: Scenario, finetuned: bool) -> tuple[float, list[str]]:
     """USD per request for this workload: context tier by prompt length, cache share, batch discount,
-    fine-tuned-model prices when the lifecycle fine-tunes."""
+    fine-tuned-model prices when the lifecycle fine-tunes. Workload numbers may be arrays of sampled values
+    (llmcost.uncertainty): the price is then an array, a tier applying per sample."""
     w = sc.workload
     notes = []
     inp, out_, cached = api.input_usd_per_mtok, api.output_usd_per_mtok, api.cached_input_usd_per_mtok
     for tier in sorted(api.context_tiers, key=lambda t: t.above_tokens):
-        if w.input_tokens > tier.above_tokens:
+        above = w.input_tokens > tier.above_tokens
+        if isinstance(above, np.ndarray):
+            if above.any():
+                tier_cached = tier.cached_input_usd_per_mtok if tier.cached_input_usd_per_mtok is not None else cached
+                cached = None if tier_cached is None else np.where(above, tier_cached, cached if cached is not None else inp)
+                inp, out_ = np.where(above, tier.input_usd_per_mtok, inp), np.where(above, tier.output_usd_per_mtok, out_)
+                notes.append(f"long-context tier above {tier.above_tokens} tokens in {above.mean():.0%} of samples")
+        elif above:
             inp, out_ = tier.input_usd_per_mtok, tier.output_usd_per_mtok
             cached = tier.cached_input_usd_per_mtok if tier.cached_input_usd_per_mtok is not None else cached
             notes.append(f"long-context tier above {tier.above_tokens} tokens")
@@ -119,12 +136,12 @@ def api_price_per_request(api: Api, sc: Scenario, finetuned: bool) -> tuple[floa
             notes.append("no fine-tuning offered: base model prices")
     if cached is None:
         cached = inp
-        if w.cached_input_share > 0:
+        if np.any(w.cached_input_share > 0):
             notes.append("no cache discount")
     discount = (api.batch_discount or 0.0) if w.batch else 0.0
     if discount:
         notes.append(f"batch discount {discount:.0%}")
-    if api.context is not None and w.input_tokens + w.output_tokens > api.context:
+    if api.context is not None and np.any(w.input_tokens + w.output_tokens > api.context):
         notes.append(f"request exceeds its {api.context}-token context")
     uncached = (1 - w.cached_input_share) * inp + w.cached_input_share * cached
     usd = (w.input_tokens * uncached + w.output_tokens * out_) / 1e6 * (1 - discount)
@@ -240,10 +257,16 @@ def prepare(cat: Catalog, sc: Scenario, vs: str | None = None, extra_apis: Seque
 
 
 def _lifecycle_inputs(cat: Catalog, sc: Scenario, o: Option, eco: dict[str, float], peak: float, cap: float,
-                      ref_usd: float, finetuned: bool) -> dict[str, float]:
+                      ref_usd: float, finetuned: bool,
+                      training: tuple[float, float, float] | None = None) -> dict[str, float]:
+    """One lifecycle input row for an option. Numbers may be arrays of sampled values (llmcost.uncertainty),
+    which then pass `training` = (one-time, periodic, period months) instead of costing the runs here."""
     w = sc.workload
-    one, periodic, period, notes = _training_costs(cat, sc, o)
-    o.notes += notes
+    if training is None:
+        one, periodic, period, notes = _training_costs(cat, sc, o)
+        o.notes += notes
+    else:
+        one, periodic, period = training
     api_usd = 0.0
     if o.api is not None:
         api_usd, api_notes = api_price_per_request(o.api, sc, finetuned)
@@ -275,7 +298,7 @@ def _lifecycle_inputs(cat: Catalog, sc: Scenario, o: Option, eco: dict[str, floa
 def _set_or(sc: Scenario, name: str, default: float) -> float:
     """The scenario's economics value when it sets one, else the per-class default."""
     value = getattr(sc.economics, name, None) if sc.economics is not None else None
-    return float(value) if value is not None else default
+    return _plain(value) if value is not None else default
 
 
 def _state(value: float, kind: int, what: str) -> Any:
@@ -289,13 +312,13 @@ def _state(value: float, kind: int, what: str) -> Any:
 def _row(o: Option, model: str, res: dict[str, np.ndarray], serve_out: dict[str, np.ndarray], index: dict[int, int], i: int) -> Row:
     kind = ("own", "rent", "api")[o.kind]
     j = index.get(id(o))
-    fits = bool(serve_out["fits"][j]) if j is not None else True
+    fits = bool(serve_out["fits"][j]) if j is not None else not any("exceeds its" in n for n in o.notes)
     row: Row = {"option": o.label, "kind": kind, "model": model, "fits": fits}
     if not fits:
         for key in ("gpus_per_replica", "replicas", "capex_usd", "monthly_usd", "usd_per_mtok", "tco_usd",
                     "breakeven_tokens_per_day", "payback_months", "utilization", "capacity_tokens_per_day", "ttft_s", "tpot_s"):
             row[key] = DOES_NOT_FIT
-        row["notes"] = "; ".join(["model does not fit", *o.notes])
+        row["notes"] = "; ".join(o.notes if j is None else ["model does not fit", *o.notes])
         return row
     row["gpus_per_replica"] = o.choice.count if o.choice else NA
     row["replicas"] = num(res["replicas"][i]) if o.kind != lifecycle.API else NA

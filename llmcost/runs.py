@@ -29,7 +29,8 @@ def num(value: Any) -> float | int:
     """A plain Python number for output (ints stay ints)."""
     v = float(value)
     if not math.isfinite(v):
-        raise ValueError(f"non-finite {v!r}")
+        raise LlmcostError("a result overflowed to infinity; check the profiles and options for extreme values "
+                           "(numbers are accepted up to 1e18)")
     return int(v) if v.is_integer() and abs(v) < 2**53 else v
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from llmcost.catalog import Catalog, Located, check_references
 from llmcost.errors import LlmcostError, ProfileError, unknown
 from llmcost.numbers import parse_quantity
-from llmcost.schema import Problems, Scenario, Spec, build, spec_of, yaml_key
+from llmcost.schema import Problems, Scenario, Spec, Uncertain, build, parse_range, spec_bounds, spec_of, yaml_key
 from llmcost.yamlsrc import read_yaml
 
 DEFAULT_SCENARIO = "team-assistant"
@@ -63,6 +63,8 @@ def _spec_at(path: Sequence[str]) -> Spec:
 
 def coerce(text: str, spec: Spec, what: str) -> Any:
     """A --set value as the type its field wants."""
+    if spec.type == "num" and ".." in text:
+        return range_text(text, spec_bounds(spec), what)
     if spec.type in ("num", "int"):
         return parse_quantity(text, what, minimum=None, integer=spec.type == "int")
     if spec.type == "bool":
@@ -75,6 +77,20 @@ def coerce(text: str, spec: Spec, what: str) -> Any:
     if spec.type == "refs":
         return [t.strip() for t in text.split(",") if t.strip()]
     return text.strip()
+
+
+def range_text(text: str, bounds: tuple[float | None, float | None, bool], what: str) -> Uncertain:
+    """`low..high` (uniform) or `low..mode..high` (triangular) from the command line, checked like a range in a file."""
+    parts = text.split("..")
+    if len(parts) not in (2, 3):
+        raise LlmcostError(f"{what}: {text!r}: write a range as low..high or low..mode..high, e.g. 0.1..0.3")
+    values = [parse_quantity(v, what, minimum=None) for v in parts]
+    keys = ("low", "high") if len(values) == 2 else ("low", "mode", "high")
+    problems = Problems(what)
+    rng = parse_range(dict(zip(keys, values)), bounds, (0, "range"), problems)
+    if rng is None:
+        raise LlmcostError(f"{what}={text}: " + problems.lines[0].split(": ", 2)[-1])
+    return rng
 
 
 def apply_sets(plain: dict[str, Any], sets: Sequence[str]) -> dict[str, Any]:

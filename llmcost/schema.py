@@ -25,7 +25,7 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 class Spec:
     """How one field is written in YAML and what values it accepts."""
 
-    type: str  # str | id | int | num | bool | date | enum | ref | refs | sources | record | records | num_map | gpu_opt
+    type: str  # str | id | int | num | bool | date | enum | ref | refs | sources | record | records | num_map | gpu_opt | range
     doc: str
     required: bool = True
     gt: float | None = None
@@ -54,11 +54,16 @@ def ident(doc: str = "unique id: lowercase letters, digits and . _ / + -") -> An
     return _f(Spec("id", doc))
 
 
-def integer(doc: str, *, ge: float = 1, required: bool = True, default: Any = dataclasses.MISSING) -> Any:
-    return _f(Spec("int", doc, required, ge=ge), default)
+MAX_VALUE = 1e18
+"""Largest number any profile or scenario field accepts unless it says otherwise: far above any real
+quantity (1e18 tokens, parameters or dollars), and small enough that no product of them overflows."""
 
 
-def number(doc: str, *, gt: float | None = 0, ge: float | None = None, le: float | None = None,
+def integer(doc: str, *, ge: float = 1, le: float = MAX_VALUE, required: bool = True, default: Any = dataclasses.MISSING) -> Any:
+    return _f(Spec("int", doc, required, ge=ge, le=le), default)
+
+
+def number(doc: str, *, gt: float | None = 0, ge: float | None = None, le: float | None = MAX_VALUE,
            required: bool = True, default: Any = dataclasses.MISSING) -> Any:
     return _f(Spec("num", doc, required, gt=gt, ge=ge, le=le), default)
 
@@ -113,6 +118,149 @@ def yaml_key(f: dataclasses.Field[Any]) -> str:
     return spec_of(f).key or f.name
 
 
+# ---------------------------------------------------------------------------------------------- ranges
+
+Z90 = 1.2815515655446004
+"""The standard normal's 90th percentile: a normal's P10 and P90 are mean -/+ Z90 sd."""
+
+RANGE_SHAPES: dict[tuple[str, ...], str] = {
+    ("high", "low", "mode"): "triangular",
+    ("high", "low"): "uniform",
+    ("mean", "sd"): "normal",
+    ("p10", "p90"): "lognormal",
+}
+"""The keys of a range (sorted) and the distribution they give."""
+
+
+class Uncertain(float):
+    """A number written as a range. It is its point value (the mode, or the median for uniform, normal and
+    lognormal ranges) wherever a plain number is expected, so point estimates use it unchanged;
+    `llmcost.uncertainty` reads `dist` and `params` to sample it.
+
+    `lower`/`upper` are the field's valid bounds (None: unbounded), `lower_open` when the lower bound
+    itself is not allowed; normal and lognormal draws are truncated to them.
+
+    >>> u = Uncertain.of("triangular", {"low": 0.1, "mode": 0.15, "high": 0.3})
+    >>> float(u), u.low, u.high, u.describe()
+    (0.15, 0.1, 0.3, 'triangular 0.1..0.15..0.3')
+    """
+
+    dist: str
+    params: dict[str, float]
+    lower: float | None
+    upper: float | None
+    lower_open: bool
+
+    def __new__(cls, center: float, dist: str, params: dict[str, float], lower: float | None = None,
+                upper: float | None = None, lower_open: bool = False) -> Uncertain:
+        obj = super().__new__(cls, center)
+        obj.dist, obj.params, obj.lower, obj.upper, obj.lower_open = dist, dict(params), lower, upper, lower_open
+        return obj
+
+    def __reduce__(self) -> Any:
+        return (Uncertain, (float(self), self.dist, self.params, self.lower, self.upper, self.lower_open))
+
+    @classmethod
+    def of(cls, dist: str, params: dict[str, float], lower: float | None = None, upper: float | None = None,
+           lower_open: bool = False) -> Uncertain:
+        """A range from its distribution and parameters, centred on its mode or median."""
+        p = params
+        center = {"triangular": lambda: p["mode"], "uniform": lambda: (p["low"] + p["high"]) / 2.0,
+                  "normal": lambda: p["mean"], "lognormal": lambda: math.sqrt(p["p10"] * p["p90"])}[dist]()
+        return cls(center, dist, params, lower, upper, lower_open)
+
+    @property
+    def low(self) -> float:
+        """The low end the tornado uses: low for triangular and uniform ranges, P10 for normal and lognormal."""
+        p = self.params
+        if self.dist == "normal":
+            return self._clip(p["mean"] - Z90 * p["sd"])
+        return p["p10"] if self.dist == "lognormal" else p["low"]
+
+    @property
+    def high(self) -> float:
+        p = self.params
+        if self.dist == "normal":
+            return self._clip(p["mean"] + Z90 * p["sd"])
+        return p["p90"] if self.dist == "lognormal" else p["high"]
+
+    def _clip(self, v: float) -> float:
+        if self.lower is not None and v < self.lower:
+            v = self.lower
+        return min(v, self.upper) if self.upper is not None else v
+
+    def describe(self) -> str:
+        order = {"triangular": ("low", "mode", "high"), "uniform": ("low", "high"), "normal": ("mean", "sd"),
+                 "lognormal": ("p10", "p90")}[self.dist]
+        if self.dist in ("triangular", "uniform"):
+            return f"{self.dist} " + "..".join(f"{self.params[k]:g}" for k in order)
+        return f"{self.dist} " + ", ".join(f"{k} {self.params[k]:g}" for k in order)
+
+
+def _bound_text(lower: float | None, upper: float | None, lower_open: bool) -> str:
+    parts = []
+    if lower is not None:
+        parts.append(f"{'>' if lower_open else '>='} {lower:g}")
+    if upper is not None:
+        parts.append(f"<= {upper:g}")
+    return " and ".join(parts) or "finite"
+
+
+def spec_bounds(spec: Spec) -> tuple[float | None, float | None, bool]:
+    """(lower, upper, lower_open) of a numeric field."""
+    if spec.gt is not None and (spec.ge is None or spec.gt >= spec.ge):
+        return spec.gt, spec.le, True
+    return spec.ge, spec.le, False
+
+
+def parse_range(value: Any, bounds: tuple[float | None, float | None, bool], where: tuple[int, str],
+                out: Problems) -> Uncertain | None:
+    """A range mapping ({low, mode, high}, {low, high}, {mean, sd} or {p10, p90}) checked against the field's
+    bounds; problems go to `out` as `path:line: key.path: message`."""
+    line, keypath = where
+    if not isinstance(value, dict):
+        out.add(line, keypath, f"expected a range {{low, mode, high}}, {{low, high}}, {{mean, sd}} or {{p10, p90}}, "
+                               f"got {_describe(value)}")
+        return None
+    shape = tuple(sorted(str(k) for k in value))
+    dist = RANGE_SHAPES.get(shape)
+    if dist is None:
+        out.add(line, keypath, f"a range is {{low, mode, high}} (triangular), {{low, high}} (uniform), {{mean, sd}} "
+                               f"(normal) or {{p10, p90}} (lognormal); got {{{', '.join(map(key_text, value))}}}")
+        return None
+    params: dict[str, float] = {}
+    key_lines = getattr(value, "key_lines", {})
+    for k, v in value.items():
+        reason = check_number(v, Spec("num", "", gt=None))
+        if reason:
+            out.add(key_lines.get(k, line), f"{keypath}.{k}", reason)
+            return None
+        params[str(k)] = float(v)
+    lower, upper, lower_open = bounds
+    p = params
+    order_problem = {
+        "triangular": None if p.get("low", 0) <= p.get("mode", 0) <= p.get("high", 0)
+        else f"expected low <= mode <= high, got low {p.get('low', 0):g}, mode {p.get('mode', 0):g}, high {p.get('high', 0):g}",
+        "uniform": None if p.get("low", 0) <= p.get("high", 0) else f"expected low <= high, got low {p.get('low', 0):g}, high {p.get('high', 0):g}",
+        "normal": None if p.get("sd", 1) > 0 else f"sd must be > 0, got {p.get('sd', 0):g}",
+        "lognormal": None if 0 < p.get("p10", 1) < p.get("p90", 2)
+        else f"expected 0 < p10 < p90 (a lognormal is positive), got p10 {p.get('p10', 0):g}, p90 {p.get('p90', 0):g}",
+    }[dist]
+    if order_problem:
+        out.add(line, keypath, order_problem)
+        return None
+    checked = {"triangular": ("low", "mode", "high"), "uniform": ("low", "high"), "normal": ("mean",),
+               "lognormal": ("p10", "p90")}[dist]
+    for k in checked:
+        v = p[k]
+        below = lower is not None and (v <= lower if lower_open else v < lower)
+        if below or (upper is not None and v > upper):
+            out.add(key_lines.get(k, line), f"{keypath}.{k}",
+                    f"{v:g} is outside the valid range ({_bound_text(lower, upper, lower_open)})")
+            return None
+    return Uncertain.of(dist, params, lower, upper, lower_open)
+
+
 # ---------------------------------------------------------------------------------------------- records
 
 @dataclass(frozen=True)
@@ -146,7 +294,7 @@ class Gpu:
 class Reported:
     """Published figures for a model: shown beside estimates, never used to compute them."""
 
-    training_flops: float | None = number("total training FLOPs", required=False)
+    training_flops: float | None = number("total training FLOPs", le=1e40, required=False)
     gpu_hours: float | None = number("GPU-hours of the run", required=False)
     gpu: str | None = ref("GPU used (gpu id)", "gpus", required=False)
     hardware: str | None = text("hardware in words", required=False)
@@ -276,6 +424,23 @@ class Assumption:
     rationale: str = text("why this value")
     source: str = text("where it comes from")
     unit: str | None = text("unit", required=False)
+    range: Uncertain | None = _f(Spec("range", "plausible range for Monte Carlo and sensitivity: {low, mode, high}, "
+                                       "{low, high}, {mean, sd} or {p10, p90}; its mode (median) must equal value",
+                                       False))
+    range_rationale: str | None = text("why this range (required with range)", required=False)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Checks across fields: (key, message) pairs."""
+        out = []
+        if self.range is not None:
+            if float(self.range) != float(self.value):
+                out.append(("range", f"the range's {'mode' if self.range.dist == 'triangular' else 'median'} "
+                                     f"{float(self.range):g} must equal value {float(self.value):g}, so point estimates use value"))
+            if not self.range_rationale:
+                out.append(("range_rationale", "missing: say why the range is what it is"))
+        elif self.range_rationale is not None:
+            out.append(("range_rationale", "given without a range"))
+        return out
 
 
 # ------------------------------------------------------------------------------------------ scenarios
@@ -287,7 +452,8 @@ class Workload:
     output_tokens: float = number("output tokens per request", gt=None, ge=0)
     cached_input_share: float = fraction("share of input tokens served from the provider's prompt cache", default=0.0)
     peak_to_average: float | None = number("peak request rate over the daily average", ge=1, gt=None, required=False)
-    monthly_growth: float = number("volume growth per month, fraction (0.05 = +5%/month)", gt=None, ge=-0.99, default=0.0)
+    monthly_growth: float = number("volume growth per month, fraction (0.05 = +5%/month)", gt=None, ge=-0.99, le=10.0,
+                                   default=0.0)
     batch: bool = flag("offline work: batch API discounts apply and no latency target", default=False)
 
 
@@ -312,9 +478,9 @@ class Options:
 class Economics:
     electricity_usd_per_kwh: float | None = number("electricity price, USD/kWh", gt=None, ge=0, required=False)
     pue: float | None = number("power usage effectiveness (1 = no overhead)", gt=None, ge=1, required=False)
-    lifetime_months: float | None = number("months over which hardware is depreciated", required=False)
+    lifetime_months: float | None = number("months over which hardware is depreciated", le=1200, required=False)
     resale_fraction: float | None = fraction("share of the purchase price recovered at the end of life", required=False)
-    horizon_months: float | None = number("months the comparison covers", required=False)
+    horizon_months: float | None = number("months the comparison covers (at most 100 years)", le=1200, required=False)
     discount_rate: float | None = number("yearly discount rate for NPV (0.08 = 8%)", gt=None, ge=0, required=False)
     ops_usd_per_month: float | None = number("operations cost per replica and month, USD", gt=None, ge=0, required=False)
     host_usd: float | None = number("host (CPU, board, PSU, case) cost per replica, USD", gt=None, ge=0, required=False)
@@ -370,6 +536,22 @@ KINDS: dict[str, Any] = {
 
 ALL_KINDS = (*KINDS, "assumptions")
 
+RANGE_RECORDS: tuple[Any, ...] = (Workload, Serving, Economics, FinetuneRun, PretrainRun, Assumption)
+"""Records whose numbers may be written as ranges (scenarios and assumptions)."""
+
+_FRACTION, _AT_LEAST_1, _POSITIVE = (0.0, 1.0, False), (1.0, None, False), (0.0, None, True)
+ASSUMPTION_BOUNDS: dict[str, tuple[float | None, float | None, bool]] = {
+    **{n: _FRACTION for n in ("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "usable_memory_fraction", "tp_efficiency_pcie",
+                               "tp_efficiency_nvlink", "resale_fraction", "resale_fraction_datacenter")},
+    **{n: _AT_LEAST_1 for n in ("pue", "pue_datacenter", "peak_to_average", "qlora_compute_overhead")},
+    **{n: _POSITIVE for n in ("lifetime_months", "horizon_months", "kv_cache_bytes", "electricity_usd_per_kwh")},
+}
+"""Valid values of an assumption's range (lower, upper, lower_open); every other assumption is >= 0."""
+
+
+def assumption_bounds(name: str) -> tuple[float | None, float | None, bool]:
+    return ASSUMPTION_BOUNDS.get(name, (0.0, None, False))
+
 
 # ------------------------------------------------------------------------------------------ validation
 
@@ -396,13 +578,14 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
-def _bounds(spec: Spec) -> str:
+def _bounds(spec: Spec, show_cap: bool = False) -> str:
+    """The bounds in words; the general cap (MAX_VALUE) only when it is the bound that was broken."""
     parts = []
     if spec.gt is not None:
         parts.append(f"> {spec.gt:g}")
     if spec.ge is not None:
         parts.append(f">= {spec.ge:g}")
-    if spec.le is not None:
+    if spec.le is not None and (spec.le != MAX_VALUE or show_cap):
         parts.append(f"<= {spec.le:g}")
     return " and ".join(parts)
 
@@ -420,8 +603,10 @@ def check_number(value: Any, spec: Spec, integer_only: bool = False) -> str | No
         return f"expected {want}, got a number with {len(str(abs(value)))} digits (too large)"
     if not finite:
         return f"expected {want}, got {value!r} (numbers must be finite)"
-    if spec.gt is not None and not value > spec.gt or spec.ge is not None and not value >= spec.ge \
-            or spec.le is not None and not value <= spec.le:
+    if spec.le is not None and not value <= spec.le:
+        bounds = _bounds(spec, show_cap=True)
+        return f"expected {'an integer' if integer_only else 'a number'} {bounds}, got {value!r}"
+    if spec.gt is not None and not value > spec.gt or spec.ge is not None and not value >= spec.ge:
         return f"expected {want}, got {value!r}"
     return None
 
@@ -434,6 +619,8 @@ def _scalar(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> An
         if reason:
             out.add(line, keypath, reason)
             return None
+        if isinstance(value, Uncertain):  # a range already checked: keep it (it is its point value)
+            return value
         return float(value) if t == "num" else int(value)
     if t == "bool":
         if not isinstance(value, bool):
@@ -492,6 +679,8 @@ def _value(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> Any
         return result
     if spec.type == "ref":
         return _scalar(value, Spec("str", ""), where, out)
+    if spec.type == "range":
+        return value if isinstance(value, Uncertain) else parse_range(value, spec_bounds(spec), where, out)
     return _scalar(value, spec, where, out)
 
 
@@ -517,10 +706,18 @@ def build(cls: Any, data: Any, out: Problems, line: int, keypath: str) -> Any:
             elif spec.required and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 out.add(line, f"{keypath}.{key}", f"missing required key ({spec.doc})")
             continue
-        kwargs[f.name] = _value(data[key], spec, (key_lines.get(key, line), f"{keypath}.{key}"), out)
+        where = (key_lines.get(key, line), f"{keypath}.{key}")
+        if cls in RANGE_RECORDS and spec.type in ("num", "range") and isinstance(data[key], dict):
+            bounds = assumption_bounds(keypath.split(".")[-1]) if cls is Assumption else spec_bounds(spec)
+            kwargs[f.name] = parse_range(data[key], bounds, where, out)
+            continue
+        kwargs[f.name] = _value(data[key], spec, where, out)
     if len(out.lines) > before:
         return None
-    return cls(**kwargs)
+    rec = cls(**kwargs)
+    for key, message in rec.problems() if hasattr(rec, "problems") else ():
+        out.add(key_lines.get(key, line), f"{keypath}.{key}", message)
+    return None if len(out.lines) > before else rec
 
 
 def numeric_fields(rec: Any) -> list[str]:
@@ -546,6 +743,12 @@ def uncovered_numbers(rec: Any) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ JSON Schema
 
+RANGE_SCHEMA: dict[str, Any] = {
+    "description": "a range: {low, mode, high} triangular, {low, high} uniform, {mean, sd} normal, {p10, p90} lognormal",
+    "oneOf": [{"type": "object", "properties": {k: {"type": "number"} for k in keys}, "required": list(keys),
+               "additionalProperties": False} for keys in RANGE_SHAPES],
+}
+
 _JSON_TYPES = {"str": "string", "id": "string", "date": "string", "enum": "string", "ref": "string",
                "int": "integer", "num": "number", "bool": "boolean"}
 
@@ -570,6 +773,8 @@ def _field_schema(spec: Spec) -> dict[str, Any]:
         s.update(type="object", additionalProperties={"type": "string"})
     if spec.type == "refs":
         s.update(type="array", items={"type": "string"})
+    if spec.type == "range":
+        s["oneOf"] = RANGE_SCHEMA["oneOf"]
     if spec.type == "record":
         s.update(record_schema(spec.record))
     if spec.type == "records":
@@ -580,6 +785,12 @@ def _field_schema(spec: Spec) -> dict[str, Any]:
 def record_schema(cls: Any) -> dict[str, Any]:
     """JSON Schema (draft 2020-12 subset) of one record class."""
     props = {yaml_key(f): _field_schema(spec_of(f)) for f in dataclasses.fields(cls)}
+    if cls in RANGE_RECORDS:  # a number or a range
+        for f in dataclasses.fields(cls):
+            if spec_of(f).type == "num":
+                p = props[yaml_key(f)]
+                number_schema = {k: v for k, v in p.items() if k != "description"}
+                props[yaml_key(f)] = {"description": p["description"], "anyOf": [number_schema, RANGE_SCHEMA]}
     required = [yaml_key(f) for f in dataclasses.fields(cls)
                 if spec_of(f).required and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}

@@ -238,8 +238,18 @@ def test_the_unmutated_profiles_load(fuzz_dir: Path) -> None:
 
 def test_extreme_but_valid_numbers_load(fuzz_dir: Path) -> None:
     doc = copy.deepcopy(VALID_PROFILES)
-    doc["gpus"][0].update(memory_gib=5e-324, price_usd=1e308, tflops_bf16=2 ** 63, idle_power_w=-0.0)
+    doc["gpus"][0].update(memory_gib=5e-324, price_usd=1e18, tflops_bf16=2 ** 59, idle_power_w=-0.0)
     assert load_and_check(fuzz_dir / "extreme.yaml", dump(doc).encode(), builtin=False) == "loaded"
+
+
+def test_numbers_above_the_cap_are_rejected_with_the_bound(tmp_path: Path) -> None:
+    """Profile numbers are capped at 1e18 (schema.MAX_VALUE) so no estimate can overflow to infinity."""
+    doc = copy.deepcopy(VALID_PROFILES)
+    doc["gpus"][0]["price_usd"] = 1e308
+    path = tmp_path / "huge.yaml"
+    path.write_bytes(dump(doc).encode())
+    with pytest.raises(ProfileError, match=r"price_usd: expected a number > 0 and <= 1e\+18, got 1e\+308"):
+        catalog.load([path])
 
 
 def test_fuzz_summary(capsys: pytest.CaptureFixture[str]) -> None:
@@ -252,10 +262,6 @@ def test_fuzz_summary(capsys: pytest.CaptureFixture[str]) -> None:
     assert sum(n for k, n in TALLY.items() if k.startswith("load:")) >= N_LOAD * 0.9
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "open: the loader accepts any finite positive number, and params_b: 1e308 overflows to inf in the training "
-    "engine, which the renderer rejects with a ValueError (a traceback for the user); needs a finiteness check "
-    "in llmcost/runs.py or upper bounds in the schema"))
 def test_extreme_but_accepted_profile_values_do_not_crash_an_estimate(tmp_path: Path, cli) -> None:
     doc = copy.deepcopy(VALID_PROFILES)
     doc["models"][0]["params_b"] = 1e308

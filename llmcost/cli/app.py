@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"llmcost: error: {e}\n")
         return e.exit_code
     except typer.Exit as e:
+        if e.exit_code == 130:  # typer turns Ctrl-C into Exit(130)
+            sys.stderr.write("llmcost: interrupted\n")
         return int(e.exit_code or 0)
     except click_exc.NoArgsIsHelpError as e:
         if e.ctx is not None:

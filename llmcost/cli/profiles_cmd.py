@@ -1,4 +1,4 @@
-"""`llmcost profiles list|show|validate|schema`."""
+"""`llmcost profiles list|show|validate|schema|import-prices`."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost import catalog, schema
+from llmcost import catalog, prices, render, schema
 from llmcost.cli.common import FormatOpt, OutputOpt, ProfilesOpt, emit, load_catalog
 from llmcost.errors import LlmcostError, ProfileError, unknown
 
-app = typer.Typer(help="List, show and validate profiles; print their JSON Schemas.", no_args_is_help=True)
+app = typer.Typer(help="List, show and validate profiles; print their JSON Schemas; import API prices.", no_args_is_help=True)
 
 _LIST_COLUMNS = {
     "gpus": ("id", "name", "class", "memory_gib", "memory_bandwidth_gb_per_s", "tflops_bf16", "tflops_fp16_acc16",
              "power_w", "price_usd", "used_price_usd"),
     "models": ("id", "name", "params_b", "layers", "d_model", "heads", "kv_heads", "context", "experts", "license", "open_weights"),
     "apis": ("id", "name", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok", "batch_discount",
-             "serves_model", "as_of"),
+             "serves_model", "as_of", "age_days"),
     "rentals": ("id", "gpu", "gpus_per_instance", "usd_per_gpu_hour", "kind", "as_of"),
     "quantizations": ("id", "name", "bits_per_weight", "tensor_rate"),
     "engines": ("id", "name", "accumulate", "max_concurrency", "quantizations"),
@@ -54,6 +54,8 @@ def list_(kind: Annotated[str | None, typer.Argument(help="gpus, models, apis, r
         rows = [{"name": n, "value": a.value, "unit": a.unit or "", "source": a.source} for n, a in cat.assumptions.items()]
     elif kind in cat.entries:
         rows = [{c: _field(rec, c) for c in _LIST_COLUMNS[kind]} for rec in cat.entries[kind].values()]
+        if kind == "apis":  # how old each price is, so stale ones stand out (llmcost profiles import-prices refreshes them)
+            rows = [{**r, "age_days": prices.age_days(r["as_of"], prices.today())} for r in rows]
     else:
         raise LlmcostError(unknown("profile kind", kind, schema.ALL_KINDS))
     emit(rows, fmt, output, title=kind)
@@ -146,3 +148,58 @@ def schema_(kind: Annotated[str, typer.Argument(help="gpus, models, apis, rental
     with output_stream(output) as out:
         json.dump(schema.json_schema(kind), out, indent=2)
         out.write("\n")
+
+
+_SOURCES = ("genai-prices", "litellm")
+
+
+@app.command("import-prices")
+def import_prices(
+        source: Annotated[str, typer.Option("--from", help="genai-prices (the installed package, or --data FILE) or "
+                                                           "litellm (a model_prices_and_context_window.json FILE).")],
+        file: Annotated[Path | None, typer.Argument(help="LiteLLM model_prices_and_context_window.json (with --from litellm).",
+                                                    show_default=False)] = None,
+        data: Annotated[Path | None, typer.Option("--data", help="Data file to read instead: genai-prices prices/data.json, "
+                                                                 "or the LiteLLM JSON.")] = None,
+        provider: Annotated[list[str] | None, typer.Option("--provider", help="Only this provider (repeatable), e.g. "
+                                                                              "openai, together, groq.")] = None,
+        as_of: Annotated[str | None, typer.Option("--as-of", help="Date the prices were published or checked, YYYY-MM-DD "
+                                                                  "(default: the day the data file was saved or installed).")] = None,
+        output: OutputOpt = None, profiles: ProfilesOpt = None) -> None:
+    """Write a profile file of `apis:` entries from genai-prices or LiteLLM price data; list the entries it cannot map."""
+    if source not in _SOURCES:
+        raise LlmcostError(unknown("--from source", source, _SOURCES))
+    if file is not None and data is not None:
+        raise LlmcostError("give the data file once: as FILE or as --data FILE")
+    path = file or data
+    if source == "litellm" and path is None:
+        raise LlmcostError("--from litellm needs the JSON file: llmcost profiles import-prices --from litellm "
+                           "model_prices_and_context_window.json")
+    if as_of is not None:
+        prices.check_date(as_of, "--as-of")
+    cat = load_catalog(profiles)
+    if source == "litellm":
+        assert path is not None
+        raw, label, saved = prices.litellm_file(path)
+        run = prices.import_litellm
+    else:
+        raw, label, saved = prices.genai_prices_file(path) if path else prices.genai_prices_installed()
+        run = prices.import_genai_prices
+    imported = run(raw, label=label, as_of=as_of or saved, today=prices.today(), model_ids=cat.entries["models"],
+                   wanted=provider or ())
+    for line in prices.skipped_lines(imported.skipped):
+        sys.stderr.write(line + "\n")
+    if not imported.entries:
+        raise LlmcostError(f"no price in {label} could be imported" + (" for --provider " + ", ".join(provider) if provider else ""))
+    command = "llmcost profiles import-prices --from " + source + (f" {path.name}" if path else "") + "".join(
+        f" --provider {p}" for p in provider or ())
+    text = prices.profile_text(imported, command)
+    with render.output_stream(output) as out:
+        out.write(text)
+        prices.validate_text(text, output or "prices.yaml", catalog.user_profile_paths(profiles or ()))  # before the rename
+    if as_of is None:
+        sys.stderr.write(f"llmcost: note: as_of {saved} is the day the data was saved or installed (it records no check "
+                         "date); pass --as-of DATE for the day the prices were published\n")
+    skipped = f"; skipped {len(imported.skipped)} that cannot be mapped faithfully (listed above)" if imported.skipped else ""
+    sys.stderr.write(f"llmcost: imported {len(imported.entries)} API prices from {label}"
+                     + (f" to {output}" if output and output != "-" else "") + skipped + "\n")

@@ -62,45 +62,68 @@ def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
     month (serverless offers bill only busy time); API cost follows volume. Volume grows by
     `monthly_growth` each month.
     """
-    kind = _a(x, "kind")[:, None]
+    kind = _a(x, "kind")
+    n = kind.shape[0]
     m = np.arange(months, dtype=float)[None, :]
-    live = m < _a(x, "horizon_months")[:, None]
-    volume = _a(x, "requests_per_day")[:, None] * (1.0 + _a(x, "monthly_growth")[:, None]) ** m
+    growth = _a(x, "monthly_growth")[:, None]
+    rpd = _a(x, "requests_per_day")[:, None]
+    volume = rpd * (1.0 + growth) ** m if np.any(growth != 0) else np.broadcast_to(rpd, (n, months))
     cap = _a(x, "capacity_rps")[:, None]
-    need = replicas_needed(volume, _a(x, "peak_to_average")[:, None], cap)
-    installed = np.maximum.accumulate(need, axis=1)
-    purchases = np.diff(installed, axis=1, prepend=0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        util = np.clip(volume / 86400.0 / (installed * cap), 0.0, 1.0)
-    util = np.where(np.isfinite(util), util, 0.0)
-    kwh_price = _a(x, "pue")[:, None] * _a(x, "electricity_usd_per_kwh")[:, None] / 1000.0
-    energy = installed * (_a(x, "idle_w")[:, None] + _a(x, "busy_extra_w")[:, None] * util) * money.HOURS_PER_MONTH * kwh_price
-    own_opex = energy + installed * _a(x, "ops_usd_per_month")[:, None]
-    own_capex = purchases * _a(x, "unit_capex_usd")[:, None]
+    opex = np.zeros((n, months))
+    capex = np.zeros((n, months))
+    replicas = np.zeros((n, months))
+    utilization = np.zeros((n, months))
+    # Each kind is computed on its own rows only (a sweep mixes them evenly).
+    hw = np.nonzero(kind != API)[0]
+    if hw.size:
+        v, c = volume[hw], cap[hw]
+        need = replicas_needed(v, _a(x, "peak_to_average")[hw, None], c)
+        installed = np.maximum.accumulate(need, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            util = np.clip(v / 86400.0 / (installed * c), 0.0, 1.0)
+        util = np.where(np.isfinite(util), util, 0.0)
+        utilization[hw] = util
+        own = kind[hw] == OWN
+        if own.any():
+            rows, inst, u = hw[own], installed[own], util[own]
+            kwh_price = _a(x, "pue")[rows, None] * _a(x, "electricity_usd_per_kwh")[rows, None] / 1000.0
+            energy = inst * (_a(x, "idle_w")[rows, None] + _a(x, "busy_extra_w")[rows, None] * u) * money.HOURS_PER_MONTH * kwh_price
+            opex[rows] = energy + inst * _a(x, "ops_usd_per_month")[rows, None]
+            capex[rows] = np.diff(inst, axis=1, prepend=0.0) * _a(x, "unit_capex_usd")[rows, None]
+            replicas[rows] = inst
+        if (~own).any():
+            rows, nd = hw[~own], need[~own]
+            gpus = _a(x, "gpus_per_replica")[rows, None]
+            per_inst = _a(x, "gpus_per_instance")[rows, None]
+            rate = _a(x, "rent_usd_per_gpu_hour")[rows, None]
+            c = cap[rows]
+            billed = np.ceil(nd * gpus / per_inst - 1e-9) * per_inst
+            with np.errstate(divide="ignore", invalid="ignore"):
+                busy_gpu_hours = np.where(c > 0, volume[rows] / 86400.0 / c, 0.0) * gpus * money.HOURS_PER_MONTH
+            serverless = np.asarray(x["serverless"], dtype=bool)[rows, None]
+            opex[rows] = np.where(serverless, busy_gpu_hours * rate, billed * rate * money.HOURS_PER_MONTH)
+            replicas[rows] = nd
+    api_rows = np.nonzero(kind == API)[0]
+    if api_rows.size:
+        opex[api_rows] = volume[api_rows] * DAYS_PER_MONTH * _a(x, "api_usd_per_request")[api_rows, None]
 
-    gpus = _a(x, "gpus_per_replica")[:, None]
-    per_inst = _a(x, "gpus_per_instance")[:, None]
-    rate = _a(x, "rent_usd_per_gpu_hour")[:, None]
-    billed = np.ceil(need * gpus / per_inst - 1e-9) * per_inst
-    with np.errstate(divide="ignore", invalid="ignore"):
-        busy_gpu_hours = np.where(cap > 0, volume / 86400.0 / cap, 0.0) * gpus * money.HOURS_PER_MONTH
-    rent = np.where(np.asarray(x["serverless"], dtype=bool)[:, None], busy_gpu_hours * rate, billed * rate * money.HOURS_PER_MONTH)
-    api = volume * DAYS_PER_MONTH * _a(x, "api_usd_per_request")[:, None]
-
+    opex[:, 0] += _a(x, "one_time_usd")
     period = _a(x, "period_months")[:, None]
-    runs = np.where(period > 0, (np.mod(m, np.where(period > 0, period, 1.0)) < 1.0) & (m > 0), False)
-    one_time = np.where(m == 0, _a(x, "one_time_usd")[:, None], 0.0) + np.where(runs, _a(x, "periodic_usd")[:, None], 0.0)
-
-    opex = np.where(kind == OWN, own_opex, np.where(kind == RENT, rent, api)) + one_time
-    capex = np.where(kind == OWN, own_capex, 0.0)
-    zero = np.zeros_like(opex)
+    if np.any(period > 0):
+        runs = np.where(period > 0, (np.mod(m, np.where(period > 0, period, 1.0)) < 1.0) & (m > 0), False)
+        opex += np.where(runs, _a(x, "periodic_usd")[:, None], 0.0)
+    reference = volume * DAYS_PER_MONTH * _a(x, "ref_api_usd_per_request")[:, None]
+    horizon = _a(x, "horizon_months")[:, None]
+    if np.any(horizon < months):
+        live = m < horizon
+        replicas, capex, opex, utilization, reference = (a * live for a in (replicas, capex, opex, utilization, reference))
     return {
         "volume_requests_per_day": volume,
-        "replicas": np.where(kind == API, zero, np.where(kind == OWN, installed, need)) * live,
-        "capex_usd": capex * live,
-        "opex_usd": opex * live,
-        "utilization": np.where(kind == API, zero, util) * live,
-        "api_reference_usd": volume * DAYS_PER_MONTH * _a(x, "ref_api_usd_per_request")[:, None] * live,
+        "replicas": replicas,
+        "capex_usd": capex,
+        "opex_usd": opex,
+        "utilization": utilization,
+        "api_reference_usd": reference,
     }
 
 
@@ -145,10 +168,11 @@ def lifecycle(x: Mapping[str, ArrayLike], months: int | None = None) -> dict[str
     flows = monthly_costs(x, months)
     kind = _a(x, "kind")
     m = np.arange(months, dtype=float)[None, :]
-    disc = money.discount_factors(m, _a(x, "discount_rate")[:, None])
+    rate = _a(x, "discount_rate")
+    disc = money.discount_factors(m, rate[:, None]) if np.any(rate != 0) else 1.0
     purchase_age = horizon[:, None] - m
     residual = flows["capex_usd"] * residual_share(purchase_age, _a(x, "lifetime_months")[:, None], _a(x, "resale_fraction")[:, None])
-    residual_total = residual.sum(axis=1) * money.discount_factors(horizon, _a(x, "discount_rate"))
+    residual_total = residual.sum(axis=1) * (money.discount_factors(horizon, rate) if np.any(rate != 0) else 1.0)
     tco = ((flows["capex_usd"] + flows["opex_usd"]) * disc).sum(axis=1) - residual_total
 
     tok = _a(x, "tokens_per_request")

@@ -84,6 +84,22 @@ def serve(x: Mapping[str, ArrayLike]) -> dict[str, F]:
     prefill_tokens_per_s, decode_tokens_per_s, output_tokens_per_s, requests_per_s, ttft_s, tpot_s,
     compute_bound. Rows that do not fit get concurrency 0 and zero throughput.
     """
+    shape = np.broadcast_shapes(*(np.shape(v) for v in x.values()))
+    n = int(np.prod(shape))
+    if len(shape) <= 1:  # slices of broadcast 1-D views cost nothing
+        flat = {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)) for k, v in x.items()}
+    else:
+        flat = {k: np.broadcast_to(np.asarray(v, dtype=float), shape).reshape(-1) for k, v in x.items()}
+    parts = [_serve_rows({k: v[i:i + CHUNK_ROWS] for k, v in flat.items()}) for i in range(0, max(n, 1), CHUNK_ROWS)]
+    return {k: np.concatenate([p[k] for p in parts])[:n].reshape(shape) for k in parts[0]}
+
+
+CHUNK_ROWS = 16_384
+"""Rows evaluated together: keeps the candidate-batch arrays in cache and memory flat."""
+
+
+def _serve_rows(x: Mapping[str, F]) -> dict[str, F]:
+    """serve() on 1-D arrays of equal length."""
     gpus = np.asarray(x["gpus"], dtype=float)
     weights = np.asarray(x["dense_bytes"], dtype=float) + np.asarray(x["expert_bytes"], dtype=float)
     seq_tokens = np.asarray(x["input_tokens"], dtype=float) + np.asarray(x["output_tokens"], dtype=float)
@@ -99,22 +115,24 @@ def serve(x: Mapping[str, ArrayLike]) -> dict[str, F]:
 
     wanted = np.asarray(x["concurrency"], dtype=float)
     max_tpot = np.asarray(x["max_tpot_s"], dtype=float)
-    # Candidates on a trailing axis: the fixed ladder and each row's maximum, never above it.
-    shape = np.broadcast_shapes(s_max.shape, wanted.shape, bw.shape, max_tpot.shape)
-    ladder = np.broadcast_to(CONCURRENCY_CANDIDATES, (*shape, CONCURRENCY_CANDIDATES.size))
-    cands = np.concatenate([ladder, np.broadcast_to(s_max, shape)[..., None]], axis=-1)
-    cands = np.minimum(cands, np.maximum(s_max, 1.0)[..., None])
-    ex = {k: np.asarray(v, dtype=float)[..., None] for k, v in x.items()}
-    at = _at_concurrency(ex, cands, bw[..., None], decode_peak[..., None], prefill_peak[..., None])
-    ok = at["tpot_s"] <= max_tpot[..., None] * (1 + 1e-9)
-    score = np.where(ok, at["requests_per_s"], -1.0)
-    # Throughput plateaus once decode is compute-bound; among batches within rounding of the best rate
-    # take the smallest (first), which has the lowest latency.
-    near_best = score >= np.max(score, axis=-1, keepdims=True) * (1 - 1e-9)
-    best = np.take_along_axis(cands, np.argmax(near_best, axis=-1)[..., None], axis=-1)[..., 0]
-    best = np.where(np.any(ok, axis=-1), best, 1.0)  # no batch meets the target: report batch 1
-
-    s = np.where(wanted > 0, np.minimum(wanted, np.maximum(s_max, 1.0)), best)
+    shape = s_max.shape
+    s = np.minimum(wanted, np.maximum(s_max, 1.0))
+    auto = np.nonzero(wanted <= 0)[0]
+    if auto.size:
+        # Candidates on a trailing axis, for the auto rows only: the fixed ladder and each row's
+        # maximum, never above it.
+        s_auto = s_max[auto]
+        ladder = np.broadcast_to(CONCURRENCY_CANDIDATES, (auto.size, CONCURRENCY_CANDIDATES.size))
+        cands = np.minimum(np.concatenate([ladder, s_auto[:, None]], axis=1), np.maximum(s_auto, 1.0)[:, None])
+        ex = {k: v[auto][:, None] for k, v in x.items()}
+        at = _at_concurrency(ex, cands, bw[auto][:, None], decode_peak[auto][:, None], prefill_peak[auto][:, None])
+        ok = at["tpot_s"] <= max_tpot[auto][:, None] * (1 + 1e-9)
+        score = np.where(ok, at["requests_per_s"], -1.0)
+        # Throughput plateaus once decode is compute-bound; among batches within rounding of the best
+        # rate take the smallest (first), which has the lowest latency.
+        near_best = score >= np.max(score, axis=1, keepdims=True) * (1 - 1e-9)
+        best = np.take_along_axis(cands, np.argmax(near_best, axis=1)[:, None], axis=1)[:, 0]
+        s[auto] = np.where(np.any(ok, axis=1), best, 1.0)  # no batch meets the target: report batch 1
     r = _at_concurrency(x, s, bw, decode_peak, prefill_peak)
     inp = np.asarray(x["input_tokens"], dtype=float)
     out = np.asarray(x["output_tokens"], dtype=float)
