@@ -89,7 +89,7 @@ def _rate(cat: Catalog, gpu: Gpu, override: float | None) -> tuple[float | None,
 
 
 def _costs_or_state(row: Row, fits: bool, rate: float | None, out: dict[str, np.ndarray], i: int) -> None:
-    for key in ("energy_kwh", "cost_owned_usd", "capex_usd", "gpu_hours", "wall_hours"):
+    for key in ("energy_kwh", "gpu_energy_kwh", "cost_owned_usd", "capex_usd", "gpu_hours", "wall_hours"):
         row[key] = num(out[key][i]) if fits else DOES_NOT_FIT
     row["cost_rented_usd"] = (num(out["cost_rented_usd"][i]) if rate is not None else NA) if fits else DOES_NOT_FIT
 
@@ -198,7 +198,8 @@ def finetune_rows(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method:
         price = api.finetune_train_usd_per_mtok
         rows.append({"kind": "api", "model": model.id, "gpu": api.id, "gpus": NA, "method": "api", "trainable_params": NA,
                      "tokens": num(dataset * epochs), "flops": NA, "checkpointing": NA, "fits": price is not None,
-                     "memory_per_gpu_gib": NA, "tokens_per_s": NA, "energy_kwh": NA, "cost_owned_usd": NA, "capex_usd": NA,
+                     "memory_per_gpu_gib": NA, "tokens_per_s": NA, "energy_kwh": NA, "gpu_energy_kwh": NA, "cost_owned_usd": NA,
+                     "capex_usd": NA,
                      "gpu_hours": NA, "wall_hours": NA,
                      "cost_rented_usd": num(price * dataset * epochs / 1e6) if price is not None else NA,
                      "rental": api.id, "reason": "" if price is not None else f"{api.id} sells no fine-tuning"})

@@ -6,6 +6,7 @@ Inputs are mappings of broadcastable arrays (keys in each docstring); outputs di
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -72,7 +73,7 @@ def min_gpus_to_fit(params: ArrayLike, state_bytes: ArrayLike, act_bytes: ArrayL
     return np.where(small <= h, small, np.maximum(large, h + 1.0))
 
 
-def pretrain(x: Mapping[str, ArrayLike]) -> dict[str, F]:
+def pretrain(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     """Pre-training estimate.
 
     Keys: params, active_params, layers, d_model, seq_len, tokens, gpus, tflops (dense BF16 peak), mfu,
@@ -91,7 +92,7 @@ def pretrain(x: Mapping[str, ArrayLike]) -> dict[str, F]:
     per_gpu = pretrain_memory_per_gpu_bytes(x["params"], x["gpus"], x["state_bytes_per_param"], act, x["tp_group"], overhead)
     need = min_gpus_to_fit(x["params"], x["state_bytes_per_param"], act, x["tp_group"], overhead,
                            _a(x, "memory_gib") * memory.GIB)
-    out = {
+    out: dict[str, NDArray[Any]] = {
         "flops": total,
         "flops_per_token": per_token,
         "gpu_hours": gpu_hours,
@@ -105,7 +106,7 @@ def pretrain(x: Mapping[str, ArrayLike]) -> dict[str, F]:
     return out
 
 
-def finetune(x: Mapping[str, ArrayLike]) -> dict[str, F]:
+def finetune(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     """Fine-tuning estimate (full, LoRA or QLoRA).
 
     Keys: method_full (bool), params, active_params, layers, d_model, trainable_params, base_bits_per_weight
@@ -138,7 +139,7 @@ def finetune(x: Mapping[str, ArrayLike]) -> dict[str, F]:
     tokens = _a(x, "tokens")
     gpu_hours = tokens * per_token / (_a(x, "tflops") * 1e12 * _a(x, "mfu")) / 3600.0
     wall_hours = gpu_hours / g
-    out = {
+    out: dict[str, NDArray[Any]] = {
         "flops": tokens * per_token,
         "flops_per_token": per_token,
         "checkpointing": ckpt,
