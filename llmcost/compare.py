@@ -55,7 +55,7 @@ def economics(cat: Catalog, sc: Scenario) -> dict[str, float]:
         value = getattr(eco, n, None) if eco is not None else None
         out[n] = _plain(value) if value is not None else cat.value(n)
     for n in ("horizon_months", "lifetime_months"):
-        if not np.all((0 < out[n]) & (out[n] <= 1200)):
+        if not np.all((out[n] > 0) & (out[n] <= 1200)):
             bad = float(np.max(out[n])) if np.any(out[n] > 1200) else float(np.min(out[n]))
             raise LlmcostError(f"{n} = {bad:g}: expected more than 0 and at most 1200 months (100 years)")
     return out

@@ -177,7 +177,7 @@ def context_tiers(prices: Mapping[str, Price | None]) -> list[dict[str, Any]]:
     out = []
     for start in starts:
         if start < 1:
-            raise Unmappable(f"tiers not expressible (a tier from {start} tokens; llmcost tiers start above 1 token or more)")
+            raise Unmappable(f"tiers not expressible (a tier above {start} tokens; llmcost needs above_tokens >= 1)")
         tier: dict[str, Any] = {"above_tokens": start}
         for key, name in (("input", "input_usd_per_mtok"), ("output", "output_usd_per_mtok"),
                           ("cached", "cached_input_usd_per_mtok")):
@@ -549,14 +549,38 @@ def import_litellm(data: Mapping[str, Any], *, label: str, as_of: str, today: da
     return Imported(entries, skipped, label, as_of)
 
 
+# -------------------------------------------------------------------------------------- sources
+
+SOURCES = ("genai-prices", "litellm")
+
+
+def import_source(source: str, path: Path | None, *, as_of: str | None, today: datetime.date, model_ids: Collection[str],
+                  wanted: Collection[str] = ()) -> tuple[Imported, str]:
+    """Read `source` (genai-prices: the installed package, or the data file `path`; litellm: the file `path`) and
+    import it; also return the data's own date (the file's), which `as_of` replaces when given."""
+    if source not in SOURCES:
+        from llmcost.errors import unknown
+
+        raise LlmcostError(unknown("--from source", source, SOURCES))
+    if source == "litellm":
+        if path is None:
+            raise LlmcostError("--from litellm needs the JSON file: llmcost profiles import-prices --from litellm "
+                               "model_prices_and_context_window.json")
+        data, label, saved = litellm_file(path)
+        return import_litellm(data, label=label, as_of=as_of or saved, today=today, model_ids=model_ids, wanted=wanted), saved
+    providers, label, saved = genai_prices_file(path) if path else genai_prices_installed()
+    return import_genai_prices(providers, label=label, as_of=as_of or saved, today=today, model_ids=model_ids,
+                               wanted=wanted), saved
+
+
 # -------------------------------------------------------------------------------------- output
 
 def profile_text(imported: Imported, command: str) -> str:
     """The entries as an llmcost profile file, with a header that says where they came from and how to refresh."""
     header = [
         f"# API prices imported from {imported.source} by `{command}`.",
-        f"# as_of {imported.as_of}: the date of the data read. Prices are USD per 1M tokens; cache writes, tool calls,",
-        "# search and non-text modalities are left out. Re-run the command to refresh; edits here are overwritten.",
+        f"# Every entry has as_of {imported.as_of}. Prices are USD per 1M tokens; cache writes, tool calls, search and",
+        "# non-text modalities are left out. Re-run the command to refresh; edits here are overwritten.",
         "",
     ]
     body = yaml.safe_dump({"apis": imported.entries}, sort_keys=False, allow_unicode=True, width=120,
@@ -593,8 +617,8 @@ def validate_text(text: str, file_name: str, user_paths: Sequence[Path] = ()) ->
         path.write_text(text, encoding="utf-8")
         try:
             catalog.load([*user_paths, path])
-        except ProfileError as e:
-            raise LlmcostError(f"the imported file does not load, nothing written: {e}") from None
+        except ProfileError as e:  # name the file the user asked for, not the temporary copy
+            raise LlmcostError(f"the imported file does not load, nothing written: {str(e).replace(str(path), file_name)}") from None
 
 
 # -------------------------------------------------------------------------------------- staleness
@@ -662,8 +686,26 @@ def scenario_api_ids(cat: Any, sc: Any, vs: str | None = None, extra: Sequence[s
     return ids
 
 
-def price_lines(cat: Any, api_ids: Iterable[str], today_: datetime.date) -> str:
+def sweep_api_ids(cat: Any, grids: Sequence[Any], sets: Sequence[str] = (), vs: str | None = None) -> list[str]:
+    """The APIs a sweep prices: `scenario_api_ids` of every structural combination of every grid (as sweep.blocks
+    resolves them; numeric axes change no API)."""
+    import itertools
+
+    from llmcost import scenario, sweep
+
+    ids: list[str] = []
+    for grid in grids:
+        axes = grid.structural
+        for steps in itertools.product(*(a.values for a in axes)):
+            extra = [f"{k}={sweep.set_text(v)}" for a, step in zip(axes, steps, strict=True)
+                     for k, v in zip(a.keys, step, strict=True)]
+            ids += scenario_api_ids(cat, scenario.resolve(cat, grid.base, [*sets, *extra]), vs)
+    return list(dict.fromkeys(ids))
+
+
+def price_lines(cat: Any, api_ids: Iterable[str], today_: datetime.date | None = None) -> str:
     """For --explain: each API's prices, their date and age, and the file and line they were read from."""
+    today_ = today_ or today()
     lines = ["API prices used (USD per 1M tokens; refresh with `llmcost profiles import-prices`):"]
     for api_id in dict.fromkeys(api_ids):
         api = cat.entries["apis"].get(api_id)

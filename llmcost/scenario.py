@@ -87,7 +87,7 @@ def range_text(text: str, bounds: tuple[float | None, float | None, bool], what:
     values = [parse_quantity(v, what, minimum=None) for v in parts]
     keys = ("low", "high") if len(values) == 2 else ("low", "mode", "high")
     problems = Problems(what)
-    rng = parse_range(dict(zip(keys, values)), bounds, (0, "range"), problems)
+    rng = parse_range(dict(zip(keys, values, strict=True)), bounds, (0, "range"), problems)
     if rng is None:
         raise LlmcostError(f"{what}={text}: " + problems.lines[0].split(": ", 2)[-1])
     return rng

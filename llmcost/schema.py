@@ -241,7 +241,8 @@ def parse_range(value: Any, bounds: tuple[float | None, float | None, bool], whe
     order_problem = {
         "triangular": None if p.get("low", 0) <= p.get("mode", 0) <= p.get("high", 0)
         else f"expected low <= mode <= high, got low {p.get('low', 0):g}, mode {p.get('mode', 0):g}, high {p.get('high', 0):g}",
-        "uniform": None if p.get("low", 0) <= p.get("high", 0) else f"expected low <= high, got low {p.get('low', 0):g}, high {p.get('high', 0):g}",
+        "uniform": None if p.get("low", 0) <= p.get("high", 0)
+        else f"expected low <= high, got low {p.get('low', 0):g}, high {p.get('high', 0):g}",
         "normal": None if p.get("sd", 1) > 0 else f"sd must be > 0, got {p.get('sd', 0):g}",
         "lognormal": None if 0 < p.get("p10", 1) < p.get("p90", 2)
         else f"expected 0 < p10 < p90 (a lognormal is positive), got p10 {p.get('p10', 0):g}, p90 {p.get('p90', 0):g}",

@@ -3,6 +3,7 @@
 - Make the test helpers (reference.py, strategies.py) importable as top-level modules: pytest runs
   with --import-mode=importlib, which does not put the tests directory on sys.path.
 - Fixtures: a CLI runner over the real entry point, and a small valid multi-kind profile set.
+- Every test runs on a pinned "today" (llmcost.prices.today), so price ages and staleness warnings do not drift.
 """
 
 from __future__ import annotations
@@ -74,3 +75,17 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str
         return rc, out, err
 
     return run
+
+
+PINNED_TODAY = (2026, 11, 26)
+"""The day the built-in prices were last checked against; price-age warnings and `age_days` count from it in tests,
+so that CLI outputs do not change as the calendar moves on."""
+
+
+@pytest.fixture(autouse=True)
+def _pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime
+
+    import llmcost.prices
+
+    monkeypatch.setattr(llmcost.prices, "today", lambda: datetime.date(*PINNED_TODAY))

@@ -196,3 +196,24 @@ def test_every_builtin_scenario_runs_without_nan(cat) -> None:
             for v in r.values():
                 assert not (isinstance(v, float) and not np.isfinite(v)), (sid, r)
         assert result.verdict
+
+
+def test_terminal_charts_show_both_curves(capsys, monkeypatch) -> None:
+    code, out, _ = run(capsys, monkeypatch, "compare", "--chart")
+    assert code == 0
+    assert "cumulative cost, USD" in out and "crossings are break-even points" in out
+    code, out, err = run(capsys, monkeypatch, "compare", "--chart", "-f", "csv")
+    assert code == 0 and "cumulative cost" in err and "cumulative cost" not in out
+
+
+def test_plot_writes_an_image_or_says_what_to_install(tmp_path: Path, capsys, monkeypatch) -> None:
+    target = tmp_path / "charts.png"
+    code, out, err = run(capsys, monkeypatch, "compare", "--plot", str(target))
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert code == 2 and out == "" and "pip install 'llmcost[plot]'" in err
+        return
+    assert code == 0 and target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    code, _, err = run(capsys, monkeypatch, "compare", "--plot", str(tmp_path / "charts.gif"))
+    assert code == 2 and ".png or .svg" in err

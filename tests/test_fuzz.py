@@ -90,7 +90,7 @@ def mutated_doc(draw: st.DrawFn) -> dict[Any, Any]:
             break
         kind = draw(st.sampled_from(kinds))
         entry = doc[kind][0]
-        if op == "set":
+        if op == "set" and entry:
             entry[draw(st.sampled_from(list(entry)))] = draw(values)
         elif op == "set_valid":  # keeps some examples loadable, with numbers hypothesis picks
             numeric = [k for k, v in entry.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]

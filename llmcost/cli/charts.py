@@ -33,27 +33,96 @@ def terminal_chart(result: Any, width: int = 64, height: int = 16, most: int = 8
     return "\n".join(lines)
 
 
-def write_plot(result: Any, path: str) -> None:
-    """Write the cumulative-cost chart to PNG or SVG (atomically)."""
+def check_plot(path: str) -> None:
+    """Reject a bad --plot before any work: wrong suffix, or matplotlib missing."""
     if not path.endswith((".png", ".svg")):
         raise LlmcostError(f"--plot {path!r}: use a .png or .svg file name")
-    try:
-        import matplotlib
+    import importlib.util
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise LlmcostError("--plot needs matplotlib: pip install 'llmcost[plot]'") from None
+    if importlib.util.find_spec("matplotlib") is None:
+        raise LlmcostError("--plot needs matplotlib: pip install 'llmcost[plot]'")
+
+
+def write_plot(result: Any, path: str, volume: tuple[Any, dict[str, Any]] | None = None) -> None:
+    """Write the cumulative-cost chart (and, given `volume_curves`, monthly cost against volume) to PNG or
+    SVG, atomically."""
+    check_plot(path)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     from llmcost.render import output_stream
 
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, axes = plt.subplots(1, 2 if volume else 1, figsize=(15 if volume else 9, 5), squeeze=False)
+    ax = axes[0][0]
     for name, values in sorted(result.cumulative.items(), key=lambda kv: float(kv[1][-1]))[:10]:
         ax.plot(result.months, values, label=name)
     ax.set_xlabel("month")
     ax.set_ylabel("cumulative cost, USD")
-    ax.set_title(f"cumulative cost per option (payback vs {result.reference} where lines cross)")
+    ax.set_title(f"cumulative cost (payback vs {result.reference} where lines cross)", fontsize=9)
     ax.legend(fontsize=7)
+    if volume:
+        tokens, curves = volume
+        ax2 = axes[0][1]
+        for name in sorted(curves, key=lambda k: float(curves[k][len(tokens) // 2]))[:10]:
+            ax2.loglog(tokens, curves[name], label=name)
+        ax2.set_xlabel("tokens per day")
+        ax2.set_ylabel("monthly cost, USD")
+        ax2.set_title("monthly cost against volume (crossings are break-even points)", fontsize=9)
+        ax2.legend(fontsize=7)
     fig.tight_layout()
     with output_stream(path) as out:
         fig.savefig(out.buffer if hasattr(out, "buffer") else path, format=path.rsplit(".", 1)[1])
     plt.close(fig)
+
+
+def volume_curves(cat: Any, sc: Any, vs: str | None = None, points: int = 25, span: float = 100.0) -> tuple[Any, dict[str, Any]]:
+    """Month-1 cost of each option at volumes from 1/span to span times the scenario's, through the same
+    engine as compare (crossings with the reference API are break-even points)."""
+    import numpy as np
+
+    from llmcost import compare, inputs
+    from llmcost.engine import lifecycle
+
+    p = compare.prepare(cat, sc, vs)
+    base = inputs.stack(p.inputs)
+    volumes = sc.workload.requests_per_day * np.geomspace(1.0 / span, span, points)
+    n = len(p.opts)
+    x = {k: np.repeat(v, points) for k, v in base.items()}
+    x["requests_per_day"] = np.tile(volumes, n)
+    monthly = lifecycle.lifecycle(x)["monthly_usd"].reshape(n, points)
+    tokens_per_day = volumes * (sc.workload.input_tokens + sc.workload.output_tokens)
+    curves = {}
+    for i, o in enumerate(p.opts):
+        j = p.index.get(id(o))
+        if j is None or bool(p.serve_out["fits"][j]):
+            curves[o.label] = monthly[i]
+    return tokens_per_day, curves
+
+
+def terminal_volume_chart(tokens_per_day: Any, curves: dict[str, Any], width: int = 64, height: int = 14, most: int = 8) -> str:
+    """Monthly cost against daily volume, both on log scales, one letter per option."""
+    import numpy as np
+
+    names = sorted(curves, key=lambda k: float(curves[k][len(tokens_per_day) // 2]))[:most]
+    if not names:
+        return "(nothing to chart)"
+    values = np.array([np.maximum(curves[k], 1e-6) for k in names])
+    lo, hi = np.log10(values.min()), np.log10(values.max())
+    hi = hi if hi > lo else lo + 1
+    grid = [[" "] * width for _ in range(height)]
+    points = len(tokens_per_day)
+    for mark, row in zip(MARKS, values, strict=False):
+        for col in range(width):
+            k = min(int(col * points / width), points - 1)
+            r = height - 1 - int((np.log10(row[k]) - lo) / (hi - lo) * (height - 1))
+            grid[r][col] = mark if grid[r][col] in (" ", mark) else "*"
+    lines = ["monthly cost, USD (log) against tokens/day (log); crossings are break-even points"]
+    for i, cells in enumerate(grid):
+        level = 10 ** (hi - (hi - lo) * i / (height - 1))
+        lines.append((f"${level:>10.3g} |" if i % 4 == 0 or i == height - 1 else " " * 11 + " |") + "".join(cells))
+    lines.append(" " * 12 + "+" + "-" * width)
+    lines.append(" " * 12 + f"{tokens_per_day[0]:,.0f} tok/day" + " " * max(width - 34, 1) + f"{tokens_per_day[-1]:,.0f}")
+    lines += [f"  {mark} = {name}" for mark, name in zip(MARKS, names, strict=False)]
+    return "\n".join(lines)

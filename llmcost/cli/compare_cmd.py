@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost import compare, gate, scenario
-from llmcost.cli.charts import terminal_chart, write_plot
-from llmcost.cli.common import FormatOpt, GpuOpt, OutputOpt, ProfilesOpt, emit, load_catalog
+from llmcost import compare, gate, prices, scenario, uncertainty
+from llmcost.cli.charts import check_plot, terminal_chart, terminal_volume_chart, volume_curves, write_plot
+from llmcost.cli.common import FormatOpt, GpuOpt, MaxPriceAgeOpt, OutputOpt, ProfilesOpt, emit, load_catalog
 from llmcost.errors import GateFailed
 
 ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Built-in scenario id or a scenario YAML file (default: team-assistant).")]
@@ -17,6 +17,15 @@ SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a scen
 ApiOpt = Annotated[list[str] | None, typer.Option("--api", "-a", help="API to compare (repeatable; replaces the scenario's).")]
 ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model to serve (replaces serving.model).")]
 FailIfOpt = Annotated[str | None, typer.Option("--fail-if", help="Exit 1 when a row matches, e.g. 'kind == \"own\" and payback_months > 18'.")]
+
+SamplesOpt = Annotated[int | None, typer.Option("--samples", min=1, help="Monte Carlo: N correlated draws of every ranged input; "
+                                                "adds P10/P50/P90 columns and p_cheaper_than_api.")]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Random seed for --samples (same seed, same output).")]
+MC_TABLE_COLUMNS = ("option", "kind", "fits", "tco_usd_p10", "tco_usd_p50", "tco_usd_p90", "payback_months_p10", "payback_months_p50",
+                    "payback_months_p90", "breakeven_tokens_per_day_p50", "p_cheaper_than_api")
+MC_BREAKEVEN_COLUMNS = ("option", "api", "fits", "breakeven_tokens_per_day_p10", "breakeven_tokens_per_day_p50",
+                        "breakeven_tokens_per_day_p90", "payback_months_p10", "payback_months_p50", "payback_months_p90",
+                        "p_cheaper_than_api")
 
 TABLE_COLUMNS = ("option", "kind", "fits", "gpus_per_replica", "replicas", "capex_usd", "monthly_usd", "usd_per_mtok", "tco_usd",
                  "breakeven_tokens_per_day", "payback_months", "utilization", "tpot_s")
@@ -31,8 +40,17 @@ def _scenario(profiles: list[str] | None, scenario_id: str | None, sets: list[st
         overrides.append(f"options.gpus={','.join(gpu)}")
     if api:
         overrides.append(f"options.apis={','.join(api)}")
-    cat = load_catalog(profiles, [s for s in overrides if s.strip().startswith("assumptions.")])
+    assumption_sets = [s for s in overrides if s.strip().startswith("assumptions.")]
+    ranged = [s for s in assumption_sets if ".." in s.partition("=")[2]]  # assumptions.NAME=LOW..HIGH
+    cat = load_catalog(profiles, [s for s in assumption_sets if s not in ranged])
+    if ranged:
+        cat = uncertainty.with_assumption_ranges(cat, ranged)
     return cat, scenario.resolve(cat, scenario_id, overrides)
+
+
+def _pct(value: Any) -> Any:
+    """A probability as a percentage for people (table format only)."""
+    return f"{value:.0%}" if isinstance(value, (int, float)) else value
 
 
 def _gate(rows: list[dict[str, Any]], fail_if: str | None) -> None:
@@ -51,37 +69,51 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None, gpu
                     chart: Annotated[bool, typer.Option("--chart", help="Draw cumulative cost per option in the terminal (stderr when not a table).")] = False,
                     plot: Annotated[str | None, typer.Option("--plot", help="Write the charts to FILE.png or FILE.svg (needs the 'plot' extra).")] = None,
                     explain: Annotated[bool, typer.Option("--explain", help="Show the scenario values and assumptions used.")] = False,
-                    fail_if: FailIfOpt = None, profiles: ProfilesOpt = None) -> None:
+                    fail_if: FailIfOpt = None, profiles: ProfilesOpt = None,
+                    max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
+                    samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED) -> None:
     """One row per option (own N x GPU, rent offer, API): capex, monthly, $ per 1M tokens, TCO, break-even, payback."""
+    if plot:
+        check_plot(plot)
     cat, sc = _scenario(profiles, scenario_id, sets, model, gpu, api)
     if fail_if:
-        gate.parse(fail_if, list(compare.ROW_KEYS))  # reject a bad gate before computing
-    result = compare.compare(cat, sc, vs=vs)
+        gate.parse(fail_if, list(uncertainty.MC_KEYS if samples else compare.ROW_KEYS))  # reject a bad gate before computing
+    result = uncertainty.compare_uncertain(cat, sc, samples, seed, vs=vs) if samples else compare.compare(cat, sc, vs=vs)
+    api_ids = prices.scenario_api_ids(cat, sc, vs)
+    prices.warn_if_stale(cat, api_ids, max_price_age_days)
     rows = result.rows
-    shown = [{k: r[k] for k in TABLE_COLUMNS} for r in rows] if fmt == "table" else rows
+    shown = [{k: _pct(r[k]) if k == "p_cheaper_than_api" else r[k] for k in (MC_TABLE_COLUMNS if samples else TABLE_COLUMNS)}
+             for r in rows] if fmt == "table" else rows
     footer = result.verdict
+    volume = volume_curves(cat, sc, vs) if chart or plot else None
+    charts = f"{terminal_chart(result)}\n\n{terminal_volume_chart(*volume)}" if chart and volume else ""
     if chart and fmt == "table":
-        footer = footer + "\n\n" + terminal_chart(result)
+        footer = footer + "\n\n" + charts
     emit(shown, fmt, output, title=f"{sc.name}: {sc.serving.model} ({sc.serving.quantization}), vs {result.reference}",
-         footer=footer, explanation=compare.explain(cat, sc, result) if explain else None)
+         footer=footer, explanation=compare.explain(cat, sc, result) + prices.price_lines(cat, api_ids) if explain else None)
     if fmt != "table":
         sys.stderr.write(result.verdict + "\n")
         if chart:
-            sys.stderr.write(terminal_chart(result) + "\n")
+            sys.stderr.write(charts + "\n")
     if plot:
-        write_plot(result, plot)
+        write_plot(result, plot, volume)
     _gate(rows, fail_if)
 
 
 def breakeven_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None, gpu: GpuOpt = None, api: ApiOpt = None,
                       sets: SetOpt = None, fmt: FormatOpt = "table", output: OutputOpt = None, fail_if: FailIfOpt = None,
-                      profiles: ProfilesOpt = None) -> None:
+                      profiles: ProfilesOpt = None, max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
+                      samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED) -> None:
     """Break-even table: own and rent options x APIs; cells are break-even tokens/day and payback months."""
     cat, sc = _scenario(profiles, scenario_id, sets, model, gpu, api)
-    rows = compare.breakeven_rows(cat, sc)
+    rows = uncertainty.breakeven_uncertain(cat, sc, samples, seed) if samples else compare.breakeven_rows(cat, sc)
+    prices.warn_if_stale(cat, prices.scenario_api_ids(cat, sc), max_price_age_days)
     if fail_if:
         gate.parse(fail_if, list(rows[0]) if rows else [])
-    if fmt == "table":
+    if fmt == "table" and samples:
+        emit([{k: _pct(r[k]) if k == "p_cheaper_than_api" else r[k] for k in MC_BREAKEVEN_COLUMNS} for r in rows], fmt, output,
+             title=f"{sc.name}: break-even tokens/day and payback months, P10/P50/P90 of {samples:,} samples (seed {seed})")
+    elif fmt == "table":
         emit(pivot(rows), fmt, output, title=f"{sc.name}: break-even tokens/day | payback months")
     else:
         emit(rows, fmt, output)

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from llmcost import runs
-from llmcost.cli.common import (ExplainOpt, FormatOpt, GpuOpt, ModelOpt, OutputOpt, ProfilesOpt, SetOpt, UsedOpt,
-                                check_format, emit, load_catalog, quantity)
+from llmcost import prices, runs
+from llmcost.cli.common import (ExplainOpt, FormatOpt, GpuOpt, MaxPriceAgeOpt, ModelOpt, OutputOpt, ProfilesOpt, SetOpt,
+                                UsedOpt, check_format, emit, load_catalog, quantity)
 from llmcost.errors import LlmcostError
 
 RateOpt = Annotated[str | None, typer.Option("--usd-per-gpu-hour", help="Rental price to use instead of the cheapest offer.")]
@@ -48,7 +48,8 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
              epochs: Annotated[float | None, typer.Option("--epochs", min=0.0, help="Passes over the dataset.")] = None,
              api: Annotated[list[str] | None, typer.Option("--api", "-a", help="Also price this API's fine-tuning (repeatable).")] = None,
              mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = "table",
-             output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None) -> None:
+             output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None,
+             max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
     """Fine-tuning (LoRA, QLoRA, full): trainable params, memory per GPU, fit, hours, energy, owned/rented/API cost."""
     check_format(fmt)
     cat = load_catalog(profiles, sets)
@@ -56,6 +57,7 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
                                   seq_len=seq_len, checkpointing=checkpointing, tokens=quantity(tokens, "--tokens"),
                                   epochs=epochs, mfu=_fraction(mfu, "--mfu"),
                                   usd_per_gpu_hour=quantity(usd_per_gpu_hour, "--usd-per-gpu-hour"), apis=api or (), used=used)
+    prices.warn_if_stale(cat, api or (), max_price_age_days)
     emit(rows, fmt, output, title=f"{method} fine-tuning {model}", explanation=ex.text() if explain else None)
 
 

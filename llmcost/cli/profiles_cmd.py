@@ -150,53 +150,41 @@ def schema_(kind: Annotated[str, typer.Argument(help="gpus, models, apis, rental
         out.write("\n")
 
 
-_SOURCES = ("genai-prices", "litellm")
-
 
 @app.command("import-prices")
 def import_prices(
-        source: Annotated[str, typer.Option("--from", help="genai-prices (the installed package, or --data FILE) or "
+        source: Annotated[str, typer.Option("--from", metavar="SOURCE", help="genai-prices (the installed package, or --data FILE) or "
                                                            "litellm (a model_prices_and_context_window.json FILE).")],
         file: Annotated[Path | None, typer.Argument(help="LiteLLM model_prices_and_context_window.json (with --from litellm).",
-                                                    show_default=False)] = None,
-        data: Annotated[Path | None, typer.Option("--data", help="Data file to read instead: genai-prices prices/data.json, "
-                                                                 "or the LiteLLM JSON.")] = None,
-        provider: Annotated[list[str] | None, typer.Option("--provider", help="Only this provider (repeatable), e.g. "
-                                                                              "openai, together, groq.")] = None,
-        as_of: Annotated[str | None, typer.Option("--as-of", help="Date the prices were published or checked, YYYY-MM-DD "
+                                                    metavar="FILE.json", show_default=False)] = None,
+        data: Annotated[Path | None, typer.Option("--data", metavar="FILE", help="Data file to read instead: genai-prices "
+                                                  "prices/data.json, or the LiteLLM JSON.")] = None,
+        provider: Annotated[list[str] | None, typer.Option("--provider", metavar="P", help="Only this provider (repeatable), "
+                                                           "e.g. openai, together, groq.")] = None,
+        as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help="Date the prices were published or checked, YYYY-MM-DD "
                                                                   "(default: the day the data file was saved or installed).")] = None,
         output: OutputOpt = None, profiles: ProfilesOpt = None) -> None:
     """Write a profile file of `apis:` entries from genai-prices or LiteLLM price data; list the entries it cannot map."""
-    if source not in _SOURCES:
-        raise LlmcostError(unknown("--from source", source, _SOURCES))
     if file is not None and data is not None:
         raise LlmcostError("give the data file once: as FILE or as --data FILE")
     path = file or data
-    if source == "litellm" and path is None:
-        raise LlmcostError("--from litellm needs the JSON file: llmcost profiles import-prices --from litellm "
-                           "model_prices_and_context_window.json")
     if as_of is not None:
         prices.check_date(as_of, "--as-of")
     cat = load_catalog(profiles)
-    if source == "litellm":
-        assert path is not None
-        raw, label, saved = prices.litellm_file(path)
-        run = prices.import_litellm
-    else:
-        raw, label, saved = prices.genai_prices_file(path) if path else prices.genai_prices_installed()
-        run = prices.import_genai_prices
-    imported = run(raw, label=label, as_of=as_of or saved, today=prices.today(), model_ids=cat.entries["models"],
-                   wanted=provider or ())
+    imported, saved = prices.import_source(source, path, as_of=as_of, today=prices.today(), model_ids=cat.entries["models"],
+                                           wanted=provider or ())
+    label = imported.source
     for line in prices.skipped_lines(imported.skipped):
         sys.stderr.write(line + "\n")
     if not imported.entries:
         raise LlmcostError(f"no price in {label} could be imported" + (" for --provider " + ", ".join(provider) if provider else ""))
-    command = "llmcost profiles import-prices --from " + source + (f" {path.name}" if path else "") + "".join(
+    command = "llmcost profiles import-prices --from " + source + (
+        "" if path is None else f" {path.name}" if source == "litellm" else f" --data {path.name}") + "".join(
         f" --provider {p}" for p in provider or ())
     text = prices.profile_text(imported, command)
-    with render.output_stream(output) as out:
+    with render.output_stream(output) as out:  # loaded with the profile loader before anything is written or renamed
+        prices.validate_text(text, output or "prices.yaml", catalog.user_profile_paths(profiles or ()))
         out.write(text)
-        prices.validate_text(text, output or "prices.yaml", catalog.user_profile_paths(profiles or ()))  # before the rename
     if as_of is None:
         sys.stderr.write(f"llmcost: note: as_of {saved} is the day the data was saved or installed (it records no check "
                          "date); pass --as-of DATE for the day the prices were published\n")

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from llmcost import render, sweep
-from llmcost.cli.common import OutputOpt, ProfilesOpt, load_catalog
+from llmcost import prices, render, sweep
+from llmcost.cli.common import MaxPriceAgeOpt, OutputOpt, ProfilesOpt, load_catalog
 from llmcost.errors import GateFailed, LlmcostError, unknown
 
 GridArg = Annotated[list[str], typer.Argument(
@@ -33,7 +33,8 @@ ChunkOpt = Annotated[int, typer.Option("--chunk-rows", help="Rows costed per eng
 
 def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = "csv", output: OutputOpt = None,
                   columns: ColumnsOpt = None, where: WhereOpt = None, fail_if: FailIfOpt = None, count: CountOpt = False,
-                  vs: VsOpt = None, chunk_rows: ChunkOpt = sweep.CHUNK_ROWS, profiles: ProfilesOpt = None) -> None:
+                  vs: VsOpt = None, chunk_rows: ChunkOpt = sweep.CHUNK_ROWS, profiles: ProfilesOpt = None,
+                  max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
     """Every combination of a parameter grid over a base scenario, one row per combination and option, streamed."""
     if fmt not in sweep.FORMATS:
         raise LlmcostError(f"--format {fmt!r}: use one of {', '.join(sweep.FORMATS)}")
@@ -53,6 +54,7 @@ def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = "csv", o
     if count:
         sys.stdout.write(f"{total}\n")
         return
+    prices.warn_if_stale(cat, prices.sweep_api_ids(cat, loaded, all_sets, vs), max_price_age_days)
     if fmt == "csv" and total > sweep.EXCEL_ROWS:
         sys.stderr.write(f"llmcost: note: {total:,} rows is more than a spreadsheet opens ({sweep.EXCEL_ROWS:,}); "
                          "filter with --where or read it with a data tool\n")

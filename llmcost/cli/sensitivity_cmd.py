@@ -1,0 +1,40 @@
+"""`llmcost sensitivity`: a tornado table of the ranged inputs that move one option's payback (or TCO, or
+break-even volume) against the reference API the most."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from llmcost import uncertainty
+from llmcost.cli.common import FormatOpt, GpuOpt, OutputOpt, ProfilesOpt, emit
+from llmcost.cli.compare_cmd import ApiOpt, ModelOpt, ScenarioOpt, SetOpt, _scenario
+
+OptionOpt = Annotated[str | None, typer.Option("--option", help="Option label, e.g. 'own rtx-4090' or 'rent runpod/rtx-4090' "
+                                               "(default: the cheapest own option).")]
+MetricOpt = Annotated[str, typer.Option("--metric", help="payback_months, tco_usd or breakeven_tokens_per_day.")]
+VsOpt = Annotated[str | None, typer.Option("--vs", help="Reference API (default: the scenario's first).")]
+ChartOpt = Annotated[bool, typer.Option("--chart", help="Draw the tornado as text bars (stderr when not a table).")]
+
+
+def sensitivity_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None, gpu: GpuOpt = None, api: ApiOpt = None,
+                        vs: VsOpt = None, option: OptionOpt = None, metric: MetricOpt = "payback_months", sets: SetOpt = None,
+                        fmt: FormatOpt = "table", output: OutputOpt = None, chart: ChartOpt = False,
+                        profiles: ProfilesOpt = None) -> None:
+    """Tornado: each ranged input at its low and high end, the others at their mode; sorted by swing."""
+    cat, sc = _scenario(profiles, scenario_id, sets, model, gpu, api)
+    t = uncertainty.tornado(cat, sc, option, metric, vs)
+    base = t.base if isinstance(t.base, str) else f"{t.base:,.4g}"
+    footer = f"{t.metric} of {t.option} vs {t.reference} with every input at its mode: {base}."
+    if t.no_effect:
+        footer += f" No effect: {', '.join(k.removeprefix('assumptions.') for k in t.no_effect)}."
+    drawn = uncertainty.tornado_chart(t) if chart else ""
+    if chart and fmt == "table":
+        footer += "\n\n" + drawn
+    emit(t.rows, fmt, output, title=f"{sc.name}: what moves {t.metric} of {t.option} vs {t.reference}", footer=footer)
+    if fmt not in ("table", "markdown"):
+        sys.stderr.write(footer + "\n")
+    if chart and fmt != "table":
+        sys.stderr.write(drawn + "\n")

@@ -1,0 +1,360 @@
+"""Importing API prices (genai-prices, LiteLLM) into profiles, and the warning for old prices.
+
+The importer runs on small fixture files in each format (tests/fixtures/prices/, written for these
+tests in the layout of genai-prices' prices/data.json and LiteLLM's model_prices_and_context_window.json),
+and its output is checked with the profile loader. One test imports the installed genai-prices data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import sys
+from pathlib import Path
+from types import SimpleNamespace as NS
+
+import pytest
+
+from llmcost import catalog, compare, prices, scenario
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "prices"
+GENAI = FIXTURES / "genai-prices.json"
+LITELLM = FIXTURES / "litellm.json"
+TODAY = datetime.date(2026, 11, 26)
+
+
+@pytest.fixture
+def run(cli, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("LLMCOST_PROFILES", raising=False)
+    return cli
+
+
+def _import(run, tmp_path: Path, *argv: str) -> tuple[int, str, str, Path]:
+    target = tmp_path / "imported" / "prices.yaml"
+    target.parent.mkdir(exist_ok=True)
+    rc, out, err = run("profiles", "import-prices", *argv, "-o", str(target))
+    return rc, out, err, target
+
+
+def _apis(path: Path) -> dict:
+    """The entries the profile loader reads from `path` (built-ins left out)."""
+    cat = catalog.load([path])
+    return {i: a for i, a in cat.entries["apis"].items() if cat.where[("apis", i)].path == str(path)}
+
+
+# ------------------------------------------------------------------------------------------ genai-prices
+
+def test_genai_prices_fixture_imports_prices_tiers_cache_batch_and_links(run, tmp_path: Path) -> None:
+    rc, out, err, target = _import(run, tmp_path, "--from", "genai-prices", "--data", str(GENAI), "--as-of", "2026-11-01")
+    assert rc == 0, err
+    assert out == ""  # the file is the output; stdout stays empty
+    apis = _apis(target)
+    assert set(apis) == {"acme/acme-fast-8b", "acme/acme-long", "acme/acme-multi-tier", "acme/acme-changing",
+                         "acme/acme-chat-v2", "together/meta-llama/meta-llama-3.1-8b-instruct-turbo",
+                         "together/acme/unknown-open-model"}
+    fast = apis["acme/acme-fast-8b"]
+    assert (fast.input_usd_per_mtok, fast.output_usd_per_mtok, fast.cached_input_usd_per_mtok) == (0.1, 0.2, 0.05)
+    assert fast.batch_discount == 0.5 and fast.context == 131072 and fast.as_of == "2026-11-01"
+    assert fast.provider == "acme" and fast.name == "Acme Fast 8B" and fast.context_tiers == ()
+    assert "genai-prices.json" in fast.sources["default"] and "providers[acme].models[acme-fast-8b]" in fast.sources["default"]
+    assert "https://acme.example/pricing" in fast.sources["default"]
+
+    long_ = apis["acme/acme-long"]
+    assert (long_.input_usd_per_mtok, long_.output_usd_per_mtok, long_.cached_input_usd_per_mtok) == (1.25, 10, 0.125)
+    assert [(t.above_tokens, t.input_usd_per_mtok, t.output_usd_per_mtok, t.cached_input_usd_per_mtok)
+            for t in long_.context_tiers] == [(200000, 2.5, 15, 0.25)]
+    assert long_.batch_discount is None  # no batch variant in the data
+
+    multi = apis["acme/acme-multi-tier"]  # input tiers at 128k and 256k, output only at 256k: one llmcost tier each
+    assert [(t.above_tokens, t.input_usd_per_mtok, t.output_usd_per_mtok, t.cached_input_usd_per_mtok)
+            for t in multi.context_tiers] == [(128000, 2, 4, 0.1), (256000, 3, 8, 0.1)]
+
+    changing = apis["acme/acme-changing"]  # the 2026-01-01 price is in force; the 2099 one is noted, not used
+    assert (changing.input_usd_per_mtok, changing.output_usd_per_mtok) == (2, 5)
+    assert "2099-01-01" in changing.notes
+
+    assert apis["acme/acme-chat-v2"].notes.startswith("Deprecated")  # 'Acme:Chat@v2' in llmcost's id alphabet
+    assert apis["together/meta-llama/meta-llama-3.1-8b-instruct-turbo"].serves_model == "llama-3.1-8b"
+    assert apis["together/acme/unknown-open-model"].serves_model is None  # not in the alias table: no guess
+
+
+def test_genai_prices_unmappable_entries_are_listed_not_guessed(run, tmp_path: Path) -> None:
+    rc, _, err, target = _import(run, tmp_path, "--from", "genai-prices", "--data", str(GENAI), "--as-of", "2026-11-01")
+    assert rc == 0
+    lines = err.splitlines()
+    assert "llmcost: skipped 1 (time-of-day pricing (peak and off-peak rates)): acme/acme-peak" in lines
+    assert "llmcost: skipped 1 (per-request pricing (requests_kcount)): acme/acme-search" in lines
+    assert "llmcost: skipped 1 (missing output token price): acme/acme-embed" in lines
+    assert any(line.startswith("llmcost: skipped 1 (tiers not expressible") and line.endswith("acme/acme-zero-tier")
+               for line in lines)
+    assert lines[-1] == (f"llmcost: imported 7 API prices from genai-prices data genai-prices.json (sha256 "
+                         f"{prices._sha(GENAI)}) to {target}; skipped 4 that cannot be mapped faithfully (listed above)")
+    assert not set(_apis(target)) & {"acme/acme-peak", "acme/acme-search", "acme/acme-embed", "acme/acme-zero-tier"}
+
+
+def test_provider_filter_and_unknown_provider(run, tmp_path: Path) -> None:
+    rc, _, err, target = _import(run, tmp_path, "--from", "genai-prices", "--data", str(GENAI), "--provider", "together",
+                                 "--as-of", "2026-11-01")
+    assert rc == 0, err
+    assert set(_apis(target)) == {"together/meta-llama/meta-llama-3.1-8b-instruct-turbo", "together/acme/unknown-open-model"}
+    assert "skipped" not in err
+    assert "--provider together" in target.read_text().splitlines()[0]
+    rc, out, err = run("profiles", "import-prices", "--from", "genai-prices", "--data", str(GENAI), "--provider", "togther")
+    assert (rc, out) == (2, "")
+    assert err == "llmcost: error: --provider: unknown genai-prices provider 'togther'; did you mean 'together'?\n"
+
+
+def test_stdout_when_no_output_file_and_default_as_of_is_the_file_date(run, tmp_path: Path) -> None:
+    data = tmp_path / "data.json"
+    data.write_bytes(GENAI.read_bytes())
+    saved = datetime.datetime(2026, 9, 3, 12, tzinfo=datetime.UTC).timestamp()
+    os.utime(data, (saved, saved))
+    rc, out, err = run("profiles", "import-prices", "--from", "genai-prices", "--data", str(data), "--provider", "acme")
+    assert rc == 0, err
+    assert out.startswith("# API prices imported from genai-prices data data.json") and "\napis:\n" in out
+    assert "as_of: '2026-09-03'" in out
+    assert ("llmcost: note: as_of 2026-09-03 is the day the data was saved or installed (it records no check date); "
+            "pass --as-of DATE for the day the prices were published") in err.splitlines()
+
+
+def test_genai_prices_missing_is_one_line_and_exit_2(run, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "genai_prices", None)  # `import genai_prices` now raises ImportError
+    rc, out, err = run("profiles", "import-prices", "--from", "genai-prices")
+    assert (rc, out) == (2, "")
+    assert err == ("llmcost: error: genai-prices is not installed; run `pip install 'llmcost[prices]'` or pass a data "
+                   "file with --data FILE\n")
+
+
+def test_installed_genai_prices_data_imports_and_loads(run, tmp_path: Path) -> None:
+    genai_prices = pytest.importorskip("genai_prices")
+    rc, _, err, target = _import(run, tmp_path, "--from", "genai-prices", "--as-of", "2026-11-10")
+    assert rc == 0, err
+    apis = _apis(target)  # the profile loader accepts every entry
+    assert len(apis) > 100
+    assert all(a.as_of == "2026-11-10" for a in apis.values())
+    assert all(f"genai-prices {genai_prices.__version__} (installed package)" in a.sources["default"] for a in apis.values())
+    assert any(a.context_tiers for a in apis.values()) and any(a.cached_input_usd_per_mtok for a in apis.values())
+    assert any(a.serves_model for a in apis.values())
+    assert err.splitlines()[-1].startswith(f"llmcost: imported {len(apis)} API prices from genai-prices")
+
+
+# ------------------------------------------------------------------------------------------ LiteLLM
+
+def test_litellm_fixture_converts_per_token_prices_tiers_cache_and_batch(run, tmp_path: Path) -> None:
+    rc, out, err, target = _import(run, tmp_path, "--from", "litellm", str(LITELLM), "--as-of", "2026-11-01")
+    assert rc == 0, err
+    apis = _apis(target)
+    assert set(apis) == {"acme/fast-8b", "acme/long", "acme/responses-only",
+                         "together/meta-llama/meta-llama-3.1-8b-instruct-turbo", "google/gemini-9-pro"}
+    fast = apis["acme/fast-8b"]  # 1e-07 per token is 0.1 per 1M exactly, not 0.09999999999999999
+    assert (fast.input_usd_per_mtok, fast.output_usd_per_mtok, fast.cached_input_usd_per_mtok) == (0.1, 0.2, 0.05)
+    assert fast.batch_discount == 0.5 and fast.context == 131072
+    assert "litellm.json" in fast.sources["default"] and "https://acme.example/pricing" in fast.sources["default"]
+    long_ = apis["acme/long"]
+    assert [(t.above_tokens, t.input_usd_per_mtok, t.output_usd_per_mtok, t.cached_input_usd_per_mtok)
+            for t in long_.context_tiers] == [(200000, 2.5, 15, 0.25)]
+    assert "deprecation date of 2026-01-31 (passed)" in long_.notes
+    assert (apis["acme/responses-only"].input_usd_per_mtok, apis["acme/responses-only"].output_usd_per_mtok) == (15, 120)
+    assert apis["together/meta-llama/meta-llama-3.1-8b-instruct-turbo"].serves_model == "llama-3.1-8b"
+    assert apis["google/gemini-9-pro"].provider == "google"  # LiteLLM's 'gemini' provider is Google's API
+    lines = err.splitlines()
+    for name, reason in [("acme/embed", "mode 'embedding' is not chat"), ("acme/painter", "mode 'image_generation' is not chat"),
+                         ("acme/legacy-completion", "mode 'completion' is not chat"),
+                         ("acme/no-output", "missing output token price"),
+                         ("acme/ranged", "tiers not expressible (tiered_pricing ranges)"),
+                         ("acme/online", "per-request pricing (input_cost_per_request)")]:
+        assert f"llmcost: skipped 1 ({reason}): {name}" in lines
+    assert "sample_spec" not in err
+    assert lines[-1].endswith("to " + str(target) + "; skipped 6 that cannot be mapped faithfully (listed above)")
+
+
+def test_litellm_needs_a_file_and_bad_input_is_one_line(run, tmp_path: Path) -> None:
+    cases = [
+        (["--from", "litellm"], "llmcost: error: --from litellm needs the JSON file: llmcost profiles import-prices "
+                                "--from litellm model_prices_and_context_window.json"),
+        (["--from", "litelm", str(LITELLM)], "llmcost: error: unknown --from source 'litelm'; did you mean 'litellm'?"),
+        (["--from", "litellm", str(tmp_path / "nope.json")],
+         f"llmcost: error: LiteLLM prices file {str(tmp_path / 'nope.json')!r} does not exist"),
+        (["--from", "litellm", str(LITELLM), "--as-of", "2026-02-30"],
+         "llmcost: error: --as-of '2026-02-30': expected a date YYYY-MM-DD, e.g. 2026-11-10"),
+        (["--from", "genai-prices", "--data", str(LITELLM)],
+         f"llmcost: error: genai-prices data file {str(LITELLM)!r}: expected a list of providers, each with an id and models"),
+    ]
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    cases.append((["--from", "litellm", str(bad)],
+                  f"llmcost: error: LiteLLM prices file {str(bad)!r}: not JSON (Expecting property name enclosed in double "
+                  "quotes at line 1)"))
+    for argv, message in cases:
+        rc, out, err = run("profiles", "import-prices", *argv)
+        assert (rc, out, err) == (2, "", message + "\n"), argv
+
+
+# ------------------------------------------------------------------------------------------ output file
+
+def test_output_is_validated_before_it_replaces_an_existing_file(run, tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "prices.yaml"
+    target.write_text("precious\n")
+    real = prices.profile_text
+    monkeypatch.setattr(prices, "profile_text", lambda imported, command: real(imported, command).replace(
+        "input_usd_per_mtok: 0.1\n", "input_usd_per_mtok: '0,1'\n", 1))
+    rc, out, err = run("profiles", "import-prices", "--from", "litellm", str(LITELLM), "--as-of", "2026-11-01",
+                       "-o", str(target))
+    assert rc == 2 and out == ""
+    assert err.splitlines()[-1].startswith(f"llmcost: error: the imported file does not load, nothing written: {target}:8: ")
+    assert "expected a number >= 0, got '0,1'" in err
+    assert target.read_text() == "precious\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["prices.yaml"]  # no temporary file left behind
+
+
+def test_file_too_large_for_a_profile_is_refused(monkeypatch) -> None:
+    monkeypatch.setattr("llmcost.yamlsrc.MAX_FILE_BYTES", 100)
+    with pytest.raises(prices.LlmcostError, match="over the 100-byte limit of a profile file; pick providers with --provider"):
+        prices.validate_text("apis: []\n" + "#" * 200, "prices.yaml")
+
+
+def test_imported_prices_are_used_by_compare_and_shown_in_explain(run, tmp_path: Path) -> None:
+    rc, _, err, target = _import(run, tmp_path, "--from", "genai-prices", "--data", str(GENAI), "--as-of", "2026-11-01")
+    assert rc == 0, err
+    rc, out, err = run("compare", "--profiles", str(target.parent), "--api", "acme/acme-fast-8b", "-f", "json")
+    assert rc == 0, err
+    row = next(r for r in json.loads(out) if r["option"] == "api acme/acme-fast-8b")
+    # team-assistant: 1,500 input tokens (30% cached) and 400 output tokens per request
+    per_request = (1500 * (0.7 * 0.1 + 0.3 * 0.05) + 400 * 0.2) / 1e6
+    assert row["usd_per_mtok"] == pytest.approx(per_request / 1900 * 1e6, rel=1e-9)
+    assert "warning" not in err
+    rc, out, err = run("compare", "--profiles", str(target.parent), "--api", "acme/acme-fast-8b", "--explain")
+    assert rc == 0, err
+    line = next(x for x in out.splitlines() if x.strip().startswith("acme/acme-fast-8b:"))
+    assert "in 0.1, out 0.2, cached 0.05; as_of 2026-11-01 (25 days)" in line and f"<- {target}:" in line
+
+
+def test_imported_host_of_a_served_model_joins_its_comparison(run, tmp_path: Path) -> None:
+    rc, _, err, target = _import(run, tmp_path, "--from", "litellm", str(LITELLM), "--as-of", "2026-11-01")
+    assert rc == 0, err
+    rc, out, err = run("compare", "--profiles", str(target.parent), "-f", "json")  # team-assistant serves llama-3.1-8b
+    assert rc == 0, err
+    assert "api together/meta-llama/meta-llama-3.1-8b-instruct-turbo" in [r["option"] for r in json.loads(out)]
+
+
+# ------------------------------------------------------------------------------------------ staleness
+
+def _cat(**as_of: str) -> NS:
+    return NS(entries={"apis": {i: NS(as_of=d) for i, d in as_of.items()}})
+
+
+def test_stale_warning_names_the_oldest_first_and_counts_the_rest() -> None:
+    cat = _cat(**{"a/old": "2025-01-01", "b/older": "2024-01-01", "c/new": "2026-11-01", "d/x": "2026-01-01",
+                  "e/y": "2025-06-01"})
+    line = prices.stale_warning(cat, ["c/new", "a/old", "b/older", "d/x", "e/y", "a/old"], 180, TODAY)
+    assert line == ("llmcost: warning: 4 API prices are older than 180 days: b/older (as_of 2024-01-01, 1060 days), "
+                    "a/old (as_of 2025-01-01, 694 days), e/y (as_of 2025-06-01, 543 days) and 1 more; "
+                    + prices.REFRESH_HINT)
+    assert "\n" not in line
+
+
+def test_stale_warning_threshold_zero_and_unknown_ids() -> None:
+    cat = _cat(**{"a/x": "2026-05-30"})  # exactly 180 days before TODAY
+    assert prices.stale_warning(cat, ["a/x"], 180, TODAY) is None
+    assert prices.stale_warning(cat, ["a/x"], 179, TODAY) is not None
+    assert prices.stale_warning(cat, ["a/x"], 179, TODAY - datetime.timedelta(days=1)) is None  # today is injectable
+    assert prices.stale_warning(cat, ["a/x"], 0, TODAY) is None  # 0 disables
+    assert prices.stale_warning(cat, ["nope/api"], 1, TODAY) is None
+    assert prices.stale_warning(cat, [], 1, TODAY) is None
+
+
+def _old_api_profiles(tmp_path: Path) -> Path:
+    d = tmp_path / "old"
+    d.mkdir()
+    (d / "apis.yaml").write_text(
+        "apis:\n  - id: old/api\n    name: Old\n    provider: old\n    input_usd_per_mtok: 1\n"
+        "    output_usd_per_mtok: 2\n    finetune_train_usd_per_mtok: 3\n    as_of: 2025-01-01\n"
+        "    sources: {default: test}\n")
+    return d
+
+
+@pytest.mark.parametrize("argv", [
+    ["compare", "-a", "old/api", "-f", "csv"],
+    ["compare", "--vs", "old/api", "-f", "csv"],
+    ["breakeven", "-a", "old/api", "-f", "csv"],
+    ["finetune", "-m", "llama-3.1-8b", "-a", "old/api", "-f", "csv"],
+])
+def test_commands_that_price_api_tokens_warn_once(run, tmp_path: Path, argv: list[str]) -> None:
+    d = _old_api_profiles(tmp_path)
+    rc, out, err = run(*argv, "--profiles", str(d))
+    assert rc == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("llmcost: warning:")]
+    assert warnings == [f"llmcost: warning: 1 API price is older than 180 days: old/api (as_of 2025-01-01, 694 days); "
+                        f"{prices.REFRESH_HINT}"]
+    assert "warning" not in out
+    rc, _, err = run(*argv, "--profiles", str(d), "--max-price-age-days", "0")
+    assert rc == 0 and "warning" not in err
+    rc, _, err = run(*argv, "--profiles", str(d), "--max-price-age-days", "1000")
+    assert rc == 0 and "warning" not in err
+
+
+def test_sweep_warns_about_the_apis_of_every_combination(run, tmp_path: Path) -> None:
+    d = _old_api_profiles(tmp_path)
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("base: team-assistant\ngrid:\n  options.apis: [openai/gpt-4o-mini, old/api]\n"
+                    "  workload.requests_per_day: [1000, 2000]\n")
+    rc, out, err = run("sweep", str(grid), "--profiles", str(d))
+    assert rc == 0, err
+    assert out.startswith("options.apis,") or "," in out.splitlines()[0]
+    assert [x for x in err.splitlines() if "warning" in x] == [
+        f"llmcost: warning: 1 API price is older than 180 days: old/api (as_of 2025-01-01, 694 days); {prices.REFRESH_HINT}"]
+    rc, _, err = run("sweep", str(grid), "--profiles", str(d), "--max-price-age-days", "0")
+    assert rc == 0 and "warning" not in err
+
+
+def test_fresh_builtin_prices_do_not_warn_and_list_shows_age_days(run) -> None:
+    rc, _, err = run("compare", "-f", "csv")
+    assert (rc, err.count("warning")) == (0, 0)
+    rc, out, err = run("profiles", "list", "apis", "-f", "json")
+    assert rc == 0, err
+    rows = json.loads(out)
+    assert all(r["age_days"] == (TODAY - datetime.date.fromisoformat(r["as_of"])).days for r in rows)
+    assert next(r for r in rows if r["id"] == "openai/gpt-4o")["age_days"] == 43  # as_of 2026-10-14
+
+
+def test_builtin_price_dates_are_past_and_recent() -> None:
+    """apis.yaml was refreshed from genai-prices 0.2.3 and LiteLLM 1.110.2 data on 2026-11-26."""
+    cat = catalog.load()
+    dates = {a.id: datetime.date.fromisoformat(a.as_of) for a in cat.entries["apis"].values()}
+    assert all(d <= TODAY for d in dates.values())
+    old = {i for i, d in dates.items() if (TODAY - d).days > prices.DEFAULT_MAX_PRICE_AGE_DAYS}
+    assert old == {"deepseek/deepseek-chat"}  # dated when DeepSeek published the price (see its notes)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+def test_every_alias_points_at_a_builtin_model() -> None:
+    models = catalog.load().entries["models"]
+    assert {t for t in prices.MODEL_ALIASES.values() if t not in models} == set()
+    assert all(k == k.lower() for k in prices.MODEL_ALIASES)
+    assert prices.serves_model("Meta-Llama/Meta-Llama-3.1-8B-Instruct-Turbo", models) == "llama-3.1-8b"
+    assert prices.serves_model("meta-llama/meta-llama-3.1-8b-instruct-turbo", {"other"}) is None  # target must exist
+    assert prices.serves_model("llama-3.1-8b-ish", models) is None  # no fuzzy matching
+
+
+@pytest.mark.parametrize("scenario_id", ["team-assistant", "rag-chatbot", "batch-summarise", "finetune-startup"])
+def test_scenario_api_ids_are_the_apis_compare_prices(scenario_id: str) -> None:
+    cat = catalog.load()
+    sc = scenario.resolve(cat, scenario_id)
+    rows = compare.compare(cat, sc).rows
+    assert prices.scenario_api_ids(cat, sc) == [r["option"].removeprefix("api ") for r in rows if r["kind"] == "api"]
+
+
+def test_context_tiers_and_batch_discount_rules() -> None:
+    from decimal import Decimal as D
+
+    P = prices.Price
+    tiers = prices.context_tiers({"input": P(D(1), ((1000, D(2)),)), "output": P(D(3)), "cached": None})
+    assert tiers == [{"above_tokens": 1000, "input_usd_per_mtok": 2, "output_usd_per_mtok": 3}]
+    with pytest.raises(prices.Unmappable, match="tiers not expressible"):
+        prices.context_tiers({"input": P(D(1), ((0, D(2)),)), "output": P(D(3))})
+    assert prices.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": P(D(4))}) == 0.5
+    assert prices.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": P(D(6))}) is None
+    assert prices.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": None}) is None
