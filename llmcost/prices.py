@@ -315,9 +315,13 @@ def genai_prices_installed() -> tuple[list[dict[str, Any]], str, str]:
         raise LlmcostError("genai-prices is not installed; run `pip install 'llmcost[prices]'` "
                            "or pass a data file with --data FILE") from None
     version = getattr(genai_prices, "__version__", "unknown version")
-    providers = [{"id": p.id, "name": p.name, "pricing_urls": p.pricing_urls or [], "models": _plain(p.models)}
-                 for p in data.providers]
-    return providers, f"genai-prices {version} (installed package)", file_date(Path(data.__file__))
+    return plain_providers(data.providers), f"genai-prices {version} (installed package)", file_date(Path(data.__file__))
+
+
+def plain_providers(providers: Iterable[Any]) -> list[dict[str, Any]]:
+    """genai-prices `Provider` records as the data.json form `import_genai_prices` reads (the fields it uses)."""
+    return [{"id": p.id, "name": p.name, "pricing_urls": p.pricing_urls or [], "models": _plain(p.models)}
+            for p in providers]
 
 
 def genai_prices_file(path: Path) -> tuple[list[dict[str, Any]], str, str]:

@@ -668,3 +668,68 @@ def rows(cat: Catalog, grids: Sequence[Grid], sets: Sequence[str] = (), vs: str 
                 vals = {c: chunk.values(c) if c in chunk else [None] * len(chunk) for c in every}
                 for i in range(len(chunk)):
                     yield {c: vals[c][i] for c in every}
+
+
+# ---------------------------------------------------------------------------------------------- Monte Carlo
+
+
+def sample_columns(grids: Sequence[Grid]) -> list[str]:
+    """Output columns of `sweep --samples`: the grid keys, then the Monte Carlo compare keys."""
+    from llmcost import uncertainty
+
+    keys = list(dict.fromkeys(k for g in grids for k in g.keys))
+    return (["grid"] if len(grids) > 1 else []) + keys + list(uncertainty.MC_KEYS)
+
+
+def run_samples(cat: Catalog, grids: Sequence[Grid], out: IO[str], fmt: str, samples: int, seed: int,
+                columns: Sequence[str] | None = None, sets: Sequence[str] = (), vs: str | None = None,
+                where: str | None = None, fail_if: str | None = None) -> Result:
+    """`sweep --samples`: every grid combination through `compare --samples` (the same draws for every
+    combination: common random numbers across the grid too), rows streamed as they come. Each
+    combination runs its own Monte Carlo, so this path is for grids of hundreds, not millions."""
+    from llmcost import uncertainty
+
+    every = sample_columns(grids)
+    cols = list(columns) if columns else every
+    keep = check_condition(where, every, "--where") if where else None
+    trip = check_condition(fail_if, every, "--fail-if") if fail_if else None
+    result = Result()
+    first = True
+    if fmt == "json":
+        out.write("[")
+    for g in grids:
+        for steps in itertools.product(*(a.values for a in g.axes)):
+            assignments = [(k, v) for a, step in zip(g.axes, steps, strict=True) for k, v in zip(a.keys, step, strict=True)]
+            extra = [f"{k}={set_text(v)}" for k, v in assignments]
+            try:
+                sc = scenario.resolve(cat, g.base, [*sets, *extra])
+                comp = uncertainty.compare_uncertain(cat, sc, samples, seed, vs)
+            except LlmcostError as e:
+                raise LlmcostError(f"{g.path}: {', '.join(extra) or 'base scenario'}: {e}") from None
+            for r in comp.rows:
+                row = {"grid": g.path, **{k: cell_value(v) for k, v in assignments}, **r}
+                if keep is not None and not keep(row):
+                    continue
+                if trip is not None and trip(row):
+                    result.tripped += 1
+                    if len(result.tripped_names) < 10:
+                        result.tripped_names.append(f"{row['option']} at {', '.join(extra) or 'base'}")
+                _write_row({c: row.get(c) for c in cols}, out, fmt, first)
+                first = False
+                result.rows += 1
+    if fmt == "json":
+        out.write("\n]\n" if not first else "]\n")
+    return result
+
+
+def _write_row(row: dict[str, Any], out: IO[str], fmt: str, first: bool) -> None:
+    import csv
+
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        if first:
+            writer.writerow([csv_cell(c) for c in row])
+        writer.writerow([csv_cell(v) for v in row.values()])
+    else:
+        text = json.dumps(row, allow_nan=False)
+        out.write(text + "\n" if fmt == "jsonl" else ("\n" if first else ",\n") + text)

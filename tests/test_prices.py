@@ -127,6 +127,21 @@ def test_genai_prices_missing_is_one_line_and_exit_2(run, monkeypatch) -> None:
                    "file with --data FILE\n")
 
 
+def test_fixture_is_in_genai_prices_format_and_both_readers_agree() -> None:
+    """genai-prices' own loader reads the fixture; importing its records gives what importing the JSON gives."""
+    types = pytest.importorskip("genai_prices.types")
+    load = getattr(types, "_providers_from_raw", None)
+    if load is None:
+        pytest.skip("this genai-prices version has no _providers_from_raw")
+    raw = json.loads(GENAI.read_text())
+    models = catalog.load().entries["models"]
+    from_json = prices.import_genai_prices(raw, label="x", as_of="2026-11-01", today=TODAY, model_ids=models)
+    from_records = prices.import_genai_prices(prices.plain_providers(load(raw)), label="x", as_of="2026-11-01", today=TODAY,
+                                              model_ids=models)
+    assert from_records.entries == from_json.entries and from_records.skipped == from_json.skipped
+    assert len(from_json.entries) == 7 and len(from_json.skipped) == 4
+
+
 def test_installed_genai_prices_data_imports_and_loads(run, tmp_path: Path) -> None:
     genai_prices = pytest.importorskip("genai_prices")
     rc, _, err, target = _import(run, tmp_path, "--from", "genai-prices", "--as-of", "2026-11-10")

@@ -313,3 +313,39 @@ def test_number_texts_match_csv_cell() -> None:
     v = np.array([0.0, -0.0, 3.0, -2.5, 1e20, 2.0**53, 9.5e15, 123456789.0, 0.1 + 0.2, 1e-7])
     assert sweep._num_texts(v, None, "csv") == [render.csv_cell(compare.num(x)) for x in v]
     assert sweep._num_texts(v, None, "json") == [json.dumps(compare.num(x)) for x in v]
+
+
+def _main(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str, str]:
+    from llmcost.cli.app import main
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_sweep_samples_rows_equal_compare_samples(tmp_path: Path, capsys, monkeypatch) -> None:
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("base: team-assistant\ngrid:\n  workload.requests_per_day: [3000, 30000]\n  options.gpus: [rtx-3090]\n")
+    code, out, err = _main(capsys, monkeypatch, "sweep", str(grid), "--samples", "64", "--seed", "3", "-f", "jsonl")
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    again = _main(capsys, monkeypatch, "sweep", str(grid), "--samples", "64", "--seed", "3", "-f", "jsonl")[1]
+    assert again == out  # same seed, same output
+    code, out, _ = _main(capsys, monkeypatch, "compare", "--set", "workload.requests_per_day=30000", "--set", "options.gpus=rtx-3090",
+                         "--samples", "64", "--seed", "3", "-f", "json")
+    expected = json.loads(out)
+    got = [{k: v for k, v in r.items() if k not in ("workload.requests_per_day", "options.gpus")}
+           for r in rows if r["workload.requests_per_day"] == 30000]
+    assert got == expected
+    assert "tco_usd_p90" in rows[0] and "p_cheaper_than_api" in rows[0]
+
+
+def test_sweep_samples_filters_and_gates(tmp_path: Path, capsys, monkeypatch) -> None:
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("base: team-assistant\ngrid:\n  workload.requests_per_day: [3000, 300000]\n")
+    code, out, err = _main(capsys, monkeypatch, "sweep", str(grid), "--samples", "32", "--where", 'kind == "own"',
+                           "--fail-if", "p_cheaper_than_api < 0.5", "-f", "csv")
+    assert code == 1 and "own rtx-3090 at workload.requests_per_day=3000" in err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows and all(r["kind"] == "own" for r in rows)

@@ -107,9 +107,9 @@ def breakeven_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None, g
     """Break-even table: own and rent options x APIs; cells are break-even tokens/day and payback months."""
     cat, sc = _scenario(profiles, scenario_id, sets, model, gpu, api)
     rows = uncertainty.breakeven_uncertain(cat, sc, samples, seed) if samples else compare.breakeven_rows(cat, sc)
-    prices.warn_if_stale(cat, prices.scenario_api_ids(cat, sc), max_price_age_days)
     if fail_if:
         gate.parse(fail_if, list(rows[0]) if rows else [])
+    prices.warn_if_stale(cat, prices.scenario_api_ids(cat, sc), max_price_age_days)
     if fmt == "table" and samples:
         emit([{k: _pct(r[k]) if k == "p_cheaper_than_api" else r[k] for k in MC_BREAKEVEN_COLUMNS} for r in rows], fmt, output,
              title=f"{sc.name}: break-even tokens/day and payback months, P10/P50/P90 of {samples:,} samples (seed {seed})")

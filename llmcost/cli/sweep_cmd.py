@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from llmcost import prices, render, sweep
+from llmcost import prices, render, sweep, uncertainty
+from llmcost.cli.compare_cmd import SamplesOpt, SeedOpt
 from llmcost.cli.common import MaxPriceAgeOpt, OutputOpt, ProfilesOpt, load_catalog
 from llmcost.errors import GateFailed, LlmcostError, unknown
 
@@ -34,14 +35,15 @@ ChunkOpt = Annotated[int, typer.Option("--chunk-rows", help="Rows costed per eng
 def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = "csv", output: OutputOpt = None,
                   columns: ColumnsOpt = None, where: WhereOpt = None, fail_if: FailIfOpt = None, count: CountOpt = False,
                   vs: VsOpt = None, chunk_rows: ChunkOpt = sweep.CHUNK_ROWS, profiles: ProfilesOpt = None,
-                  max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
+                  max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
+                  samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED) -> None:
     """Every combination of a parameter grid over a base scenario, one row per combination and option, streamed."""
     if fmt not in sweep.FORMATS:
         raise LlmcostError(f"--format {fmt!r}: use one of {', '.join(sweep.FORMATS)}")
     all_sets = list(sets or [])
     cat = load_catalog(profiles, [s for s in all_sets if s.strip().startswith("assumptions.")])
     loaded = [sweep.load_grid(cat, g, all_sets) for g in grids]
-    every = sweep.columns_of(loaded)
+    every = sweep.sample_columns(loaded) if samples else sweep.columns_of(loaded)
     chosen = [c.strip() for item in columns or [] for c in item.split(",") if c.strip()]
     for c in chosen:
         if c not in every:
@@ -60,7 +62,10 @@ def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = "csv", o
                          "filter with --where or read it with a data tool\n")
     try:
         with render.output_stream(output) as out:
-            result = sweep.run(cat, loaded, out, fmt, chosen or None, all_sets, vs, where, fail_if, chunk_rows)
+            if samples:
+                result = sweep.run_samples(cat, loaded, out, fmt, samples, seed, chosen or None, all_sets, vs, where, fail_if)
+            else:
+                result = sweep.run(cat, loaded, out, fmt, chosen or None, all_sets, vs, where, fail_if, chunk_rows)
     except BrokenPipeError:  # `llmcost sweep GRID | head`: the reader has all it wants
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes at exit
         raise typer.Exit(0) from None
