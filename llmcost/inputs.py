@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from llmcost.catalog import Catalog, gpu_price_usd
+from llmcost.catalog import BPW_RE, Catalog
 from llmcost.errors import LlmcostError
 from llmcost.schema import Engine, Gpu, Model, Quantization, Rental
 
@@ -114,9 +114,8 @@ def engine_for(cat: Catalog, engine_id: str, quant: Quantization) -> Engine:
 
 
 def runs(engine: Engine, quant_id: str) -> bool:
-    from llmcost.catalog import BPW_RE
-
-    return quant_id in engine.quantizations or ("*bpw" in engine.quantizations and bool(BPW_RE.match(quant_id)))
+    """Whether `engine` runs quantization `quant_id` (`*bpw` in its list: any N.Nbpw)."""
+    return quant_id in engine.quantizations or ("*bpw" in engine.quantizations and bool(BPW_RE.fullmatch(quant_id)))
 
 
 def efficiency(table: dict[str, float], quant_id: str, what: str, engine_id: str) -> float:
@@ -131,7 +130,3 @@ def stack(rows: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
     """List of per-row input dicts -> dict of 1-D arrays (the engine's scenario arrays)."""
     keys = rows[0].keys()
     return {k: np.array([r[k] for r in rows]) for k in keys}
-
-
-def gpu_capex(cat: Catalog, gpu: Gpu, used: bool) -> float:
-    return gpu_price_usd(gpu, used)

@@ -34,6 +34,9 @@ from conftest import VALID_PROFILES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+UTF8 = st.characters(codec="utf-8")
+"""Text a UTF-8 file can hold (no lone surrogates)."""
+
 from llmcost import catalog
 from llmcost.errors import ProfileError
 
@@ -54,19 +57,19 @@ extreme_numbers = st.one_of(
     st.sampled_from([0, -0.0, -1, 1e-320, 1e308, -1e308, 2 ** 63, 10 ** 400, -(10 ** 400), 5e-324, 0.5, 1.5]),
 )
 strings = st.one_of(
-    st.text(max_size=30),
-    st.text(alphabet=st.characters(min_codepoint=0x80), max_size=10),
+    st.text(alphabet=UTF8, max_size=30),
+    st.text(alphabet=st.characters(min_codepoint=0x80, codec="utf-8"), max_size=10),
     st.sampled_from(["1,008", "24 GB", "$1,599", ".nan", "yes", "no", "~", "null", "2024-02-30", "2024-1-1",
                      "rtx-409", "RTX-4090", "=1+2", "-", "*bpw", "4.0bpw", "id\n", "\x1b[2J", "\u202e", "\ufeff", ""]),
     st.sampled_from(["x" * 10_001, "\u00e9" * 20_000]),
 )
 scalars = st.one_of(extreme_numbers, strings, st.booleans(), st.none())
 nested = st.recursive(scalars,
-                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(alphabet=UTF8, max_size=8), inner, max_size=3),
                       max_leaves=8)
 deep = st.integers(min_value=30, max_value=60).map(lambda n: _nest(n))
 values = st.one_of(scalars, scalars, nested, deep)
-keys = st.one_of(st.text(max_size=20), st.sampled_from(["id", "colour", "tflops_fp9", "sources", "<<", "class", " id", "Id"]),
+keys = st.one_of(st.text(alphabet=UTF8, max_size=20), st.sampled_from(["id", "colour", "tflops_fp9", "sources", "<<", "class", " id", "Id"]),
                  st.integers())
 
 
@@ -137,7 +140,7 @@ def damaged_text(draw: st.DrawFn, text: str) -> str:
         return text
     at = draw(st.integers(min_value=0, max_value=len(text)))
     if how == "insert":
-        return text[:at] + draw(st.text(min_size=1, max_size=8)) + text[at:]
+        return text[:at] + draw(st.text(alphabet=UTF8, min_size=1, max_size=8)) + text[at:]
     if how == "cut":
         return text[:at] + text[at + draw(st.integers(min_value=1, max_value=40)):]
     if how == "truncate":
