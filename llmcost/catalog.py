@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -132,10 +132,6 @@ def _load_entries(kind: str, body: Any, line: int, cat: Catalog, problems: Probl
         seen[rec.id] = item_line
         cat.entries[kind][rec.id] = rec
         cat.where[(kind, rec.id)] = Located(problems.path, item_line)
-
-
-def _ref_targets(cat: Catalog, kind: str) -> Iterable[str]:
-    return cat.entries[kind]
 
 
 def parse_gpu_option(text: str) -> tuple[int, str]:

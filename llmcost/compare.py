@@ -11,7 +11,7 @@ import numpy as np
 
 from llmcost import inputs, runs
 from llmcost.catalog import Catalog, gpu_price_usd, parse_gpu_option
-from llmcost.engine import lifecycle, serving
+from llmcost.engine import lifecycle, money, serving
 from llmcost.errors import LlmcostError
 from llmcost.runs import DOES_NOT_FIT, NA, GpuChoice, num
 from llmcost.schema import Api, Rental, Scenario
@@ -143,8 +143,7 @@ def api_price_per_request(api: Api, sc: Scenario, finetuned: bool) -> tuple[floa
         notes.append(f"batch discount {discount:.0%}")
     if api.context is not None and np.any(w.input_tokens + w.output_tokens > api.context):
         notes.append(f"request exceeds its {api.context}-token context")
-    uncached = (1 - w.cached_input_share) * inp + w.cached_input_share * cached
-    usd = (w.input_tokens * uncached + w.output_tokens * out_) / 1e6 * (1 - discount)
+    usd = money.api_usd_per_request(w.input_tokens, w.output_tokens, w.cached_input_share, inp, cached, out_, discount)
     return usd, notes
 
 

@@ -109,7 +109,8 @@ class Explanation:
         self.add("weights_gib", out["weights_bytes"][i] / memory.GIB, f"N x {quant.bits_per_weight:g} bits / 8 [quantizations/{quant.id}]")
         self.add("KV bytes per token", x["kv_bytes_per_token"], "L x 2 kv_heads head_dim (or MLA elements) x kv_cache_bytes (vLLM sec. 3)")
         self.add("max_concurrency", out["max_concurrency"][i],
-                 f"floor((GPUs x (memory x usable - overhead) - W) / (KV x {x['input_tokens'] + x['output_tokens']:.0f} tokens)), engine cap {engine.max_concurrency}")
+                 f"floor((GPUs x (memory x usable - overhead) - W) / (KV x {x['input_tokens'] + x['output_tokens']:.0f} tokens)), "
+                 f"engine cap {engine.max_concurrency}")
         self.add("concurrency", out["concurrency"][i], "as asked, or auto: the batch with most requests/s meeting --max-tpot-ms")
         self.add("effective bandwidth (GB/s)", x["bandwidth_gb_per_s"] * x["bandwidth_efficiency"] * x["gpus"],
                  f"{ch.gpu.memory_bandwidth_gb_per_s:g} GB/s x {engine.id} efficiency {x['bandwidth_efficiency']:g} x GPUs")

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from llmcost.catalog import BPW_RE, Catalog
+from llmcost.engine import flops
 from llmcost.errors import LlmcostError
 from llmcost.schema import Engine, Gpu, Model, Quantization, Rental
 
@@ -24,7 +25,7 @@ def model_shape(m: Model) -> dict[str, float]:
     params = m.params_b * 1e9
     return {
         "params": params,
-        "active_params": params - max(experts - k, 0.0) * expert_params,
+        "active_params": float(flops.active_params(params, experts, k, expert_params)),
         "dense_params": params - experts * expert_params,
         "expert_params_total": experts * expert_params,
         "experts": experts,

@@ -232,7 +232,6 @@ def serve_rows(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: 
         fits = bool(out["fits"][i])
         hourly_own, hourly_rent, rent_id = replica_hourly_usd(cat, ch, used, utilization=1.0)
         tokens_per_h = float(out["requests_per_s"][i]) * (inp + outp) * 3600.0
-        per_mtok = (lambda usd: num(usd / tokens_per_h * 1e6) if fits and tokens_per_h > 0 else DOES_NOT_FIT)
         row: Row = {"model": model.id, "gpu": ch.gpu.id, "gpus": ch.count, "quantization": quant.id, "engine": engine.id,
                     "fits": fits, "weights_gib": num(out["weights_bytes"][i] / memory.GIB),
                     "kv_mib_per_sequence": num(out["kv_bytes_per_sequence"][i] / 2**20),
@@ -240,13 +239,18 @@ def serve_rows(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: 
         for key in ("prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "requests_per_s", "ttft_s", "tpot_s"):
             row[key] = num(out[key][i]) if fits else DOES_NOT_FIT
         row["bound"] = ("compute" if out["compute_bound"][i] else "memory") if fits else DOES_NOT_FIT
-        row["usd_per_mtok"] = per_mtok(hourly_own)
-        row["usd_per_mtok_rented"] = per_mtok(hourly_rent) if hourly_rent is not None else NA
+        row["usd_per_mtok"] = _per_mtok(hourly_own, tokens_per_h, fits)
+        row["usd_per_mtok_rented"] = _per_mtok(hourly_rent, tokens_per_h, fits) if hourly_rent is not None else NA
         row["rental"] = rent_id
         row["reason"] = "" if fits else serve_reason(model, ch, base[i], out, i)
         rows.append(row)
         ex.serve(model, ch, quant, engine, base[i], out, i)
     return rows, ex
+
+
+def _per_mtok(usd_per_hour: float, tokens_per_hour: float, fits: bool) -> Any:
+    """USD per 1M tokens (input + output) at full load, or the state when the model does not fit."""
+    return num(usd_per_hour / tokens_per_hour * 1e6) if fits and tokens_per_hour > 0 else DOES_NOT_FIT
 
 
 def serve_inputs(cat: Catalog, model: Model, ch: GpuChoice, quant_id: str, engine_id: str, input_tokens: float,
@@ -259,8 +263,8 @@ def serve_inputs(cat: Catalog, model: Model, ch: GpuChoice, quant_id: str, engin
     rate_peak = inputs.tensor_tflops(ch.gpu, quant.tensor_rate, engine.accumulate)
     return {
         **shape,
-        "dense_bytes": shape["dense_params"] * bits / 8.0,
-        "expert_bytes": shape["expert_params_total"] * bits / 8.0,
+        "dense_bytes": float(memory.weights_bytes(shape["dense_params"], bits)),
+        "expert_bytes": float(memory.weights_bytes(shape["expert_params_total"], bits)),
         "kv_bytes_per_token": float(memory.kv_bytes_per_token(shape["layers"], shape["kv_elements_per_layer"],
                                                                 cat.value("kv_cache_bytes"))),
         "memory_gib": ch.gpu.memory_gib, "gpus": float(ch.count),

@@ -659,7 +659,7 @@ def _value(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> Any
             out.add(line, keypath, f"expected a list, got {_describe(value)}")
             return ()
         lines = getattr(value, "item_lines", [line] * len(value))
-        return tuple(build(spec.record, v, out, ln, f"{keypath}[{i}]") for i, (v, ln) in enumerate(zip(value, lines)))
+        return tuple(build(spec.record, v, out, ln, f"{keypath}[{i}]") for i, (v, ln) in enumerate(zip(value, lines, strict=False)))
     if spec.type == "refs":
         if isinstance(value, str):
             value = [value]
@@ -667,7 +667,7 @@ def _value(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> Any
             out.add(line, keypath, f"expected a list of ids, got {_describe(value)}")
             return ()
         lines = getattr(value, "item_lines", [line] * len(value))
-        return tuple(_scalar(v, Spec("str", ""), (ln, f"{keypath}[{i}]"), out) for i, (v, ln) in enumerate(zip(value, lines)))
+        return tuple(_scalar(v, Spec("str", ""), (ln, f"{keypath}[{i}]"), out) for i, (v, ln) in enumerate(zip(value, lines, strict=False)))
     if spec.type in ("sources", "num_map"):
         if not isinstance(value, dict):
             out.add(line, keypath, f"expected a mapping, got {_describe(value)}")

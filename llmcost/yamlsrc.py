@@ -211,6 +211,8 @@ def read_yaml_text(text: str, name: str, trusted: bool = False) -> Any:
         nodes = list(yaml.compose_all(text, Loader=_TRUSTED_LOADER if trusted else _Loader))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        if "nesting depth" in str(e.problem):  # libyaml >= 0.2.6 (PyYAML 6.0.4 wheels) stops deep documents itself
+            raise ProfileError([f"{name}:{_where(text, mark).split(':')[0]}: {_TOO_DEEP}"]) from None
         raise ProfileError([f"{name}:{_where(text, mark)}YAML syntax error: {e.problem or e.context}"]) from None
     except yaml.reader.ReaderError as e:
         line = text.count("\n", 0, max(e.position, 0)) + 1

@@ -56,7 +56,7 @@ def test_csv_and_json_carry_the_same_rows(capsys, monkeypatch) -> None:
     rows = json.loads(out_json)
     assert [list(r) for r in table] == [list(r) for r in rows]
     assert list(rows[0]) == list(compare.ROW_KEYS)
-    for t, j in zip(table, rows):
+    for t, j in zip(table, rows, strict=False):
         for key, value in j.items():
             if isinstance(value, bool):
                 assert t[key] == str(value).lower()

@@ -34,11 +34,11 @@ from conftest import VALID_PROFILES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-UTF8 = st.characters(codec="utf-8")
-"""Text a UTF-8 file can hold (no lone surrogates)."""
-
 from llmcost import catalog
 from llmcost.errors import ProfileError
+
+UTF8 = st.characters(codec="utf-8")
+"""Text a UTF-8 file can hold (no lone surrogates)."""
 
 N_LOAD, N_LOAD_BUILTIN, N_CLI = 1200, 60, 100
 TALLY: Counter[str] = Counter()

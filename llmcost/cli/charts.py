@@ -18,7 +18,7 @@ def terminal_chart(result: Any, width: int = 64, height: int = 16, most: int = 8
     months = len(result.months)
     top = max(float(v.max()) for _, v in series) or 1.0
     grid = [[" "] * width for _ in range(height)]
-    for mark, (_, values) in zip(MARKS, series):
+    for mark, (_, values) in zip(MARKS, series, strict=False):
         for col in range(width):
             m = min(int(col * months / width), months - 1)
             row = height - 1 - int(float(values[m]) / top * (height - 1))
@@ -29,7 +29,7 @@ def terminal_chart(result: Any, width: int = 64, height: int = 16, most: int = 8
         lines.append(label + "".join(cells))
     lines.append(" " * 12 + "+" + "-" * width)
     lines.append(" " * 12 + f"month 1{' ' * (width - 14)}month {months}")
-    lines += [f"  {mark} = {name}" for mark, (name, _) in zip(MARKS, series)]
+    lines += [f"  {mark} = {name}" for mark, (name, _) in zip(MARKS, series, strict=False)]
     return "\n".join(lines)
 
 

@@ -12,7 +12,8 @@ from llmcost import catalog, render
 from llmcost.errors import LlmcostError
 from llmcost.numbers import parse_quantity
 
-ProfilesOpt = Annotated[list[str] | None, typer.Option("--profiles", help="Directory or file of user profiles (repeatable; later wins). Also LLMCOST_PROFILES.")]
+ProfilesOpt = Annotated[list[str] | None, typer.Option(
+    "--profiles", help="Directory or file of user profiles (repeatable; later wins). Also LLMCOST_PROFILES.")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or markdown.")]
 OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.")]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show every intermediate quantity, formula and assumption with its source.")]
@@ -75,7 +76,7 @@ def transpose(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for key in rows[0]:
         item: dict[str, Any] = {"field": key}
-        for h, r in zip(heads, rows):
+        for h, r in zip(heads, rows, strict=False):
             value = r[key]
             item[h] = render.human(value, key) if not isinstance(value, str) else value
         out.append(item)

@@ -7,8 +7,21 @@ from typing import Annotated
 import typer
 
 from llmcost import prices, runs
-from llmcost.cli.common import (ExplainOpt, FormatOpt, GpuOpt, MaxPriceAgeOpt, ModelOpt, OutputOpt, ProfilesOpt, SetOpt,
-                                UsedOpt, check_format, emit, load_catalog, quantity)
+from llmcost.cli.common import (
+    ExplainOpt,
+    FormatOpt,
+    GpuOpt,
+    MaxPriceAgeOpt,
+    ModelOpt,
+    OutputOpt,
+    ProfilesOpt,
+    SetOpt,
+    UsedOpt,
+    check_format,
+    emit,
+    load_catalog,
+    quantity,
+)
 from llmcost.errors import LlmcostError
 
 RateOpt = Annotated[str | None, typer.Option("--usd-per-gpu-hour", help="Rental price to use instead of the cheapest offer.")]
@@ -43,7 +56,8 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
              targets: Annotated[str, typer.Option("--targets", help="LoRA targets: qv, attention, or all (attention + MLP).")] = "all",
              batch: Annotated[int | None, typer.Option("--batch", min=1, help="Micro-batch per GPU.")] = None,
              seq_len: Annotated[int | None, typer.Option("--seq-len", min=1, help="Sequence length.")] = None,
-             checkpointing: Annotated[bool | None, typer.Option("--checkpointing/--no-checkpointing", help="Activation checkpointing (default: only when needed to fit).")] = None,
+             checkpointing: Annotated[bool | None, typer.Option(
+                 "--checkpointing/--no-checkpointing", help="Activation checkpointing (default: only when needed to fit).")] = None,
              tokens: Annotated[str | None, typer.Option("--tokens", help="Dataset tokens, e.g. 20M.")] = None,
              epochs: Annotated[float | None, typer.Option("--epochs", min=0.0, help="Passes over the dataset.")] = None,
              api: Annotated[list[str] | None, typer.Option("--api", "-a", help="Also price this API's fine-tuning (repeatable).")] = None,

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from llmcost import prices, render, sweep, uncertainty
-from llmcost.cli.compare_cmd import SamplesOpt, SeedOpt
 from llmcost.cli.common import MaxPriceAgeOpt, OutputOpt, ProfilesOpt, load_catalog
+from llmcost.cli.compare_cmd import SamplesOpt, SeedOpt
 from llmcost.errors import GateFailed, LlmcostError, unknown
 
 GridArg = Annotated[list[str], typer.Argument(
