@@ -624,8 +624,9 @@ class Writer:
 
 def run(cat: Catalog, grids: Sequence[Grid], out: IO[str], fmt: str = "csv", columns: Sequence[str] | None = None,
         sets: Sequence[str] = (), vs: str | None = None, where: str | None = None, fail_if: str | None = None,
-        chunk_rows: int = CHUNK_ROWS) -> Result:
-    """Stream every row of the grids to `out`; rows matching `where` only; count rows matching `fail_if`."""
+        chunk_rows: int = CHUNK_ROWS, progress: Callable[[int], None] | None = None) -> Result:
+    """Stream every row of the grids to `out`; rows matching `where` only; count rows matching `fail_if`.
+    `progress`, when given, is called with the number of rows evaluated after each chunk."""
     every = columns_of(grids)
     cols = list(columns) if columns else every
     keep_pred = check_condition(where, every, "--where") if where else None
@@ -636,6 +637,8 @@ def run(cat: Catalog, grids: Sequence[Grid], out: IO[str], fmt: str = "csv", col
         extra = {"grid": g.path} if len(grids) > 1 else {}
         for block in blocks(cat, g, sets, vs):
             for chunk in chunks(block, chunk_rows, extra):
+                if progress is not None:
+                    progress(len(chunk))
                 if keep_pred is not None:
                     chunk = chunk.select(_matches(chunk, keep_pred))
                 if gate_pred is not None:

@@ -349,3 +349,17 @@ def test_sweep_samples_filters_and_gates(tmp_path: Path, capsys, monkeypatch) ->
     assert code == 1 and "own rtx-3090 at workload.requests_per_day=3000" in err
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rows and all(r["kind"] == "own" for r in rows)
+
+
+def test_progress_bar_only_for_long_sweeps_in_a_terminal(monkeypatch) -> None:
+    from llmcost.cli import sweep_cmd
+
+    with sweep_cmd._progress(10) as advance:
+        assert advance is None
+    monkeypatch.setattr("sys.stderr.isatty", lambda: False)
+    with sweep_cmd._progress(10**7) as advance:
+        assert advance is None
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    with sweep_cmd._progress(10**7) as advance:
+        assert callable(advance)
+        advance(1000)

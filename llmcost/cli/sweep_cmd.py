@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 import typer
@@ -65,7 +67,8 @@ def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = "csv", o
             if samples:
                 result = sweep.run_samples(cat, loaded, out, fmt, samples, seed, chosen or None, all_sets, vs, where, fail_if)
             else:
-                result = sweep.run(cat, loaded, out, fmt, chosen or None, all_sets, vs, where, fail_if, chunk_rows)
+                with _progress(total) as advance:
+                    result = sweep.run(cat, loaded, out, fmt, chosen or None, all_sets, vs, where, fail_if, chunk_rows, advance)
     except BrokenPipeError:  # `llmcost sweep GRID | head`: the reader has all it wants
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes at exit
         raise typer.Exit(0) from None
@@ -75,3 +78,21 @@ def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = "csv", o
         names = "; ".join(result.tripped_names) + (f"; and {result.tripped - len(result.tripped_names)} more"
                                                    if result.tripped > len(result.tripped_names) else "")
         raise GateFailed(f"--fail-if {fail_if!r} matched {result.tripped} row(s): {names}")
+
+
+PROGRESS_ROWS = 200_000
+"""Sweeps longer than this show a progress bar (when stderr is a terminal)."""
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
+    """A transient rich progress bar on stderr for long sweeps in a terminal; nothing otherwise."""
+    if total < PROGRESS_ROWS or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("sweep", total=total)
+        yield lambda n: bar.advance(task, n)
