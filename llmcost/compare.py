@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -210,7 +211,25 @@ class Prepared:
 
 def compare(cat: Catalog, sc: Scenario, vs: str | None = None, extra_apis: Sequence[str] = ()) -> Comparison:
     """Every option of the scenario costed over its horizon, with break-even and payback against `vs`."""
-    p = prepare(cat, sc, vs, extra_apis)
+    return _finish(prepare(cat, sc, vs, extra_apis), sc)
+
+
+def against_each_api(cat: Catalog, sc: Scenario, extra_apis: Sequence[str] = ()) -> dict[str, Comparison]:
+    """`compare` with each of the scenario's APIs as the reference: the options are served and their
+    training costed once; only the reference price changes between the lifecycle runs."""
+    p = prepare(cat, sc, None, extra_apis)
+    finetuned = sc.lifecycle is not None and sc.lifecycle.finetune is not None
+    out = {}
+    for o in p.opts:
+        if o.api is not None:
+            ref_usd, _ = api_price_per_request(o.api, sc, finetuned)
+            rows = [{**row, "ref_api_usd_per_request": ref_usd} for row in p.inputs]
+            out[o.api.id] = _finish(dataclasses.replace(p, ref=o.api, inputs=rows), sc)
+    return out
+
+
+def _finish(p: Prepared, sc: Scenario) -> Comparison:
+    """Run the lifecycle engine on prepared options and turn the results into rows and a verdict."""
     opts, eco, serve_out, index = p.opts, p.eco, p.serve_out, p.index
     x = inputs.stack(p.inputs)
     res = lifecycle.lifecycle(x)
@@ -273,8 +292,7 @@ def _lifecycle_inputs(cat: Catalog, sc: Scenario, o: Option, eco: dict[str, floa
     ch = o.choice
     gpu = ch.gpu if ch else None
     count = float(ch.count) if ch else 1.0
-    host_usd = eco["host_usd"] if gpu is None or gpu.gpu_class != "datacenter" else cat.value("datacenter_host_usd_per_gpu") * count
-    host_w = eco["host_power_w"] if gpu is None or gpu.gpu_class != "datacenter" else cat.value("datacenter_host_power_w_per_gpu") * count
+    host_usd, host_w = inputs.replica_host(cat, gpu, count, eco["host_usd"], eco["host_power_w"]) if gpu else (0.0, 0.0)
     return {
         "kind": float(o.kind), "requests_per_day": w.requests_per_day, "tokens_per_request": w.input_tokens + w.output_tokens,
         "peak_to_average": peak, "monthly_growth": w.monthly_growth, "horizon_months": eco["horizon_months"],
@@ -331,9 +349,8 @@ def _row(o: Option, model: str, res: dict[str, np.ndarray], serve_out: dict[str,
     row["capacity_tokens_per_day"] = _state(res["capacity_tokens_per_day"][i], o.kind, "capacity")
     row["ttft_s"] = num(serve_out["ttft_s"][j]) if j is not None else NA
     row["tpot_s"] = num(serve_out["tpot_s"][j]) if j is not None else NA
-    if j is not None and not serve_out["meets_latency"][j]:
-        o.notes.append("misses the latency target")
-    row["notes"] = "; ".join(o.notes)
+    slow = ["misses the latency target"] if j is not None and not serve_out["meets_latency"][j] else []
+    row["notes"] = "; ".join([*o.notes, *slow])
     return row
 
 
@@ -371,11 +388,8 @@ def verdict(rows: Sequence[Row], sc: Scenario, ref: str, eco: dict[str, float]) 
 
 def breakeven_rows(cat: Catalog, sc: Scenario, apis: Sequence[str] = ()) -> list[Row]:
     """Long-form break-even table: every own and rent option against every API."""
-    first = compare(cat, sc, extra_apis=apis)
-    api_ids = [r["option"].removeprefix("api ") for r in first.rows if r["kind"] == "api"]
     out = []
-    for api_id in api_ids:
-        comp = first if api_id == first.reference else compare(cat, sc, vs=api_id, extra_apis=apis)
+    for api_id, comp in against_each_api(cat, sc, apis).items():
         for r in comp.rows:
             if r["kind"] == "api":
                 continue

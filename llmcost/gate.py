@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,20 +65,18 @@ class _Parser:
         return tok
 
     def expr(self) -> Predicate:
-        left = self.and_expr()
-        while self.peek() == ("word", "or"):
-            self.take()
-            right = self.and_expr()
-            left = (lambda a, b: lambda r: a(r) or b(r))(left, right)
-        return left
+        return self.joined("or", self.and_expr, any)
 
     def and_expr(self) -> Predicate:
-        left = self.term()
-        while self.peek() == ("word", "and"):
+        return self.joined("and", self.term, all)
+
+    def joined(self, word: str, operand: Callable[[], Predicate], combine: Callable[[Iterator[bool]], bool]) -> Predicate:
+        """operand (WORD operand)*: the predicates combined with any (or) or all (and), short-circuiting."""
+        parts = [operand()]
+        while self.peek() == ("word", word):
             self.take()
-            right = self.term()
-            left = (lambda a, b: lambda r: a(r) and b(r))(left, right)
-        return left
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else (lambda r: combine(p(r) for p in parts))
 
     def term(self) -> Predicate:
         tok = self.peek()

@@ -75,6 +75,15 @@ def host_per_gpu(cat: Catalog, gpu: Gpu) -> tuple[float, float]:
     return cat.value("host_usd") / per, cat.value("host_power_w") / per
 
 
+def replica_host(cat: Catalog, gpu: Gpu, gpus: float, host_usd: Any = None, host_power_w: Any = None) -> tuple[Any, Any]:
+    """(USD, W) of the host of one serving replica: an 8-GPU server's share per datacenter GPU, or one
+    desktop box (host_usd, host_power_w; a scenario may override them) for consumer and workstation cards."""
+    if gpu.gpu_class == "datacenter":
+        return cat.value("datacenter_host_usd_per_gpu") * gpus, cat.value("datacenter_host_power_w_per_gpu") * gpus
+    return (cat.value("host_usd") if host_usd is None else host_usd,
+            cat.value("host_power_w") if host_power_w is None else host_power_w)
+
+
 def resale_fraction(cat: Catalog, gpu: Gpu) -> float:
     return cat.value("resale_fraction_datacenter" if gpu.gpu_class == "datacenter" else "resale_fraction")
 

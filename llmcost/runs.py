@@ -97,7 +97,8 @@ def _costs_or_state(row: Row, fits: bool, rate: float | None, out: dict[str, np.
 def pretrain_rows(cat: Catalog, model_id: str, gpu_specs: Sequence[str], gpus: int | None, tokens: float | None,
                   seq_len: int | None = None, mfu: float | None = None, usd_per_gpu_hour: float | None = None,
                   used: bool = False) -> tuple[list[Row], Explanation]:
-    """Pre-training estimate for a model on each GPU option."""
+    """Pre-training estimate for a model on each GPU option. A bare GPU id takes `gpus` GPUs, or when
+    `gpus` is None the fewest that fit; `NxID` takes N."""
     model: Model = cat.get("models", model_id)
     if tokens is None:
         if model.pretrain_tokens_b is None:
@@ -107,16 +108,26 @@ def pretrain_rows(cat: Catalog, model_id: str, gpu_specs: Sequence[str], gpus: i
     t = float(seq_len or min(model.context, cat.value("pretrain_seq_len_max")))
     choices = gpu_choices(cat, gpu_specs, gpus)
     ex = Explanation(cat, "pretrain")
-    base = []
-    for ch in choices:
+
+    def engine_inputs(ch: GpuChoice) -> Row:
         rate, _ = _rate(cat, ch.gpu, usd_per_gpu_hour)
-        base.append({**shape, **_run_cost_inputs(cat, ch.gpu, ch.count, used, rate), "seq_len": t, "tokens": tokens,
-                     "tflops": ch.gpu.tflops_bf16, "mfu": mfu if mfu is not None else inputs.training_mfu(cat, ch.gpu, ch.count),
-                     "memory_gib": ch.gpu.memory_gib, "state_bytes_per_param": cat.value("optimizer_bytes_per_param"),
-                     "act_bytes_per_token_hidden": cat.value("activation_bytes_per_token_hidden"),
-                     "ckpt_bytes_per_token_hidden": cat.value("checkpoint_bytes_per_token_hidden"),
-                     "tp_group": cat.value("gpus_per_host"), "overhead_gib": cat.value("training_overhead_gib")})
+        return {**shape, **_run_cost_inputs(cat, ch.gpu, ch.count, used, rate), "seq_len": t, "tokens": tokens,
+                "tflops": ch.gpu.tflops_bf16, "mfu": mfu if mfu is not None else inputs.training_mfu(cat, ch.gpu, ch.count),
+                "memory_gib": ch.gpu.memory_gib, "state_bytes_per_param": cat.value("optimizer_bytes_per_param"),
+                "act_bytes_per_token_hidden": cat.value("activation_bytes_per_token_hidden"),
+                "ckpt_bytes_per_token_hidden": cat.value("checkpoint_bytes_per_token_hidden"),
+                "tp_group": cat.value("gpus_per_host"), "overhead_gib": cat.value("training_overhead_gib")}
+
+    base = [engine_inputs(ch) for ch in choices]
     out = training.pretrain(inputs.stack(base))
+    if gpus is None:  # bare ids: the fewest GPUs that fit (min_gpus does not depend on the count asked)
+        bare = [parse_gpu_option(spec)[1] == spec.strip() for spec in gpu_specs]
+        fewest = [GpuChoice(int(out["min_gpus"][i]), ch.gpu) if b and np.isfinite(out["min_gpus"][i]) else ch
+                  for i, (ch, b) in enumerate(zip(choices, bare, strict=True))]
+        if fewest != choices:
+            choices = fewest
+            base = [engine_inputs(ch) for ch in choices]
+            out = training.pretrain(inputs.stack(base))
     rows = []
     for i, ch in enumerate(choices):
         fits = bool(out["fits"][i])
@@ -295,10 +306,10 @@ def replica_hourly_usd(cat: Catalog, ch: GpuChoice, used: bool, utilization: flo
     """(owned USD per hour, rented USD per hour or None, rental id) of one replica at a utilisation."""
     from llmcost.engine import energy
 
-    host_usd = cat.value("host_usd") if ch.gpu.gpu_class != "datacenter" else cat.value("datacenter_host_usd_per_gpu") * ch.count
+    host_usd, host_w = inputs.replica_host(cat, ch.gpu, ch.count)
     capex = ch.count * gpu_price_usd(ch.gpu, used) + host_usd
     dep = float(money.depreciation_usd(capex, inputs.resale_fraction(cat, ch.gpu), 1.0, cat.value("lifetime_months")))
-    watts = ch.count * float(energy.average_power_w(ch.gpu.idle_power_w, ch.gpu.power_w, utilization)) + cat.value("host_power_w")
+    watts = ch.count * float(energy.average_power_w(ch.gpu.idle_power_w, ch.gpu.power_w, utilization)) + host_w
     kwh = float(energy.energy_kwh(watts, 1.0, inputs.pue(cat, ch.gpu)))
     own = dep + kwh * cat.value("electricity_usd_per_kwh") + cat.value("ops_usd_per_month") / money.HOURS_PER_MONTH
     offer = inputs.cheapest_rental(cat, ch.gpu.id)

@@ -411,10 +411,8 @@ def breakeven_uncertain(cat: Catalog, sc: Scenario, samples: int, seed: int = DE
     """`breakeven` with P10/P50/P90 of break-even volume and payback, every API on the same draws."""
     ranged = uncertain_inputs(cat, sc)
     values = draws(ranged, samples, seed)
-    first = compare.compare(cat, sc, extra_apis=apis)
     out = []
-    for api_id in [r["option"].removeprefix("api ") for r in first.rows if r["kind"] == "api"]:
-        point = first if api_id == first.reference else compare.compare(cat, sc, vs=api_id, extra_apis=apis)
+    for api_id, point in compare.against_each_api(cat, sc, apis).items():
         sim = simulate(cat, sc, values, samples, api_id, apis)
         api_month = next(a["monthly_usd"] for a in point.rows if a["option"] == f"api {api_id}")
         for r in mc_rows(sim, point.rows, {"api": api_id}):

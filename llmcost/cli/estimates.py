@@ -43,10 +43,6 @@ def pretrain(model: ModelOpt, gpu: GpuOpt = None,
     specs = gpu or ["a100-80gb"]
     rows, ex = runs.pretrain_rows(cat, model, specs, int(count) if count else None, quantity(tokens, "--tokens"),
                                   seq_len, _fraction(mfu, "--mfu"), quantity(usd_per_gpu_hour, "--usd-per-gpu-hour"), used)
-    if count is None:  # default: the fewest GPUs that fit, per option
-        fewest = [f"{r['min_gpus']}x{r['gpu']}" if isinstance(r["min_gpus"], int) else r["gpu"] for r in rows]
-        rows, ex = runs.pretrain_rows(cat, model, fewest, None, quantity(tokens, "--tokens"), seq_len,
-                                      _fraction(mfu, "--mfu"), quantity(usd_per_gpu_hour, "--usd-per-gpu-hour"), used)
     emit(rows, fmt, output, title=f"pre-training {model}", explanation=ex.text() if explain else None)
 
 
