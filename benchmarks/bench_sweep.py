@@ -3,7 +3,7 @@
 1. End to end: a 1,048,576-row sweep to CSV (a temporary file) through the real CLI entry point, against
    the floor of formatting the same numeric matrix (every number the CSV holds, states as NaN) with
    np.savetxt in the same process. Target: ratio <= 1.5.
-2. Engine: lifecycle() rows/s over 1,000,000 rows (in the calls the sweep makes: sweep.ENGINE_CELLS row x
+2. Engine: lifecycle() rows/s over 1,000,000 rows (in the calls the sweep makes: sweeps.ENGINE_CELLS row x
    month cells each) against a scalar loop that calls it one row at a time (a subset, scaled). Target: >= 100x.
 3. Peak RSS of the 1M sweep and of a 4x larger grid, each in a fresh subprocess. Target: flat, < 400 MB.
 
@@ -52,15 +52,15 @@ def argv(grid: str, out: str) -> list[str]:
 
 def numeric_matrix(grid_path: str) -> np.ndarray:
     """Every number of the sweep's CSV as one float matrix (states as NaN), built from the same chunks."""
-    from llmcost import catalog, sweep
+    from llmcost import catalog, sweeps
 
     cat = catalog.load()
-    g = sweep.load_grid(cat, grid_path, SETS)
+    g = sweeps.load_grid(cat, grid_path, SETS)
     parts = []
-    for block in sweep.blocks(cat, g, SETS):
-        for chunk in sweep.chunks(block):
+    for block in sweeps.blocks(cat, g, SETS):
+        for chunk in sweeps.chunks(block):
             cols = []
-            for col in sweep.columns_of([g]):
+            for col in sweeps.columns_of([g]):
                 if col in chunk.nums:
                     v, st = chunk.nums[col]
                     cols.append(np.where(st == 0, v, np.nan))
@@ -96,11 +96,11 @@ def end_to_end(grid_path: str, tmp: str) -> dict[str, float]:
 
 
 def engine(n: int = 1_000_000, scalar_rows: int = 2_000) -> dict[str, float]:
-    from llmcost import catalog, compare, inputs, scenario, sweep
+    from llmcost import catalog, comparison, inputs, scenarios, sweeps
     from llmcost.engine import lifecycle
 
     cat = catalog.load()
-    p = compare.prepare(cat, scenario.resolve(cat, None, []))
+    p = comparison.prepare(cat, scenarios.resolve(cat, None, []))
     base = inputs.stack(p.inputs)
     rng = np.random.default_rng(0)
     opt = rng.integers(0, len(p.opts), n)
@@ -109,7 +109,7 @@ def engine(n: int = 1_000_000, scalar_rows: int = 2_000) -> dict[str, float]:
     x["electricity_usd_per_kwh"] = rng.uniform(0.05, 0.5, n)
     x["peak_to_average"] = rng.uniform(1, 10, n)
     months = int(np.ceil(x["horizon_months"].max()))
-    chunk = sweep.ENGINE_CELLS // months  # the rows per engine call the sweep uses at this horizon
+    chunk = sweeps.ENGINE_CELLS // months  # the rows per engine call the sweep uses at this horizon
     start = time.perf_counter()
     for i in range(0, n, chunk):
         lifecycle.lifecycle({k: v[i:i + chunk] for k, v in x.items()})

@@ -1,8 +1,27 @@
-"""llmcost: total cost of ownership for large language models."""
+"""llmcost: total cost of ownership for large language models.
 
-from importlib.metadata import PackageNotFoundError, version
+The Python API (documented in docs/api.md): `load_catalog`, `scenario`, `compare`, `breakeven`, `serve`,
+`finetune`, `pretrain`, `sweep`, `sensitivity`. Each is imported on first use, so `import llmcost` stays cheap.
+"""
 
-try:
-    __version__ = version("llmcost")
-except PackageNotFoundError:  # running from a checkout without installing
-    __version__ = "0+unknown"
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["__version__", "breakeven", "compare", "finetune", "load_catalog", "pretrain", "scenario", "sensitivity", "serve",
+           "sweep"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("llmcost")
+        except PackageNotFoundError:  # running from a checkout without installing
+            return "0+unknown"
+    if name in __all__:
+        from llmcost import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'llmcost' has no attribute {name!r}")

@@ -30,7 +30,7 @@ Row = dict[str, Any]
 Predicate = Callable[[Row], bool]
 
 
-def _tokens(text: str, what: str) -> list[tuple[str, str]]:
+def tokens(text: str, what: str) -> list[tuple[str, str]]:
     out, pos = [], 0
     text = text.strip()
     while pos < len(text):
@@ -134,7 +134,7 @@ def _compare(key: str, fn: Callable[[Any, Any], bool], op: str, value: Any) -> P
 
 def parse(text: str, keys: Sequence[str], what: str = "--fail-if") -> Predicate:
     """Compile a condition over row keys into a predicate; raises LlmcostError (exit 2) on bad input."""
-    parser = _Parser(_tokens(text, what), keys, what, text)
+    parser = _Parser(tokens(text, what), keys, what, text)
     pred = parser.expr()
     if parser.peek() is not None:
         raise parser.fail(f"unexpected {parser.peek()[1]!r}; join comparisons with 'and' / 'or'")  # type: ignore[index]

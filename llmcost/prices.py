@@ -680,7 +680,7 @@ def warn_if_stale(cat: Any, api_ids: Iterable[str], max_age_days: int) -> None:
 
 
 def scenario_api_ids(cat: Any, sc: Any, vs: str | None = None, extra: Sequence[str] = ()) -> list[str]:
-    """The APIs a compare of `sc` prices, as compare.options picks them: extra, the scenario's, the hosts of the
+    """The APIs a compare of `sc` prices, as options.build picks them: extra, the scenario's, the hosts of the
     served model (when options.hosts), and the `vs` reference."""
     ids = list(dict.fromkeys([*extra, *sc.options.apis]))
     if sc.options.hosts:
@@ -688,23 +688,6 @@ def scenario_api_ids(cat: Any, sc: Any, vs: str | None = None, extra: Sequence[s
     if vs and vs not in ids:
         ids.append(vs)
     return ids
-
-
-def sweep_api_ids(cat: Any, grids: Sequence[Any], sets: Sequence[str] = (), vs: str | None = None) -> list[str]:
-    """The APIs a sweep prices: `scenario_api_ids` of every structural combination of every grid (as sweep.blocks
-    resolves them; numeric axes change no API)."""
-    import itertools
-
-    from llmcost import scenario, sweep
-
-    ids: list[str] = []
-    for grid in grids:
-        axes = grid.structural
-        for steps in itertools.product(*(a.values for a in axes)):
-            extra = [f"{k}={sweep.set_text(v)}" for a, step in zip(axes, steps, strict=True)
-                     for k, v in zip(a.keys, step, strict=True)]
-            ids += scenario_api_ids(cat, scenario.resolve(cat, grid.base, [*sets, *extra]), vs)
-    return list(dict.fromkeys(ids))
 
 
 def price_lines(cat: Any, api_ids: Iterable[str], today_: datetime.date | None = None) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from llmcost import catalog, compare, gate, scenario
+from llmcost import catalog, comparison, gate, options, scenarios
 from llmcost.cli.app import main
 from llmcost.engine import lifecycle
 from llmcost.errors import LlmcostError
@@ -55,7 +55,7 @@ def test_csv_and_json_carry_the_same_rows(capsys, monkeypatch) -> None:
     table = list(csv.DictReader(io.StringIO(out_csv)))
     rows = json.loads(out_json)
     assert [list(r) for r in table] == [list(r) for r in rows]
-    assert list(rows[0]) == list(compare.ROW_KEYS)
+    assert list(rows[0]) == list(comparison.ROW_KEYS)
     for t, j in zip(table, rows, strict=False):
         for key, value in j.items():
             if isinstance(value, bool):
@@ -67,9 +67,9 @@ def test_csv_and_json_carry_the_same_rows(capsys, monkeypatch) -> None:
 
 
 def _own_row(cat: catalog.Catalog, sets: list[str]) -> dict:
-    sc = scenario.resolve(cat, "team-assistant", sets)
-    result = compare.compare(cat, sc)
-    return next(r for r in result.rows if r["option"] == "own rtx-3090"), result
+    sc = scenarios.resolve(cat, "team-assistant", sets)
+    result = comparison.compare(cat, sc)
+    return next(r for r in result.rows() if r["option"] == "own rtx-3090"), result
 
 
 def test_at_breakeven_volume_own_and_api_monthly_costs_are_equal(cat) -> None:
@@ -79,10 +79,10 @@ def test_at_breakeven_volume_own_and_api_monthly_costs_are_equal(cat) -> None:
     assert isinstance(v, float)
     per_request = 1500 + 400
     at, result = _own_row(cat, [f"workload.requests_per_day={v / per_request!r}"])
-    api = next(r for r in result.rows if r["option"] == "api openai/gpt-4o-mini")
+    api = next(r for r in result.rows() if r["option"] == "api openai/gpt-4o-mini")
     assert at["monthly_usd"] == pytest.approx(api["monthly_usd"], rel=1e-9)
     below, result = _own_row(cat, [f"workload.requests_per_day={0.9 * v / per_request!r}"])
-    api = next(r for r in result.rows if r["option"] == "api openai/gpt-4o-mini")
+    api = next(r for r in result.rows() if r["option"] == "api openai/gpt-4o-mini")
     assert below["monthly_usd"] > api["monthly_usd"]
 
 
@@ -92,7 +92,7 @@ def test_payback_month_is_where_cumulative_curves_cross(cat) -> None:
     row, result = _own_row(cat, sets)
     months = row["payback_months"]
     assert 0 < months < 36
-    sc = scenario.resolve(cat, "team-assistant", sets)
+    sc = scenarios.resolve(cat, "team-assistant", sets)
     x = _inputs_for(cat, sc, "own rtx-3090")
     flows = lifecycle.monthly_costs(x, 36)
     own = np.concatenate([[0.0], np.cumsum(flows["capex_usd"][0] + flows["opex_usd"][0])])
@@ -108,7 +108,7 @@ def test_payback_month_is_where_cumulative_curves_cross(cat) -> None:
 def test_constant_volume_payback_equals_closed_form(cat) -> None:
     sets = ["workload.requests_per_day=30000"]
     row, _ = _own_row(cat, sets)
-    sc = scenario.resolve(cat, "team-assistant", sets)
+    sc = scenarios.resolve(cat, "team-assistant", sets)
     x = _inputs_for(cat, sc, "own rtx-3090")
     flows = lifecycle.monthly_costs(x, 36)
     capex = flows["capex_usd"][0].sum()
@@ -117,29 +117,16 @@ def test_constant_volume_payback_equals_closed_form(cat) -> None:
 
 
 def _inputs_for(cat: catalog.Catalog, sc, label: str) -> dict:
-    from llmcost import inputs
-    from llmcost.engine import serving
-    from llmcost.runs import serve_inputs
-
-    quant = cat.get("quantizations", sc.serving.quantization)
-    engine = inputs.engine_for(cat, sc.serving.engine, quant)
-    opts = compare.options(cat, sc, quant.id, engine.id)
-    opt = next(o for o in opts if o.label == label)
-    model = cat.get("models", sc.serving.model)
-    s = serving.serve(inputs.stack([serve_inputs(cat, model, opt.choice, quant.id, engine.id, sc.workload.input_tokens,
-                                                 sc.workload.output_tokens, 0, sc.serving.max_tpot_ms)]))
-    ref = cat.get("apis", sc.options.apis[0])
-    ref_usd, _ = compare.api_price_per_request(ref, sc, False)
-    eco = compare.economics(cat, sc)
-    row = compare._lifecycle_inputs(cat, sc, opt, eco, cat.value("peak_to_average"), float(s["requests_per_s"][0]), ref_usd, False)
-    return inputs.stack([row])
+    """The lifecycle engine's inputs for one option, as the compare pipeline builds them."""
+    opt = next(o for o in options.build(cat, sc) if o.label() == label)
+    return comparison.evaluate(cat, sc, [opt], vs=sc.options.apis[0]).x
 
 
 def test_more_volume_never_lowers_api_cost_and_growth_adds_replicas(cat) -> None:
     base, _ = _own_row(cat, ["workload.requests_per_day=200000"])
-    grown = compare.compare(cat, scenario.resolve(cat, "team-assistant", ["workload.requests_per_day=200000",
+    grown = comparison.compare(cat, scenarios.resolve(cat, "team-assistant", ["workload.requests_per_day=200000",
                                                                            "workload.monthly_growth=0.1"]))
-    row = next(r for r in grown.rows if r["option"] == "own rtx-3090")
+    row = next(r for r in grown.rows() if r["option"] == "own rtx-3090")
     assert row["tco_usd"] > base["tco_usd"]
 
 
@@ -191,8 +178,8 @@ def test_unknown_ids_and_bad_sets_exit_2(capsys, monkeypatch) -> None:
 
 def test_every_builtin_scenario_runs_without_nan(cat) -> None:
     for sid in cat.entries["scenarios"]:
-        result = compare.compare(cat, scenario.resolve(cat, sid))
-        for r in result.rows:
+        result = comparison.compare(cat, scenarios.resolve(cat, sid))
+        for r in result.rows():
             for v in r.values():
                 assert not (isinstance(v, float) and not np.isfinite(v)), (sid, r)
         assert result.verdict

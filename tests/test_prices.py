@@ -16,7 +16,7 @@ from types import SimpleNamespace as NS
 
 import pytest
 
-from llmcost import catalog, compare, prices, scenario
+from llmcost import catalog, comparison, prices, scenarios
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "prices"
 GENAI = FIXTURES / "genai-prices.json"
@@ -357,8 +357,8 @@ def test_every_alias_points_at_a_builtin_model() -> None:
 @pytest.mark.parametrize("scenario_id", ["team-assistant", "rag-chatbot", "batch-summarise", "finetune-startup"])
 def test_scenario_api_ids_are_the_apis_compare_prices(scenario_id: str) -> None:
     cat = catalog.load()
-    sc = scenario.resolve(cat, scenario_id)
-    rows = compare.compare(cat, sc).rows
+    sc = scenarios.resolve(cat, scenario_id)
+    rows = comparison.compare(cat, sc).rows()
     assert prices.scenario_api_ids(cat, sc) == [r["option"].removeprefix("api ") for r in rows if r["kind"] == "api"]
 
 

@@ -10,8 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from llmcost import catalog, compare, render, scenario, sweep
+from llmcost import catalog, comparison, render, scenarios, sweeps
+from llmcost.engine import lifecycle
 from llmcost.errors import LlmcostError
+from llmcost.results import Table
 
 
 @pytest.fixture(scope="module")
@@ -38,27 +40,28 @@ grid:
 """
 
 
-def all_rows(cat: catalog.Catalog, path: str, chunk_rows: int = sweep.CHUNK_ROWS, sets: tuple[str, ...] = ()) -> list[dict]:
-    return list(sweep.rows(cat, [sweep.load_grid(cat, path, sets)], sets, chunk_rows=chunk_rows))
+def all_rows(cat: catalog.Catalog, path: str, chunk_rows: int = sweeps.CHUNK_ROWS, sets: tuple[str, ...] = ()) -> list[dict]:
+    return list(sweeps.rows(cat, [sweeps.load_grid(cat, path, sets)], sets, chunk_rows=chunk_rows))
 
 
 # ------------------------------------------------------------------------------------------------ expansion
 
 
 def test_product_of_lists_in_grid_order(cat, tmp_path) -> None:
-    g = sweep.load_grid(cat, write(tmp_path, SMALL))
+    g = sweeps.load_grid(cat, write(tmp_path, SMALL))
     assert g.keys == ["workload.requests_per_day", "economics.electricity_usd_per_kwh", "economics.horizon_months",
                       "workload.peak_to_average", "economics.ops_usd_per_month", "workload.input_tokens", "options.gpus"]
-    assert [a.numeric for a in g.axes] == [True, True, True, True, True, False, False]
-    assert g.numeric_shape == (4, 2, 3, 2, 2)
+    assert [a.numeric for a in g.axes] == [True, True, True, True, True, True, False]  # token counts run as arrays too
+    assert g.numeric_shape == (4, 2, 3, 2, 2, 2)
     assert g.axes[-1].values == [(("rtx-3090",),), (("2xrtx-4090", "rtx-5090"),)]
-    n_opts = [b.n_options for b in sweep.blocks(cat, g)]
-    assert sweep.count(cat, [g]) == 4 * 2 * 3 * 2 * 2 * sum(n_opts)
+    n_opts = [b.n_options for b in sweeps.blocks(cat, g)]
+    assert sweeps.count(cat, [g]) == 4 * 2 * 3 * 2 * 2 * 2 * sum(n_opts)
     rows = all_rows(cat, str(tmp_path / "grid.yaml"))
-    assert len(rows) == sweep.count(cat, [g])
+    assert len(rows) == sweeps.count(cat, [g])
     # structural combinations outermost, then numeric ones (last key fastest), then options
     first = [r for r in rows[: n_opts[0] * 2]]
-    assert {r["economics.ops_usd_per_month"] for r in first} == {0, 50}
+    assert {r["workload.input_tokens"] for r in first} == {1500, 6000}
+    assert {r["economics.ops_usd_per_month"] for r in first} == {0}
     assert {r["workload.requests_per_day"] for r in first} == {500}
     combos = {(r["workload.requests_per_day"], r["economics.electricity_usd_per_kwh"], r["economics.horizon_months"],
                r["workload.peak_to_average"], r["economics.ops_usd_per_month"], r["workload.input_tokens"], r["options.gpus"])
@@ -77,7 +80,7 @@ grid:
 zip:
   - [workload.input_tokens, workload.output_tokens]
 """)
-    g = sweep.load_grid(cat, path)
+    g = sweeps.load_grid(cat, path)
     assert g.base is None
     by_key = {a.keys: a for a in g.axes}
     assert [v[0] for v in by_key[("workload.requests_per_day",)].values] == pytest.approx([100, 1e3, 1e4, 1e5, 1e6])
@@ -114,14 +117,14 @@ def test_bad_grid_files_exit_2_with_one_line(cli, tmp_path, text, message) -> No
 def test_sweep_rows_equal_compare_rows(cat, tmp_path) -> None:
     """Every sweep row is the compare row for the same --set values, numbers bit for bit."""
     rows = all_rows(cat, write(tmp_path, SMALL), sets=("workload.cached_input_share=0.5",))
-    grid_keys = sweep.load_grid(cat, str(tmp_path / "grid.yaml")).keys
+    grid_keys = sweeps.load_grid(cat, str(tmp_path / "grid.yaml")).keys
     checked = 0
     for i in range(0, len(rows), 7):  # a spread of combinations (all of them takes a few seconds)
         r = rows[i]
-        sets = ["workload.cached_input_share=0.5", *(f"{k}={sweep.set_text(r[k]) if not isinstance(r[k], str) else r[k]}"
+        sets = ["workload.cached_input_share=0.5", *(f"{k}={sweeps.set_text(r[k]) if not isinstance(r[k], str) else r[k]}"
                                                      for k in grid_keys)]
-        ref = {c["option"]: c for c in compare.compare(cat, scenario.resolve(cat, "team-assistant", sets)).rows}
-        assert {k: r[k] for k in compare.ROW_KEYS} == ref[r["option"]], r["option"]
+        ref = {c["option"]: c for c in comparison.compare(cat, scenarios.resolve(cat, "team-assistant", sets)).rows()}
+        assert {k: r[k] for k in comparison.ROW_KEYS} == ref[r["option"]], r["option"]
         checked += 1
     assert checked > 50
 
@@ -131,10 +134,10 @@ def test_batch_and_finetune_scenarios_agree_with_compare(cat, tmp_path) -> None:
         path = write(tmp_path, f"base: {base}\ngrid:\n  workload.peak_to_average: [1, 4]\n  economics.pue: [1.0, 1.4]\n"
                                "  economics.resale_fraction: [0.1]\n  economics.discount_rate: [0, 0.08]\n")
         for r in all_rows(cat, path):
-            sets = [f"{k}={sweep.set_text(float(r[k]))}" for k in ("workload.peak_to_average", "economics.pue",
+            sets = [f"{k}={sweeps.set_text(float(r[k]))}" for k in ("workload.peak_to_average", "economics.pue",
                                                                      "economics.resale_fraction", "economics.discount_rate")]
-            ref = {c["option"]: c for c in compare.compare(cat, scenario.resolve(cat, base, sets)).rows}
-            assert {k: r[k] for k in compare.ROW_KEYS} == ref[r["option"]]
+            ref = {c["option"]: c for c in comparison.compare(cat, scenarios.resolve(cat, base, sets)).rows()}
+            assert {k: r[k] for k in comparison.ROW_KEYS} == ref[r["option"]]
 
 
 def test_model_that_does_not_fit_gives_states(cat, tmp_path) -> None:
@@ -158,12 +161,12 @@ def test_chunk_boundaries_do_not_change_rows(cat, tmp_path, chunk_rows) -> None:
 
 
 def test_engine_call_size_does_not_change_numbers(cat, tmp_path) -> None:
-    g = sweep.load_grid(cat, write(tmp_path, SMALL))
-    block = next(sweep.blocks(cat, g))
-    base = {k: np.tile(v, 300) for k, v in sweep.inputs.stack(block.prepared.inputs).items()}
+    g = sweeps.load_grid(cat, write(tmp_path, SMALL))
+    block = next(sweeps.blocks(cat, g))
+    base = {k: np.tile(v, 300) for k, v in comparison.evaluate(cat, block.scenario, block.opts).x.items()}
     base["horizon_months"] = np.resize([12.0, 36.0, 130.0, 7.5], len(base["kind"]))
     base["requests_per_day"] = np.geomspace(10, 1e7, len(base["kind"]))
-    small, large = sweep.evaluate(base, cells=1), sweep.evaluate(base, cells=10**12)
+    small, large = lifecycle.evaluate(base, cells=1), lifecycle.evaluate(base, cells=10**12)
     assert small.keys() == large.keys()
     for k in small:
         np.testing.assert_array_equal(small[k], large[k])
@@ -228,7 +231,7 @@ def test_count_matches_rows_written(cli, tmp_path) -> None:
 
 def test_big_csv_gets_a_spreadsheet_note(cli, tmp_path, monkeypatch) -> None:
     path = write(tmp_path, "grid: {workload.requests_per_day: {start: 1, stop: 100, num: 10}}")
-    monkeypatch.setattr(sweep, "EXCEL_ROWS", 20)
+    monkeypatch.setattr(sweeps, "EXCEL_ROWS", 20)
     code, _, err = cli("sweep", path, "-o", str(tmp_path / "out.csv"))
     assert code == 0 and "more than a spreadsheet opens" in err
     code, _, err = cli("sweep", path, "-f", "jsonl", "-o", str(tmp_path / "out.jsonl"))
@@ -240,7 +243,7 @@ def test_interrupted_sweep_leaves_existing_file_untouched(cli, tmp_path, monkeyp
     target = tmp_path / "out" / "sweep.csv"
     target.parent.mkdir()
     target.write_text("previous results\n")
-    real = sweep.evaluate
+    real = lifecycle.evaluate
     calls = {"n": 0}
 
     def flaky(x):
@@ -249,7 +252,7 @@ def test_interrupted_sweep_leaves_existing_file_untouched(cli, tmp_path, monkeyp
             raise KeyboardInterrupt
         return real(x)
 
-    monkeypatch.setattr(sweep, "evaluate", flaky)
+    monkeypatch.setattr(lifecycle, "evaluate", flaky)
     code, out, err = cli("sweep", path, "-o", str(target), "--chunk-rows", "50")
     assert code == 130
     assert target.read_text() == "previous results\n"
@@ -311,8 +314,9 @@ def test_set_applies_to_the_base(cat, tmp_path) -> None:
 
 def test_number_texts_match_csv_cell() -> None:
     v = np.array([0.0, -0.0, 3.0, -2.5, 1e20, 2.0**53, 9.5e15, 123456789.0, 0.1 + 0.2, 1e-7])
-    assert sweep._num_texts(v, None, "csv") == [render.csv_cell(compare.num(x)) for x in v]
-    assert sweep._num_texts(v, None, "json") == [json.dumps(compare.num(x)) for x in v]
+    table = Table({"x": v})
+    assert sweeps.texts(table, "x", "csv") == [render.csv_cell(comparison.num(x)) for x in v]
+    assert sweeps.texts(table, "x", "json") == [json.dumps(comparison.num(x)) for x in v]
 
 
 def _main(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str, str]:

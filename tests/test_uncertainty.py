@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from llmcost import catalog, compare, scenario, uncertainty
+from llmcost import catalog, comparison, scenarios, uncertainty
 from llmcost.catalog import Catalog
 from llmcost.schema import Z90, Problems, Uncertain, parse_range
 
@@ -179,7 +179,7 @@ def test_bad_set_ranges_exit_2(item: str, cli, monkeypatch) -> None:
 
 
 def test_set_range_is_uniform_and_point_commands_use_its_median(cat) -> None:
-    sc = scenario.resolve(cat, None, ["workload.requests_per_day=1000..5000", "economics.resale_fraction=0.1..0.2..0.5"])
+    sc = scenarios.resolve(cat, None, ["workload.requests_per_day=1000..5000", "economics.resale_fraction=0.1..0.2..0.5"])
     assert isinstance(sc.workload.requests_per_day, Uncertain) and float(sc.workload.requests_per_day) == 3000
     assert sc.workload.requests_per_day.dist == "uniform" and sc.economics.resale_fraction.dist == "triangular"
     assert float(sc.economics.resale_fraction) == 0.2
@@ -201,11 +201,11 @@ def test_builtin_assumption_ranges_are_centred_on_their_values(cat) -> None:
 @pytest.mark.parametrize("scenario_id", ["team-assistant", "finetune-startup", "batch-summarise", "rag-chatbot"])
 def test_zero_width_ranges_give_the_point_estimate_exactly(scenario_id: str, cat) -> None:
     c = zero_width(cat)
-    sc = scenario.resolve(c, scenario_id, ["workload.requests_per_day=7000..7000", "workload.output_tokens=300..300..300"])
-    point = compare.compare(c, sc)
+    sc = scenarios.resolve(c, scenario_id, ["workload.requests_per_day=7000..7000", "workload.output_tokens=300..300..300"])
+    point = comparison.compare(c, sc)
     mc = uncertainty.compare_uncertain(c, sc, 64, seed=5)
     assert len(uncertainty.uncertain_inputs(c, sc)) >= 5
-    for p, r in zip(point.rows, mc.rows, strict=True):
+    for p, r in zip(point.rows(), mc.rows(), strict=True):
         for m in uncertainty.METRICS:
             assert r[m] == p[m]
             for q in ("p10", "p50", "p90"):
@@ -222,7 +222,7 @@ def test_sampled_path_equals_point_compares_at_the_same_values(scenario_id: str,
     at = {"electricity_usd_per_kwh": 0.31, "resale_fraction": 0.21, "peak_to_average": 3.7, "usable_memory_fraction": 0.86,
           "mfu_single_gpu": 0.5, "tp_efficiency_pcie": 0.65, "requests_per_day": 4321.0, "input_tokens": 1800.0,
           "output_tokens": 350.0}
-    sc = scenario.resolve(cat, scenario_id, ["workload.requests_per_day=1000..9000", "workload.input_tokens=1000..2000",
+    sc = scenarios.resolve(cat, scenario_id, ["workload.requests_per_day=1000..9000", "workload.input_tokens=1000..2000",
                                             "workload.output_tokens=200..500"])
     ranged = uncertainty.uncertain_inputs(cat, sc)
     sim = uncertainty.simulate(cat, sc, _values_at(ranged, **at), 1)
@@ -231,9 +231,9 @@ def test_sampled_path_equals_point_compares_at_the_same_values(scenario_id: str,
         name = k.split(".")[-1]
         if k.startswith("assumptions.") and name in at:
             c2 = catalog.with_assumption(c2, name, at[name])
-    sc2 = scenario.resolve(c2, scenario_id, [f"workload.{k}={at[k]:g}" for k in ("requests_per_day", "input_tokens", "output_tokens")])
-    point = compare.compare(c2, sc2)
-    for i, row in enumerate(point.rows):
+    sc2 = scenarios.resolve(c2, scenario_id, [f"workload.{k}={at[k]:g}" for k in ("requests_per_day", "input_tokens", "output_tokens")])
+    point = comparison.compare(c2, sc2)
+    for i, row in enumerate(point.rows()):
         for m in ("monthly_usd", "tco_usd", "payback_months", "breakeven_tokens_per_day"):
             want, got = row[m], sim.results[m][i, 0]
             if isinstance(want, str):
@@ -243,9 +243,9 @@ def test_sampled_path_equals_point_compares_at_the_same_values(scenario_id: str,
 
 
 def test_duplicated_option_gets_identical_draws_and_results(cat) -> None:
-    sc = scenario.resolve(cat, None, ["options.gpus=rtx-3090,rtx-3090", "options.rentals=", "workload.requests_per_day=2000..20000"])
+    sc = scenarios.resolve(cat, None, ["options.gpus=rtx-3090,rtx-3090", "options.rentals=", "workload.requests_per_day=2000..20000"])
     mc = uncertainty.compare_uncertain(cat, sc, 500, seed=11)
-    a, b = [r for r in mc.rows if r["option"] == "own rtx-3090"]
+    a, b = [r for r in mc.rows() if r["option"] == "own rtx-3090"]
     assert a == b
     assert a["tco_usd_p10"] != a["tco_usd_p90"]  # the inputs do vary
     sim = uncertainty.simulate(cat, sc, uncertainty.draws(uncertainty.uncertain_inputs(cat, sc), 500, 11), 500)
@@ -256,14 +256,14 @@ def test_duplicated_option_gets_identical_draws_and_results(cat) -> None:
 def test_common_random_numbers_make_option_differences_exact(cat) -> None:
     """Two own options differ only in the GPU: with the same draws, the rtx-3090 is cheaper in every sample
     where it is cheaper at the mode of a one-sided input, and p_cheaper is a proper probability."""
-    sc = scenario.resolve(cat, None)
+    sc = scenarios.resolve(cat, None)
     mc = uncertainty.compare_uncertain(cat, sc, 300, seed=2)
-    for r in mc.rows:
+    for r in mc.rows():
         if r["kind"] == "api":
             assert r["p_cheaper_than_api"] == "n/a" and r["payback_months_p50"] == "n/a"
         else:
             assert 0 <= r["p_cheaper_than_api"] <= 1
-    serverless = next(r for r in mc.rows if "serverless" in r["option"])
+    serverless = next(r for r in mc.rows() if "serverless" in r["option"])
     assert serverless["p_cheaper_than_api"] == 1
 
 
@@ -305,7 +305,7 @@ def test_tornado_swing_ordering_on_a_constructed_case(cat) -> None:
     c = fixed(cat)
     sets = ["economics.electricity_usd_per_kwh=0.1..0.15..0.2", "economics.resale_fraction=0.05..0.3..0.6",
             "economics.ops_usd_per_month=0..10..200", "workload.cached_input_share=0.2..0.3..0.4"]
-    sc = scenario.resolve(c, None, sets)
+    sc = scenarios.resolve(c, None, sets)
     t = uncertainty.tornado(c, sc, "own rtx-3090", "tco_usd")
     expected = {}
     for item in sets[:3]:
@@ -313,12 +313,12 @@ def test_tornado_swing_ordering_on_a_constructed_case(cat) -> None:
         low, _, high = text.split("..")
         ends = []
         for v in (low, high):
-            row = next(r for r in compare.compare(c, scenario.resolve(c, None, [*sets, f"{key}={v}"])).rows
+            row = next(r for r in comparison.compare(c, scenarios.resolve(c, None, [*sets, f"{key}={v}"])).rows()
                        if r["option"] == "own rtx-3090")
             ends.append(row["tco_usd"])
         expected[key] = ends
-    assert [r["input"] for r in t.rows] == sorted(expected, key=lambda k: -abs(expected[k][1] - expected[k][0]))
-    for r in t.rows:
+    assert [r["input"] for r in t.rows()] == sorted(expected, key=lambda k: -abs(expected[k][1] - expected[k][0]))
+    for r in t.rows():
         assert [r["tco_usd_at_low"], r["tco_usd_at_high"]] == pytest.approx(expected[r["input"]], rel=1e-12)
         assert r["tco_usd_swing"] == pytest.approx(abs(expected[r["input"]][1] - expected[r["input"]][0]), rel=1e-12)
     assert t.no_effect == ["workload.cached_input_share"]  # the own option's TCO ignores the API cache

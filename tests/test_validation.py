@@ -34,19 +34,19 @@ def cat() -> catalog.Catalog:
 def pretrain(model: str, gpu: str, key: str, gpus: int | None = None, tokens: float | None = None) -> Any:
     reported = cat().get("models", model).reported
     count = gpus or (reported.gpus if reported is not None and reported.gpus else CLUSTER)
-    rows, _ = runs.pretrain_rows(cat(), model, [gpu], gpus=count, tokens=tokens)
+    rows = runs.pretrain(cat(), model, [gpu], gpus=count, tokens=tokens).rows()
     return rows[0][key]
 
 
 def finetune(model: str, gpu: str, method: str, key: str, **options: Any) -> Any:
-    rows, _ = runs.finetune_rows(cat(), model, [gpu], method, **options)
+    rows = runs.finetune(cat(), model, [gpu], method, **options).rows()
     return rows[0][key]
 
 
 def serve(model: str, gpu: str, quant: str, engine: str, key: str, *, concurrency: int = 1, input_tokens: float,
           output_tokens: float) -> Any:
-    rows, _ = runs.serve_rows(cat(), model, [gpu], quant, engine, concurrency=concurrency, input_tokens=input_tokens,
-                              output_tokens=output_tokens)
+    rows = runs.serve(cat(), model, [gpu], quant, engine, concurrency=concurrency, input_tokens=input_tokens,
+                      output_tokens=output_tokens).rows()
     return rows[0][key]
 
 

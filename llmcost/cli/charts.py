@@ -79,25 +79,18 @@ def write_plot(result: Any, path: str, volume: tuple[Any, dict[str, Any]] | None
 
 def volume_curves(cat: Any, sc: Any, vs: str | None = None, points: int = 25, span: float = 100.0) -> tuple[Any, dict[str, Any]]:
     """Month-1 cost of each option at volumes from 1/span to span times the scenario's, through the same
-    engine as compare (crossings with the reference API are break-even points)."""
+    pipeline as compare (crossings with the reference API are break-even points)."""
     import numpy as np
 
-    from llmcost import compare, inputs
-    from llmcost.engine import lifecycle
+    from llmcost import comparison, options, scenarios
 
-    p = compare.prepare(cat, sc, vs)
-    base = inputs.stack(p.inputs)
     volumes = sc.workload.requests_per_day * np.geomspace(1.0 / span, span, points)
-    n = len(p.opts)
-    x = {k: np.repeat(v, points) for k, v in base.items()}
-    x["requests_per_day"] = np.tile(volumes, n)
-    monthly = lifecycle.lifecycle(x)["monthly_usd"].reshape(n, points)
+    opts = options.build(cat, sc)
+    ev = comparison.evaluate(cat, scenarios.with_values(sc, {"workload.requests_per_day": volumes}), opts, points, vs)
+    monthly = ev.res["monthly_usd"].reshape(len(opts), points)
     tokens_per_day = volumes * (sc.workload.input_tokens + sc.workload.output_tokens)
-    curves = {}
-    for i, o in enumerate(p.opts):
-        j = p.index.get(id(o))
-        if j is None or bool(p.serve_out["fits"][j]):
-            curves[o.label] = monthly[i]
+    labels = ev.table().columns["option"].reshape(len(opts), points)[:, 0]
+    curves = {str(labels[i]): monthly[i] for i in range(len(opts)) if ev.fits[i].all()}
     return tokens_per_day, curves
 
 

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost import catalog, render
+from llmcost import api, render, scenarios
+from llmcost.catalog import Catalog
 from llmcost.errors import LlmcostError
 from llmcost.numbers import parse_quantity
+from llmcost.schema import Scenario
 
 ProfilesOpt = Annotated[list[str] | None, typer.Option(
     "--profiles", help="Directory or file of user profiles (repeatable; later wins). Also LLMCOST_PROFILES.")]
@@ -25,20 +27,36 @@ MaxPriceAgeOpt = Annotated[int, typer.Option("--max-price-age-days", min=0, meta
                                              "older than this many days (0: never).")]
 
 
-def load_catalog(profiles: Sequence[str] | None, sets: Sequence[str] | None = None) -> catalog.Catalog:
-    """Built-in profiles + LLMCOST_PROFILES + --profiles, with `assumptions.NAME=VALUE` overrides applied."""
-    cat = catalog.load(catalog.user_profile_paths(profiles or ()))
-    for item in sets or ():
-        key, _, value = item.partition("=")
-        name = key.strip().removeprefix("assumptions.")
-        if not _ or not key.strip().startswith("assumptions."):
-            raise LlmcostError(f"--set {item!r}: expected assumptions.NAME=VALUE here")
-        if name not in cat.assumptions:
-            from llmcost.errors import unknown
+ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Built-in scenario id or a scenario YAML file (default: team-assistant).")]
+ScenarioSetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a scenario value by dotted path, e.g. workload.requests_per_day=5000, "
+                                                          "or an assumption, assumptions.NAME=VALUE (repeatable).")]
+ApiOpt = Annotated[list[str] | None, typer.Option("--api", "-a", help="API to compare (repeatable; replaces the scenario's).")]
+ScenarioModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model to serve (replaces serving.model).")]
 
-            raise LlmcostError(f"--set {item!r}: " + unknown("assumption", name, cat.assumptions))
-        cat = catalog.with_assumption(cat, name, parse_quantity(value, f"--set {key}", minimum=None))
-    return cat
+
+def load_catalog(profiles: Sequence[str] | None, sets: Sequence[str] | None = None) -> Catalog:
+    """Built-in profiles + LLMCOST_PROFILES + --profiles, with `assumptions.NAME=VALUE` overrides applied."""
+    given = scenarios.parse_sets(sets or ())
+    for key in given:
+        if not key.startswith("assumptions."):
+            raise LlmcostError(f"--set {key}={given[key]}: expected assumptions.NAME=VALUE here")
+    return api.load_catalog(profiles or (), given)
+
+
+def scenario_inputs(profiles: Sequence[str] | None, scenario_id: str | None, sets: Sequence[str] | None, model: str | None = None,
+                    gpu: Sequence[str] | None = None, apis: Sequence[str] | None = None) -> tuple[Catalog, Scenario]:
+    """The catalog (with `--set assumptions.X=...`) and the scenario (with every other --set, and --model,
+    --gpu, --api, which win over --set) that compare, breakeven and sensitivity run on."""
+    given = scenarios.parse_sets(sets or ())
+    cat = api.load_catalog(profiles or (), {k: v for k, v in given.items() if k.startswith("assumptions.")})
+    overrides: dict[str, Any] = {k: v for k, v in given.items() if not k.startswith("assumptions.")}
+    if model:
+        overrides["serving.model"] = model
+    if gpu:
+        overrides["options.gpus"] = ",".join(gpu)
+    if apis:
+        overrides["options.apis"] = ",".join(apis)
+    return cat, scenarios.resolve(cat, scenario_id, overrides)
 
 
 def check_format(fmt: str, allowed: Sequence[str] = render.FORMATS) -> str:

@@ -7,17 +7,26 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost import compare, gate, prices, scenario, uncertainty
+from llmcost import api, gate, prices, uncertainty
 from llmcost.cli.charts import check_plot, terminal_chart, terminal_volume_chart, volume_curves, write_plot
-from llmcost.cli.common import FormatOpt, GpuOpt, MaxPriceAgeOpt, OutputOpt, ProfilesOpt, emit, load_catalog
+from llmcost.cli.common import (
+    ApiOpt,
+    FormatOpt,
+    GpuOpt,
+    MaxPriceAgeOpt,
+    OutputOpt,
+    ProfilesOpt,
+    ScenarioModelOpt,
+    ScenarioOpt,
+    ScenarioSetOpt,
+    emit,
+    scenario_inputs,
+)
+from llmcost.comparison import ROW_KEYS
+from llmcost.comparison import explain as explain_comparison
 from llmcost.errors import GateFailed
 
-ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Built-in scenario id or a scenario YAML file (default: team-assistant).")]
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a scenario value by dotted path, e.g. workload.requests_per_day=5000 (repeatable).")]
-ApiOpt = Annotated[list[str] | None, typer.Option("--api", "-a", help="API to compare (repeatable; replaces the scenario's).")]
-ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model to serve (replaces serving.model).")]
 FailIfOpt = Annotated[str | None, typer.Option("--fail-if", help="Exit 1 when a row matches, e.g. 'kind == \"own\" and payback_months > 18'.")]
-
 SamplesOpt = Annotated[int | None, typer.Option("--samples", min=1, help="Monte Carlo: N correlated draws of every ranged input; "
                                                 "adds P10/P50/P90 columns and p_cheaper_than_api.")]
 SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Random seed for --samples (same seed, same output).")]
@@ -29,23 +38,6 @@ MC_BREAKEVEN_COLUMNS = ("option", "api", "fits", "breakeven_tokens_per_day_p10",
 
 TABLE_COLUMNS = ("option", "kind", "fits", "gpus_per_replica", "replicas", "capex_usd", "monthly_usd", "usd_per_mtok", "tco_usd",
                  "breakeven_tokens_per_day", "payback_months", "utilization", "tpot_s")
-
-
-def _scenario(profiles: list[str] | None, scenario_id: str | None, sets: list[str] | None, model: str | None,
-              gpu: list[str] | None, api: list[str] | None) -> tuple[Any, Any]:
-    overrides = list(sets or [])
-    if model:
-        overrides.append(f"serving.model={model}")
-    if gpu:
-        overrides.append(f"options.gpus={','.join(gpu)}")
-    if api:
-        overrides.append(f"options.apis={','.join(api)}")
-    assumption_sets = [s for s in overrides if s.strip().startswith("assumptions.")]
-    ranged = [s for s in assumption_sets if ".." in s.partition("=")[2]]  # assumptions.NAME=LOW..HIGH
-    cat = load_catalog(profiles, [s for s in assumption_sets if s not in ranged])
-    if ranged:
-        cat = uncertainty.with_assumption_ranges(cat, ranged)
-    return cat, scenario.resolve(cat, scenario_id, overrides)
 
 
 def _pct(value: Any) -> Any:
@@ -63,9 +55,9 @@ def _gate(rows: list[dict[str, Any]], fail_if: str | None) -> None:
         raise GateFailed(f"--fail-if {fail_if!r} matched {len(tripped)} row(s): {names}")
 
 
-def compare_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None, gpu: GpuOpt = None, api: ApiOpt = None,
+def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
                     vs: Annotated[str | None, typer.Option("--vs", help="Reference API for break-even and payback (default: the scenario's first).")] = None,
-                    sets: SetOpt = None, fmt: FormatOpt = "table", output: OutputOpt = None,
+                    sets: ScenarioSetOpt = None, fmt: FormatOpt = "table", output: OutputOpt = None,
                     chart: Annotated[bool, typer.Option("--chart", help="Draw cumulative cost per option in the terminal (stderr when not a table).")] = False,
                     plot: Annotated[str | None, typer.Option("--plot", help="Write the charts to FILE.png or FILE.svg (needs the 'plot' extra).")] = None,
                     explain: Annotated[bool, typer.Option("--explain", help="Show the scenario values and assumptions used.")] = False,
@@ -75,13 +67,13 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None, gpu
     """One row per option (own N x GPU, rent offer, API): capex, monthly, $ per 1M tokens, TCO, break-even, payback."""
     if plot:
         check_plot(plot)
-    cat, sc = _scenario(profiles, scenario_id, sets, model, gpu, api)
+    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
     if fail_if:
-        gate.parse(fail_if, list(uncertainty.MC_KEYS if samples else compare.ROW_KEYS))  # reject a bad gate before computing
-    result = uncertainty.compare_uncertain(cat, sc, samples, seed, vs=vs) if samples else compare.compare(cat, sc, vs=vs)
-    api_ids = prices.scenario_api_ids(cat, sc, vs)
-    prices.warn_if_stale(cat, api_ids, max_price_age_days)
-    rows = result.rows
+        gate.parse(fail_if, list(uncertainty.MC_KEYS if samples else ROW_KEYS))  # reject a bad gate before computing
+    result = api.compare(sc, vs=vs, samples=samples, seed=seed, catalog=cat)
+    priced = prices.scenario_api_ids(cat, sc, vs)
+    prices.warn_if_stale(cat, priced, max_price_age_days)
+    rows = result.rows()
     shown = [{k: _pct(r[k]) if k == "p_cheaper_than_api" else r[k] for k in (MC_TABLE_COLUMNS if samples else TABLE_COLUMNS)}
              for r in rows] if fmt == "table" else rows
     footer = result.verdict
@@ -90,7 +82,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None, gpu
     if chart and fmt == "table":
         footer = footer + "\n\n" + charts
     emit(shown, fmt, output, title=f"{sc.name}: {sc.serving.model} ({sc.serving.quantization}), vs {result.reference}",
-         footer=footer, explanation=compare.explain(cat, sc, result) + prices.price_lines(cat, api_ids) if explain else None)
+         footer=footer, explanation=explain_comparison(cat, sc, result) + prices.price_lines(cat, priced) if explain else None)
     if fmt != "table":
         sys.stderr.write(result.verdict + "\n")
         if chart:
@@ -100,13 +92,13 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None, gpu
     _gate(rows, fail_if)
 
 
-def breakeven_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None, gpu: GpuOpt = None, api: ApiOpt = None,
-                      sets: SetOpt = None, fmt: FormatOpt = "table", output: OutputOpt = None, fail_if: FailIfOpt = None,
+def breakeven_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
+                      sets: ScenarioSetOpt = None, fmt: FormatOpt = "table", output: OutputOpt = None, fail_if: FailIfOpt = None,
                       profiles: ProfilesOpt = None, max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
                       samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED) -> None:
     """Break-even table: own and rent options x APIs; cells are break-even tokens/day and payback months."""
-    cat, sc = _scenario(profiles, scenario_id, sets, model, gpu, api)
-    rows = uncertainty.breakeven_uncertain(cat, sc, samples, seed) if samples else compare.breakeven_rows(cat, sc)
+    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
+    rows = api.breakeven(sc, samples=samples, seed=seed, catalog=cat).rows()
     if fail_if:
         gate.parse(fail_if, list(rows[0]) if rows else [])
     prices.warn_if_stale(cat, prices.scenario_api_ids(cat, sc), max_price_age_days)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from llmcost import prices, runs
+from llmcost import api, prices
 from llmcost.cli.common import (
     ExplainOpt,
     FormatOpt,
@@ -20,9 +20,7 @@ from llmcost.cli.common import (
     check_format,
     emit,
     load_catalog,
-    quantity,
 )
-from llmcost.errors import LlmcostError
 
 RateOpt = Annotated[str | None, typer.Option("--usd-per-gpu-hour", help="Rental price to use instead of the cheapest offer.")]
 MfuOpt = Annotated[float | None, typer.Option("--mfu", help="Model FLOPs utilisation instead of the default for the setting.")]
@@ -37,13 +35,9 @@ def pretrain(model: ModelOpt, gpu: GpuOpt = None,
     """Pre-training FLOPs, GPU-hours, wall days, energy, owned and rented cost, fit, and reported figures."""
     check_format(fmt)
     cat = load_catalog(profiles, sets)
-    count = quantity(gpus, "--gpus", integer=True)
-    if count is not None and count < 1:
-        raise LlmcostError("--gpus must be at least 1")
-    specs = gpu or ["a100-80gb"]
-    rows, ex = runs.pretrain_rows(cat, model, specs, int(count) if count else None, quantity(tokens, "--tokens"),
-                                  seq_len, _fraction(mfu, "--mfu"), quantity(usd_per_gpu_hour, "--usd-per-gpu-hour"), used)
-    emit(rows, fmt, output, title=f"pre-training {model}", explanation=ex.text() if explain else None)
+    est = api.pretrain(model, gpu, gpus=gpus, tokens=tokens, seq_len=seq_len, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used,
+                       catalog=cat)
+    emit(est.rows(), fmt, output, title=f"pre-training {model}", explanation=est.explanation.text() if explain else None)
 
 
 def finetune(model: ModelOpt, gpu: GpuOpt = None,
@@ -56,19 +50,17 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
                  "--checkpointing/--no-checkpointing", help="Activation checkpointing (default: only when needed to fit).")] = None,
              tokens: Annotated[str | None, typer.Option("--tokens", help="Dataset tokens, e.g. 20M.")] = None,
              epochs: Annotated[float | None, typer.Option("--epochs", min=0.0, help="Passes over the dataset.")] = None,
-             api: Annotated[list[str] | None, typer.Option("--api", "-a", help="Also price this API's fine-tuning (repeatable).")] = None,
+             api_ids: Annotated[list[str] | None, typer.Option("--api", "-a", help="Also price this API's fine-tuning (repeatable).")] = None,
              mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = "table",
              output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None,
              max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
     """Fine-tuning (LoRA, QLoRA, full): trainable params, memory per GPU, fit, hours, energy, owned/rented/API cost."""
     check_format(fmt)
     cat = load_catalog(profiles, sets)
-    rows, ex = runs.finetune_rows(cat, model, gpu or ["rtx-4090"], method, rank=rank, targets=targets, batch=batch,
-                                  seq_len=seq_len, checkpointing=checkpointing, tokens=quantity(tokens, "--tokens"),
-                                  epochs=epochs, mfu=_fraction(mfu, "--mfu"),
-                                  usd_per_gpu_hour=quantity(usd_per_gpu_hour, "--usd-per-gpu-hour"), apis=api or (), used=used)
-    prices.warn_if_stale(cat, api or (), max_price_age_days)
-    emit(rows, fmt, output, title=f"{method} fine-tuning {model}", explanation=ex.text() if explain else None)
+    est = api.finetune(model, gpu, method=method, rank=rank, targets=targets, batch=batch, seq_len=seq_len, checkpointing=checkpointing,
+                       tokens=tokens, epochs=epochs, api=api_ids, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used, catalog=cat)
+    prices.warn_if_stale(cat, api_ids or (), max_price_age_days)
+    emit(est.rows(), fmt, output, title=f"{method} fine-tuning {model}", explanation=est.explanation.text() if explain else None)
 
 
 def serve(model: ModelOpt, gpu: GpuOpt = None,
@@ -83,16 +75,6 @@ def serve(model: ModelOpt, gpu: GpuOpt = None,
     """Weights and KV memory, max concurrency, prefill and decode tokens/s, TTFT, TPOT, $ per 1M tokens."""
     check_format(fmt)
     cat = load_catalog(profiles, sets)
-    conc = 0 if concurrency == "auto" else quantity(concurrency, "--concurrency (a count or auto)", integer=True)
-    if conc is not None and concurrency != "auto" and conc < 1:
-        raise LlmcostError("--concurrency must be at least 1, or auto")
-    rows, ex = runs.serve_rows(cat, model, gpu or ["rtx-4090"], quant, engine, concurrency=int(conc or 0),
-                               input_tokens=quantity(input_tokens, "--input-tokens"),
-                               output_tokens=quantity(output_tokens, "--output-tokens"), max_tpot_ms=max_tpot_ms, used=used)
-    emit(rows, fmt, output, title=f"serving {model}", explanation=ex.text() if explain else None)
-
-
-def _fraction(value: float | None, what: str) -> float | None:
-    if value is not None and not 0 < value <= 1:
-        raise LlmcostError(f"{what} {value!r}: expected a fraction in (0, 1], e.g. 0.45")
-    return value
+    est = api.serve(model, gpu, quant=quant, engine=engine, concurrency=concurrency, input_tokens=input_tokens,
+                    output_tokens=output_tokens, max_tpot_ms=max_tpot_ms, used=used, catalog=cat)
+    emit(est.rows(), fmt, output, title=f"serving {model}", explanation=est.explanation.text() if explain else None)

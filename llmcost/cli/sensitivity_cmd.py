@@ -8,9 +8,20 @@ from typing import Annotated
 
 import typer
 
-from llmcost import prices, uncertainty
-from llmcost.cli.common import FormatOpt, GpuOpt, MaxPriceAgeOpt, OutputOpt, ProfilesOpt, emit
-from llmcost.cli.compare_cmd import ApiOpt, ModelOpt, ScenarioOpt, SetOpt, _scenario
+from llmcost import api, prices, uncertainty
+from llmcost.cli.common import (
+    ApiOpt,
+    FormatOpt,
+    GpuOpt,
+    MaxPriceAgeOpt,
+    OutputOpt,
+    ProfilesOpt,
+    ScenarioModelOpt,
+    ScenarioOpt,
+    ScenarioSetOpt,
+    emit,
+    scenario_inputs,
+)
 
 OptionOpt = Annotated[str | None, typer.Option("--option", help="Option label, e.g. 'own rtx-4090' or 'rent runpod/rtx-4090' "
                                                "(default: the cheapest own option).")]
@@ -19,14 +30,14 @@ VsOpt = Annotated[str | None, typer.Option("--vs", help="Reference API (default:
 ChartOpt = Annotated[bool, typer.Option("--chart", help="Draw the tornado as text bars (stderr when not a table).")]
 
 
-def sensitivity_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None, gpu: GpuOpt = None, api: ApiOpt = None,
-                        vs: VsOpt = None, option: OptionOpt = None, metric: MetricOpt = "payback_months", sets: SetOpt = None,
+def sensitivity_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
+                        vs: VsOpt = None, option: OptionOpt = None, metric: MetricOpt = "payback_months", sets: ScenarioSetOpt = None,
                         fmt: FormatOpt = "table", output: OutputOpt = None, chart: ChartOpt = False,
                         profiles: ProfilesOpt = None,
                         max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
     """Tornado: each ranged input at its low and high end, the others at their mode; sorted by swing."""
-    cat, sc = _scenario(profiles, scenario_id, sets, model, gpu, api)
-    t = uncertainty.tornado(cat, sc, option, metric, vs)
+    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
+    t = api.sensitivity(sc, option=option, metric=metric, vs=vs, catalog=cat)
     prices.warn_if_stale(cat, prices.scenario_api_ids(cat, sc, vs), max_price_age_days)
     base = t.base if isinstance(t.base, str) else f"{t.base:,.4g}"
     footer = f"{t.metric} of {t.option} vs {t.reference} with every input at its mode: {base}."
@@ -35,7 +46,7 @@ def sensitivity_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None,
     drawn = uncertainty.tornado_chart(t) if chart else ""
     if chart and fmt == "table":
         footer += "\n\n" + drawn
-    emit(t.rows, fmt, output, title=f"{sc.name}: what moves {t.metric} of {t.option} vs {t.reference}", footer=footer)
+    emit(t.rows(), fmt, output, title=f"{sc.name}: what moves {t.metric} of {t.option} vs {t.reference}", footer=footer)
     if fmt not in ("table", "markdown"):
         sys.stderr.write(footer + "\n")
     if chart and fmt != "table":

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from llmcost import prices, render, sweep, uncertainty
+from llmcost import prices, render, scenarios, sweeps, uncertainty
 from llmcost.cli.common import MaxPriceAgeOpt, OutputOpt, ProfilesOpt, load_catalog
 from llmcost.cli.compare_cmd import SamplesOpt, SeedOpt
 from llmcost.errors import GateFailed, LlmcostError, unknown
@@ -36,39 +36,40 @@ ChunkOpt = Annotated[int, typer.Option("--chunk-rows", help="Rows costed per eng
 
 def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = "csv", output: OutputOpt = None,
                   columns: ColumnsOpt = None, where: WhereOpt = None, fail_if: FailIfOpt = None, count: CountOpt = False,
-                  vs: VsOpt = None, chunk_rows: ChunkOpt = sweep.CHUNK_ROWS, profiles: ProfilesOpt = None,
+                  vs: VsOpt = None, chunk_rows: ChunkOpt = sweeps.CHUNK_ROWS, profiles: ProfilesOpt = None,
                   max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
                   samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED) -> None:
     """Every combination of a parameter grid over a base scenario, one row per combination and option, streamed."""
-    if fmt not in sweep.FORMATS:
-        raise LlmcostError(f"--format {fmt!r}: use one of {', '.join(sweep.FORMATS)}")
-    all_sets = list(sets or [])
-    cat = load_catalog(profiles, [s for s in all_sets if s.strip().startswith("assumptions.")])
-    loaded = [sweep.load_grid(cat, g, all_sets) for g in grids]
-    every = sweep.sample_columns(loaded) if samples else sweep.columns_of(loaded)
+    if fmt not in sweeps.FORMATS:
+        raise LlmcostError(f"--format {fmt!r}: use one of {', '.join(sweeps.FORMATS)}")
+    given = scenarios.parse_sets(sets or ())
+    cat = load_catalog(profiles, [f"{k}={v}" for k, v in given.items() if k.startswith("assumptions.")])
+    all_sets = {k: v for k, v in given.items() if not k.startswith("assumptions.")}
+    loaded = [sweeps.load_grid(cat, g, all_sets) for g in grids]
+    every = uncertainty.sample_columns(loaded) if samples else sweeps.columns_of(loaded)
     chosen = [c.strip() for item in columns or [] for c in item.split(",") if c.strip()]
     for c in chosen:
         if c not in every:
             raise LlmcostError(f"--columns: {unknown('column', c, every)}")
     if where:
-        sweep.check_condition(where, every, "--where")
+        sweeps.check_condition(where, every, "--where")
     if fail_if:
-        sweep.check_condition(fail_if, every, "--fail-if")
-    total = sweep.count(cat, loaded, all_sets, vs)  # resolves every structural combination: bad values exit 2 before writing
+        sweeps.check_condition(fail_if, every, "--fail-if")
+    total = sweeps.count(cat, loaded, all_sets, vs)  # resolves every structural combination: bad values exit 2 before writing
     if count:
         sys.stdout.write(f"{total}\n")
         return
-    prices.warn_if_stale(cat, prices.sweep_api_ids(cat, loaded, all_sets, vs), max_price_age_days)
-    if fmt == "csv" and total > sweep.EXCEL_ROWS:
-        sys.stderr.write(f"llmcost: note: {total:,} rows is more than a spreadsheet opens ({sweep.EXCEL_ROWS:,}); "
+    prices.warn_if_stale(cat, sweeps.api_ids(cat, loaded, all_sets, vs), max_price_age_days)
+    if fmt == "csv" and total > sweeps.EXCEL_ROWS:
+        sys.stderr.write(f"llmcost: note: {total:,} rows is more than a spreadsheet opens ({sweeps.EXCEL_ROWS:,}); "
                          "filter with --where or read it with a data tool\n")
     try:
         with render.output_stream(output) as out:
             if samples:
-                result = sweep.run_samples(cat, loaded, out, fmt, samples, seed, chosen or None, all_sets, vs, where, fail_if)
+                result = uncertainty.sweep_samples(cat, loaded, out, fmt, samples, seed, chosen or None, all_sets, vs, where, fail_if)
             else:
                 with _progress(total) as advance:
-                    result = sweep.run(cat, loaded, out, fmt, chosen or None, all_sets, vs, where, fail_if, chunk_rows, advance)
+                    result = sweeps.run(cat, loaded, out, fmt, chosen or None, all_sets, vs, where, fail_if, chunk_rows, advance)
     except BrokenPipeError:  # `llmcost sweep GRID | head`: the reader has all it wants
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes at exit
         raise typer.Exit(0) from None

@@ -228,3 +228,42 @@ def breakeven_tokens_per_day(x: Mapping[str, ArrayLike]) -> F:
     serverless = np.asarray(x["serverless"], dtype=bool)
     v = np.where((kind == RENT) & serverless, np.where(serverless_per_tok < api_per_tok, 0.0, np.inf), v)
     return np.where(kind == API, np.inf, np.where(np.isfinite(v), np.maximum(v, 0.0), np.inf))
+
+
+ENGINE_CELLS = 65_536
+"""Most row x month cells per call of `lifecycle` in `evaluate` (2,048 rows at a 32-month horizon): its arrays,
+some 30 of rows x months, then stay in the CPU cache, which is faster than bigger calls, and memory stays
+flat (a few MB) whatever the number of rows or the horizon."""
+
+
+def evaluate(x: Mapping[str, ArrayLike], cells: int = ENGINE_CELLS) -> dict[str, F]:
+    """`lifecycle` over any number of rows: rows grouped by whole-month horizon, so a row's numbers never
+    depend on its neighbours (each group gets the months axis a one-row call would), in calls of at most
+    `cells` row x month cells.
+
+    >>> x = {k: [v, v] for k, v in dict(kind=API, requests_per_day=100, tokens_per_request=1000, peak_to_average=1,
+    ...      monthly_growth=0, horizon_months=12, capacity_rps=0, gpus_per_replica=1, unit_capex_usd=0, resale_fraction=0,
+    ...      lifetime_months=36, idle_w=0, busy_extra_w=0, pue=1, electricity_usd_per_kwh=0, ops_usd_per_month=0,
+    ...      rent_usd_per_gpu_hour=0, gpus_per_instance=1, serverless=False, api_usd_per_request=0.001,
+    ...      ref_api_usd_per_request=0.001, one_time_usd=0, periodic_usd=0, period_months=0, discount_rate=0).items()}
+    >>> x["horizon_months"] = [12, 24]
+    >>> [round(v, 2) for v in evaluate(x)["tco_usd"].tolist()]
+    [36.5, 73.0]
+    """
+    horizon = np.asarray(x["horizon_months"], dtype=float)
+    months = np.ceil(horizon)
+    n = len(months)
+    groups = np.unique(months)
+    if len(groups) == 1 and n * groups[0] <= cells:
+        return lifecycle(x)
+    cols = {k: np.asarray(v) for k, v in x.items()}
+    out: dict[str, F] = {}
+    for m in groups:
+        rows = np.flatnonzero(months == m) if len(groups) > 1 else np.arange(n)
+        step = max(256, cells // max(1, int(m)))
+        for i in range(0, len(rows), step):
+            sel = rows[i:i + step]
+            part = lifecycle({k: v[sel] for k, v in cols.items()}, int(m))
+            for k, v in part.items():
+                out.setdefault(k, np.empty(n, dtype=v.dtype))[sel] = v
+    return out

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from llmcost.catalog import Catalog, Located, check_references
+import numpy as np
+
+from llmcost.catalog import Catalog, Located, check_references, parse_gpu_option
 from llmcost.errors import LlmcostError, ProfileError, unknown
 from llmcost.numbers import parse_quantity
 from llmcost.schema import Problems, Scenario, Spec, Uncertain, build, parse_range, spec_bounds, spec_of, yaml_key
@@ -46,18 +48,20 @@ def _read_file(path: Path) -> dict[str, Any]:
     return out
 
 
-def _spec_at(path: Sequence[str]) -> Spec:
+def spec_at(key: str, what: str = "--set") -> Spec:
+    """The field spec of a dotted scenario key (`workload.requests_per_day`), or an error naming the closest keys."""
+    path = key.split(".")
     cls: Any = Scenario
     spec: Spec | None = None
     for i, part in enumerate(path):
         fields = {yaml_key(f): f for f in dataclasses.fields(cls)} if cls is not None else {}
         if part not in fields:
             where = ".".join(path[:i]) or "scenario"
-            raise LlmcostError(f"--set {'.'.join(path)}: {unknown(f'key in {where}', part, fields)}")
+            raise LlmcostError(f"{what} {key}: {unknown(f'key in {where}', part, fields)}")
         spec = spec_of(fields[part])
         cls = spec.record if spec.type == "record" else None
     if spec is None or spec.type == "record":
-        raise LlmcostError(f"--set {'.'.join(path)}: name a value, e.g. workload.requests_per_day=5000")
+        raise LlmcostError(f"{what} {key}: name a value, e.g. workload.requests_per_day=5000")
     return spec
 
 
@@ -79,6 +83,47 @@ def coerce(text: str, spec: Spec, what: str) -> Any:
     return text.strip()
 
 
+def typed(value: Any, spec: Spec, what: str) -> Any:
+    """A Python value given for a scenario key (number, text, list of ids, bool) as the type its field wants;
+    text goes through `coerce`, so `"5k"` and `"1000..5000"` work as on the command line."""
+    if isinstance(value, str):
+        return coerce(value, spec, what)
+    if spec.type in ("num", "int"):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise LlmcostError(f"{what}: expected a number, got {value!r}")
+        if spec.type == "int":
+            if not float(value).is_integer():
+                raise LlmcostError(f"{what}: expected a whole number, got {value!r}")
+            return int(value)
+        return float(value)
+    if spec.type == "bool":
+        if not isinstance(value, bool):
+            raise LlmcostError(f"{what}: expected true or false, got {value!r}")
+        return value
+    if spec.type == "refs" and isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value]
+    raise LlmcostError(f"{what}: expected {'a list of ids' if spec.type == 'refs' else 'a text'}, got {value!r}")
+
+
+def parse_sets(sets: Sequence[str], what: str = "--set") -> dict[str, str]:
+    """`KEY=VALUE` texts (the command line's --set) as a mapping, later wins; assumptions.* keys kept as they are."""
+    out: dict[str, str] = {}
+    for item in sets:
+        key, eq, value = item.partition("=")
+        key = key.strip()
+        if not eq or not key:
+            raise LlmcostError(f"{what} {item!r}: expected KEY=VALUE, e.g. workload.requests_per_day=5000")
+        out[key] = value
+    return out
+
+
+def as_overrides(overrides: Mapping[str, Any] | Sequence[str] | None, what: str = "--set") -> dict[str, Any]:
+    """Overrides given as a mapping, or as `KEY=VALUE` texts, as a mapping."""
+    if overrides is None:
+        return {}
+    return dict(overrides) if isinstance(overrides, Mapping) else parse_sets(overrides, what)
+
+
 def range_text(text: str, bounds: tuple[float | None, float | None, bool], what: str) -> Uncertain:
     """`low..high` (uniform) or `low..mode..high` (triangular) from the command line, checked like a range in a file."""
     parts = text.split("..")
@@ -93,26 +138,25 @@ def range_text(text: str, bounds: tuple[float | None, float | None, bool], what:
     return rng
 
 
-def apply_sets(plain: dict[str, Any], sets: Sequence[str]) -> dict[str, Any]:
-    """Apply `dotted.key=value` overrides to a plain scenario mapping (assumptions.* are handled elsewhere)."""
-    for item in sets:
-        key, eq, value = item.partition("=")
-        key = key.strip()
-        if not eq or not key:
-            raise LlmcostError(f"--set {item!r}: expected KEY=VALUE, e.g. workload.requests_per_day=5000")
-        if key.startswith("assumptions."):
-            continue
+def apply(plain: dict[str, Any], overrides: Mapping[str, Any], what: str = "--set") -> dict[str, Any]:
+    """Apply dotted-key overrides to a plain scenario mapping."""
+    for key, value in overrides.items():
         path = key.split(".")
-        spec = _spec_at(path)
+        spec = spec_at(key, what)
         node = plain
         for part in path[:-1]:
             node = node.setdefault(part, {})
-        node[path[-1]] = coerce(value, spec, f"--set {key}")
+        node[path[-1]] = typed(value, spec, f"{what} {key}")
     return plain
 
 
-def resolve(cat: Catalog, scenario: str | None, sets: Sequence[str] = ()) -> Scenario:
-    """The scenario named by id or file path, with overrides applied and references checked."""
+def resolve(cat: Catalog, scenario: str | None, overrides: Mapping[str, Any] | Sequence[str] = (), what: str = "--set") -> Scenario:
+    """The scenario named by id or file path, with overrides applied and references checked.
+
+    `overrides` maps dotted keys to values (`{"workload.requests_per_day": 5000}`), or is a list of
+    `KEY=VALUE` texts as given to --set; `assumptions.*` keys are left to the catalog."""
+    given = as_overrides(overrides, what)
+    sets = {k: v for k, v in given.items() if not k.startswith("assumptions.")}
     name = scenario or DEFAULT_SCENARIO
     path = Path(name)
     if name in cat.entries["scenarios"]:
@@ -126,8 +170,8 @@ def resolve(cat: Catalog, scenario: str | None, sets: Sequence[str] = ()) -> Sce
     else:
         raise LlmcostError(unknown("scenario", name, cat.entries["scenarios"]) + " (or give a path to a .yaml file)")
     if sets:
-        plain = apply_sets(to_plain(plain), sets)
-        _check_set_ids(cat, sets)
+        plain = apply(to_plain(plain), sets, what)
+        _check_set_ids(cat, sets, what)
     problems = Problems(label)
     rec = build(Scenario, plain, problems, getattr(plain, "line", 1), "scenario")
     if rec is None:
@@ -144,16 +188,14 @@ _SET_KINDS = {"serving.model": "models", "serving.engine": "engines", "serving.q
               "options.gpus": "gpus", "options.apis": "apis", "options.rentals": "rentals"}
 
 
-def _check_set_ids(cat: Catalog, sets: Sequence[str]) -> None:
-    """Unknown ids given on the command line are named as such, with the closest valid ids."""
-    from llmcost.catalog import parse_gpu_option
-
-    for item in sets:
-        key, _, value = item.partition("=")
-        kind = _SET_KINDS.get(key.strip())
+def _check_set_ids(cat: Catalog, sets: Mapping[str, Any], what: str) -> None:
+    """Unknown ids given as overrides are named as such, with the closest valid ids."""
+    for key, value in sets.items():
+        kind = _SET_KINDS.get(key)
         if kind is None:
             continue
-        for word in [v.strip() for v in value.split(",") if v.strip()]:
+        words = [str(v).strip() for v in value] if isinstance(value, (list, tuple)) else [v.strip() for v in str(value).split(",")]
+        for word in [w for w in words if w]:
             if kind == "gpus":
                 word = parse_gpu_option(word)[1]
             if (kind == "engines" and word == "auto") or (kind == "rentals" and word == "auto"):
@@ -161,4 +203,26 @@ def _check_set_ids(cat: Catalog, sets: Sequence[str]) -> None:
             try:
                 cat.get(kind, word)
             except LlmcostError as e:
-                raise LlmcostError(f"--set {key.strip()}={value.strip()}: {e}") from None
+                shown = ",".join(value) if isinstance(value, (list, tuple)) else str(value).strip()
+                raise LlmcostError(f"{what} {key}={shown}: {e}") from None
+
+
+def with_values(sc: Scenario, values: Mapping[str, Any]) -> Scenario:
+    """The scenario with numbers replaced by the values (arrays of draws or grid points) at dotted keys;
+    keys of records the scenario leaves out (economics, lifecycle) create them."""
+    return _substitute(sc, values, "")
+
+
+def _substitute(rec: Any, values: Mapping[str, Any], prefix: str) -> Any:
+    changes = {}
+    for f in dataclasses.fields(rec):
+        v = getattr(rec, f.name)
+        key = prefix + yaml_key(f)
+        if key in values:
+            changes[f.name] = values[key]
+        elif any(k.startswith(key + ".") for k in values):
+            sub = v if v is not None else spec_of(f).record()
+            new = _substitute(sub, values, key + ".")
+            if new is not v:
+                changes[f.name] = new
+    return dataclasses.replace(rec, **changes) if changes else rec

@@ -1,0 +1,204 @@
+"""The Python API: what every command does, as functions. The command line parses its options, calls one
+of these and renders the result.
+
+Keyword arguments are named like the command's long options (`--max-tpot-ms` -> `max_tpot_ms`). Each
+result has `.columns` (NumPy arrays: NaN for "n/a", inf for "never", the `fits` column for "does not
+fit") and `.rows()`, exactly the dicts of the command's `--format json` output.
+
+>>> import llmcost
+>>> sc = llmcost.scenario("team-assistant", {"workload.requests_per_day": 30000})
+>>> result = llmcost.compare(sc)
+>>> result.rows()[0]["option"], result.rows()[0]["kind"]
+('own rtx-3090', 'own')
+>>> bool(result.columns["tco_usd"][0] > 0)
+True
+>>> llmcost.serve("llama-3.1-8b", gpu="rtx-4090", quant="q4_k_m", concurrency=1).rows()[0]["fits"]
+True
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from llmcost import catalog as catalog_mod
+from llmcost import comparison as compare_mod
+from llmcost import runs
+from llmcost import scenarios as scenario_mod
+from llmcost.catalog import Catalog
+from llmcost.errors import LlmcostError, unknown
+from llmcost.numbers import parse_quantity
+from llmcost.results import Table
+from llmcost.schema import Scenario
+
+Number = float | int | str
+"""A number, or a text with a suffix as on the command line ("20M", "1.4T")."""
+
+
+def load_catalog(paths: Sequence[str | Path] = (), assumptions: Mapping[str, Any] | None = None) -> Catalog:
+    """The built-in profiles, then LLMCOST_PROFILES, then `paths` (directories or files; later wins), with
+    assumptions overridden by name: a number (or "5k"), or a range text "LOW..HIGH" / "LOW..MODE..HIGH"
+    for Monte Carlo and sensitivity."""
+    cat = catalog_mod.load(catalog_mod.user_profile_paths([str(p) for p in paths]))
+    ranges: dict[str, str] = {}
+    for key, value in (assumptions or {}).items():
+        name = key.removeprefix("assumptions.")
+        if name not in cat.assumptions:
+            raise LlmcostError(f"--set assumptions.{name}: " + unknown("assumption", name, cat.assumptions))
+        if isinstance(value, str) and ".." in value:
+            ranges[name] = value
+            continue
+        cat = catalog_mod.with_assumption(cat, name, _number(value, f"--set assumptions.{name}", minimum=None))
+    if ranges:
+        from llmcost.uncertainty import with_assumption_ranges
+
+        cat = with_assumption_ranges(cat, ranges)
+    return cat
+
+
+def _number(value: Number, what: str, minimum: float | None = 0.0, integer: bool = False) -> float:
+    if isinstance(value, str):
+        return parse_quantity(value, what, minimum=minimum, integer=integer)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise LlmcostError(f"{what}: expected a number, got {value!r}")
+    return parse_quantity(repr(float(value)), what, minimum=minimum, integer=integer)
+
+
+def _maybe(value: Number | None, what: str, integer: bool = False) -> float | None:
+    return None if value is None else _number(value, what, integer=integer)
+
+
+def _catalog(catalog: Catalog | None) -> Catalog:
+    return catalog if catalog is not None else load_catalog()
+
+
+def _ids(value: str | Sequence[str] | None, default: Sequence[str]) -> list[str]:
+    if value is None:
+        return list(default)
+    return [value] if isinstance(value, str) else list(value)
+
+
+def scenario(id_or_path: str | None = None, overrides: Mapping[str, Any] | None = None,
+             catalog: Catalog | None = None) -> Scenario:
+    """A built-in scenario by id (default: team-assistant) or a scenario YAML file, with dotted-key overrides
+    (`{"workload.requests_per_day": 30000, "options.gpus": ["rtx-4090"]}`) checked like the file itself."""
+    given = dict(overrides or {})
+    bad = [k for k in given if k.startswith("assumptions.")]
+    if bad:
+        raise LlmcostError(f"{bad[0]}: assumptions are part of the catalog: load_catalog(assumptions={{...}})")
+    return scenario_mod.resolve(_catalog(catalog), id_or_path, given, what="overrides:")
+
+
+def _scenario(sc: Scenario | str | None, catalog: Catalog) -> Scenario:
+    return sc if isinstance(sc, Scenario) else scenario_mod.resolve(catalog, sc)
+
+
+def compare(scenario: Scenario | str | None = None, vs: str | None = None, samples: int | None = None, seed: int = 0,
+            catalog: Catalog | None = None) -> compare_mod.Comparison:
+    """`llmcost compare`: one row per option (own N x GPU, rent offer, API) with capex, monthly cost, $ per 1M
+    tokens, TCO, break-even volume and payback against `vs` (default: the scenario's first API); with
+    `samples`, P10/P50/P90 columns over that many correlated draws of the ranged inputs."""
+    cat = _catalog(catalog)
+    sc = _scenario(scenario, cat)
+    if samples is not None:
+        from llmcost import uncertainty
+
+        return uncertainty.compare_uncertain(cat, sc, _samples(samples), seed, vs)
+    return compare_mod.compare(cat, sc, vs)
+
+
+def breakeven(scenario: Scenario | str | None = None, samples: int | None = None, seed: int = 0,
+              catalog: Catalog | None = None) -> Table:
+    """`llmcost breakeven`: every own and rent option against every API of the scenario."""
+    cat = _catalog(catalog)
+    sc = _scenario(scenario, cat)
+    if samples is not None:
+        from llmcost import uncertainty
+
+        return uncertainty.breakeven_uncertain(cat, sc, _samples(samples), seed)
+    return compare_mod.breakeven(cat, sc)
+
+
+def _samples(samples: int) -> int:
+    if isinstance(samples, bool) or not isinstance(samples, numbers.Integral) or samples < 1:
+        raise LlmcostError(f"--samples {samples!r}: expected a whole number of at least 1")
+    return int(samples)
+
+
+def serve(model: str, gpu: str | Sequence[str] | None = None, quant: str = "q4_k_m", engine: str = "auto",
+          concurrency: int | str = "auto", input_tokens: Number | None = None, output_tokens: Number | None = None,
+          max_tpot_ms: float | None = None, used: bool = False, catalog: Catalog | None = None) -> runs.Estimate:
+    """`llmcost serve`: weights and KV memory, concurrency, prefill and decode tokens/s, TTFT, TPOT and $ per
+    1M tokens of `model` on each GPU option (`NxID` = N GPUs tensor parallel); `concurrency` a count or "auto"."""
+    if concurrency == "auto":
+        conc = 0
+    else:
+        conc = int(_number(concurrency, "--concurrency (a count or auto)", integer=True))
+        if conc < 1:
+            raise LlmcostError("--concurrency must be at least 1, or auto")
+    if max_tpot_ms is not None and _number(max_tpot_ms, "--max-tpot-ms") <= 0:
+        raise LlmcostError("--max-tpot-ms must be more than 0")
+    return runs.serve(_catalog(catalog), model, _ids(gpu, ["rtx-4090"]), quant, engine, concurrency=conc,
+                      input_tokens=_maybe(input_tokens, "--input-tokens"), output_tokens=_maybe(output_tokens, "--output-tokens"),
+                      max_tpot_ms=None if max_tpot_ms is None else float(max_tpot_ms), used=used)
+
+
+def _fraction(value: float | None, what: str) -> float | None:
+    if value is not None and not 0 < value <= 1:
+        raise LlmcostError(f"{what} {value!r}: expected a fraction in (0, 1], e.g. 0.45")
+    return value
+
+
+def finetune(model: str, gpu: str | Sequence[str] | None = None, method: str = "lora", rank: int | None = None,
+             targets: str = "all", batch: int | None = None, seq_len: int | None = None, checkpointing: bool | None = None,
+             tokens: Number | None = None, epochs: float | None = None, api: str | Sequence[str] | None = None,
+             mfu: float | None = None, usd_per_gpu_hour: Number | None = None, used: bool = False,
+             catalog: Catalog | None = None) -> runs.Estimate:
+    """`llmcost finetune`: trainable parameters, memory per GPU, fit, hours, energy and owned, rented and API
+    cost of a full, LoRA or QLoRA fine-tune."""
+    return runs.finetune(_catalog(catalog), model, _ids(gpu, ["rtx-4090"]), method, rank=rank, targets=targets, batch=batch,
+                         seq_len=seq_len, checkpointing=checkpointing, tokens=_maybe(tokens, "--tokens"), epochs=epochs,
+                         mfu=_fraction(mfu, "--mfu"), usd_per_gpu_hour=_maybe(usd_per_gpu_hour, "--usd-per-gpu-hour"),
+                         apis=_ids(api, []), used=used)
+
+
+def pretrain(model: str, gpu: str | Sequence[str] | None = None, gpus: Number | None = None, tokens: Number | None = None,
+             seq_len: int | None = None, mfu: float | None = None, usd_per_gpu_hour: Number | None = None, used: bool = False,
+             catalog: Catalog | None = None) -> runs.Estimate:
+    """`llmcost pretrain`: FLOPs, GPU-hours, wall days, energy, owned and rented cost, fit, and the model's
+    reported figures beside them. A bare GPU id takes `gpus` GPUs, or the fewest that fit."""
+    count = _maybe(gpus, "--gpus", integer=True)
+    if count is not None and count < 1:
+        raise LlmcostError("--gpus must be at least 1")
+    return runs.pretrain(_catalog(catalog), model, _ids(gpu, ["a100-80gb"]), int(count) if count else None,
+                         _maybe(tokens, "--tokens"), seq_len, _fraction(mfu, "--mfu"),
+                         _maybe(usd_per_gpu_hour, "--usd-per-gpu-hour"), used)
+
+
+def sweep(grid: str | Path | Sequence[str | Path], overrides: Mapping[str, Any] | None = None, vs: str | None = None,
+          where: str | None = None, catalog: Catalog | None = None, chunk_rows: int | None = None) -> Iterator[Table]:
+    """`llmcost sweep`: every combination of the grid file(s), as tables of at most `chunk_rows` rows (memory
+    stays flat whatever the grid); `where` keeps only the rows that match a condition."""
+    from llmcost import sweeps as sweep_mod
+
+    cat = _catalog(catalog)
+    paths = [str(grid)] if isinstance(grid, (str, Path)) else [str(g) for g in grid]
+    grids = [sweep_mod.load_grid(cat, p, overrides) for p in paths]
+    keep = sweep_mod.check_condition(where, sweep_mod.columns_of(grids), "--where") if where else None
+    for table in sweep_mod.tables(cat, grids, overrides, vs, chunk_rows or sweep_mod.CHUNK_ROWS):
+        yield table.take(sweep_mod.matches(table, keep)) if keep is not None else table
+
+
+def sensitivity(scenario: Scenario | str | None = None, option: str | None = None, metric: str = "payback_months",
+                vs: str | None = None, catalog: Catalog | None = None) -> Any:
+    """`llmcost sensitivity`: each ranged input at its low and high end, the others at their mode, sorted by
+    how far it moves `metric` of `option` (default: the cheapest own option) against `vs`."""
+    from llmcost import uncertainty
+
+    cat = _catalog(catalog)
+    return uncertainty.tornado(cat, _scenario(scenario, cat), option, metric, vs)
+
+
+__all__ = ["breakeven", "compare", "finetune", "load_catalog", "pretrain", "scenario", "sensitivity", "serve", "sweep"]
