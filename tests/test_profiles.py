@@ -14,6 +14,7 @@ import yaml
 from llmcost import catalog, schema
 from llmcost.engine.flops import active_params
 from llmcost.errors import LlmcostError, ProfileError
+from llmcost.schema import json_schema
 from llmcost.yamlsrc import read_yaml
 
 GPU_LINES = """\
@@ -416,14 +417,14 @@ def test_generated_json_schema_validates_the_builtin_files() -> None:
     for path in files:
         doc = read_yaml(path)
         for kind in doc:
-            validator = jsonschema.Draft202012Validator(schema.json_schema(kind))
+            validator = jsonschema.Draft202012Validator(json_schema.json_schema(kind))
             errors = [f"{path.name}: {'/'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(doc)]
             assert errors == []
 
 
 def test_generated_json_schema_rejects_what_the_loader_rejects() -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    validator = jsonschema.Draft202012Validator(schema.json_schema("gpus"))
+    validator = jsonschema.Draft202012Validator(json_schema.json_schema("gpus"))
     good = yaml.safe_load(gpu_yaml().replace("2022-10-12", "'2022-10-12'"))
     assert list(validator.iter_errors(good)) == []
     for bad in ({"colour": "red"}, {"memory_gib": 0}, {"memory_gib": "24"}, {"class": "consumr"}, {"id": "My GPU"}):
@@ -434,7 +435,7 @@ def test_generated_json_schema_rejects_what_the_loader_rejects() -> None:
 @pytest.mark.parametrize("kind", schema.ALL_KINDS)
 def test_json_schema_is_a_valid_schema(kind: str) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    jsonschema.Draft202012Validator.check_schema(schema.json_schema(kind))
+    jsonschema.Draft202012Validator.check_schema(json_schema.json_schema(kind))
 
 
 # --------------------------------------------------------------------------------- user overrides

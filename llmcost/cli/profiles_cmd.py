@@ -143,10 +143,10 @@ def schema_(kind: Annotated[str, typer.Argument(help="gpus, models, apis, rental
     """Print the JSON Schema of a profile kind, for editors (yaml-language-server $schema comments)."""
     if kind not in schema.ALL_KINDS:
         raise LlmcostError(unknown("profile kind", kind, schema.ALL_KINDS))
-    from llmcost.render import output_stream
+    from llmcost.schema.json_schema import json_schema  # only this command needs it
 
-    with output_stream(output) as out:
-        json.dump(schema.json_schema(kind), out, indent=2)
+    with render.output_stream(output) as out:
+        json.dump(json_schema(kind), out, indent=2)
         out.write("\n")
 
 

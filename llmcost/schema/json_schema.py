@@ -1,0 +1,81 @@
+"""JSON Schema of each profile kind, generated from the same field specs the loader checks (for editors)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from llmcost.schema.fields import DATE_RE, ID_RE, Spec, spec_of, yaml_key
+from llmcost.schema.ranges import RANGE_SHAPES
+from llmcost.schema.records import KINDS, RANGE_RECORDS, Assumption
+
+RANGE_SCHEMA: dict[str, Any] = {
+    "description": "a range: {low, mode, high} triangular, {low, high} uniform, {mean, sd} normal, {p10, p90} lognormal",
+    "oneOf": [{"type": "object", "properties": {k: {"type": "number"} for k in keys}, "required": list(keys),
+               "additionalProperties": False} for keys in RANGE_SHAPES],
+}
+
+_JSON_TYPES = {"str": "string", "id": "string", "date": "string", "enum": "string", "ref": "string",
+               "int": "integer", "num": "number", "bool": "boolean"}
+
+
+def _field_schema(spec: Spec) -> dict[str, Any]:
+    s: dict[str, Any] = {"description": spec.doc}
+    if spec.type in _JSON_TYPES:
+        s["type"] = _JSON_TYPES[spec.type]
+    if spec.type == "id":
+        s["pattern"] = ID_RE.pattern
+    if spec.type == "date":
+        s["pattern"] = DATE_RE.pattern
+    if spec.type == "enum":
+        s["enum"] = list(spec.choices)
+    if spec.type in ("num", "int", "num_map"):
+        bounds = {"exclusiveMinimum": spec.gt, "minimum": spec.ge, "maximum": spec.le}
+        target = s if spec.type != "num_map" else s.setdefault("additionalProperties", {"type": "number"})
+        target.update({k: v for k, v in bounds.items() if v is not None})
+    if spec.type == "num_map":
+        s["type"] = "object"
+    if spec.type == "sources":
+        s.update(type="object", additionalProperties={"type": "string"})
+    if spec.type == "refs":
+        s.update(type="array", items={"type": "string"})
+    if spec.type == "range":
+        s["oneOf"] = RANGE_SCHEMA["oneOf"]
+    if spec.type == "record":
+        s.update(record_schema(spec.record))
+    if spec.type == "records":
+        s.update(type="array", items=record_schema(spec.record))
+    return s
+
+
+def record_schema(cls: Any) -> dict[str, Any]:
+    """JSON Schema (draft 2020-12 subset) of one record class."""
+    props = {yaml_key(f): _field_schema(spec_of(f)) for f in dataclasses.fields(cls)}
+    if cls in RANGE_RECORDS:  # a number or a range
+        for f in dataclasses.fields(cls):
+            if spec_of(f).type == "num":
+                p = props[yaml_key(f)]
+                number_schema = {k: v for k, v in p.items() if k != "description"}
+                props[yaml_key(f)] = {"description": p["description"], "anyOf": [number_schema, RANGE_SCHEMA]}
+    required = [yaml_key(f) for f in dataclasses.fields(cls)
+                if spec_of(f).required and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+    if cls.__doc__:
+        out["description"] = cls.__doc__.strip().splitlines()[0]
+    if required:
+        out["required"] = required
+    return out
+
+
+def json_schema(kind: str) -> dict[str, Any]:
+    """JSON Schema for a profile file holding `kind` (editors point `$schema` comments at it)."""
+    if kind == "assumptions":
+        item: dict[str, Any] = {"type": "object", "additionalProperties": record_schema(Assumption)}
+    else:
+        item = {"type": "array", "items": record_schema(KINDS[kind])}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"llmcost {kind} profile file",
+        "type": "object",
+        "properties": {kind: item},
+    }
