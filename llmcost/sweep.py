@@ -33,7 +33,7 @@ from typing import IO, Any, cast
 
 import numpy as np
 
-from llmcost import compare, gate, inputs, scenario
+from llmcost import compare, gate, inputs, prices, scenario
 from llmcost.catalog import Catalog
 from llmcost.engine import lifecycle
 from llmcost.errors import LlmcostError, unknown
@@ -326,6 +326,18 @@ def blocks(cat: Catalog, grid: Grid, sets: Sequence[str] = (), vs: str | None = 
             where = ", ".join(extra) or "base scenario"
             raise LlmcostError(f"{grid.path}: {where}: {e}") from None
         yield Block(grid, assignments, prepared, bool(sc.workload.batch))
+
+
+def api_ids(cat: Catalog, grids: Sequence[Grid], sets: Sequence[str] = (), vs: str | None = None) -> list[str]:
+    """The APIs a sweep prices, for the staleness warning: `prices.scenario_api_ids` of every structural
+    combination of every grid, resolved as `blocks` resolves them (numeric axes change no API)."""
+    ids: list[str] = []
+    for grid in grids:
+        axes = grid.structural
+        for steps in itertools.product(*(a.values for a in axes)):
+            extra = [f"{k}={set_text(v)}" for a, step in zip(axes, steps, strict=True) for k, v in zip(a.keys, step, strict=True)]
+            ids += prices.scenario_api_ids(cat, scenario.resolve(cat, grid.base, [*sets, *extra]), vs)
+    return list(dict.fromkeys(ids))
 
 
 def count(cat: Catalog, grids: Sequence[Grid], sets: Sequence[str] = (), vs: str | None = None) -> int:

@@ -8,6 +8,7 @@ and its output is checked with the profile loader. One test imports the installe
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import sys
@@ -17,6 +18,8 @@ from types import SimpleNamespace as NS
 import pytest
 
 from llmcost import catalog, compare, prices, scenario
+from llmcost.errors import LlmcostError
+from llmcost.price_import import entries, genai_prices, importer
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "prices"
 GENAI = FIXTURES / "genai-prices.json"
@@ -89,8 +92,9 @@ def test_genai_prices_unmappable_entries_are_listed_not_guessed(run, tmp_path: P
     assert "llmcost: skipped 1 (missing output token price): acme/acme-embed" in lines
     assert any(line.startswith("llmcost: skipped 1 (tiers not expressible") and line.endswith("acme/acme-zero-tier")
                for line in lines)
+    sha = hashlib.sha256(GENAI.read_bytes()).hexdigest()[:12]
     assert lines[-1] == (f"llmcost: imported 7 API prices from genai-prices data genai-prices.json (sha256 "
-                         f"{prices._sha(GENAI)}) to {target}; skipped 4 that cannot be mapped faithfully (listed above)")
+                         f"{sha}) to {target}; skipped 4 that cannot be mapped faithfully (listed above)")
     assert not set(_apis(target)) & {"acme/acme-peak", "acme/acme-search", "acme/acme-embed", "acme/acme-zero-tier"}
 
 
@@ -133,11 +137,11 @@ def test_fixture_is_in_genai_prices_format_and_both_readers_agree() -> None:
     load = getattr(types, "_providers_from_raw", None)
     if load is None:
         pytest.skip("this genai-prices version has no _providers_from_raw")
-    raw = json.loads(GENAI.read_text())
-    models = catalog.load().entries["models"]
-    from_json = prices.import_genai_prices(raw, label="x", as_of="2026-11-01", today=TODAY, model_ids=models)
-    from_records = prices.import_genai_prices(prices.plain_providers(load(raw)), label="x", as_of="2026-11-01", today=TODAY,
-                                              model_ids=models)
+    raw, _ = importer.read_json(GENAI, "genai-prices data")
+    links = entries.load_model_links(catalog.load().entries["models"])
+    from_json = genai_prices.import_genai_prices(raw, label="x", as_of="2026-11-01", today=TODAY, links=links)
+    from_records = genai_prices.import_genai_prices(genai_prices.plain_providers(load(json.loads(GENAI.read_text()))),
+                                                    label="x", as_of="2026-11-01", today=TODAY, links=links)
     assert from_records.entries == from_json.entries and from_records.skipped == from_json.skipped
     assert len(from_json.entries) == 7 and len(from_json.skipped) == 4
 
@@ -195,7 +199,8 @@ def test_litellm_needs_a_file_and_bad_input_is_one_line(run, tmp_path: Path) -> 
         (["--from", "litellm", str(LITELLM), "--as-of", "2026-02-30"],
          "llmcost: error: --as-of '2026-02-30': expected a date YYYY-MM-DD, e.g. 2026-11-10"),
         (["--from", "genai-prices", "--data", str(LITELLM)],
-         f"llmcost: error: genai-prices data file {str(LITELLM)!r}: expected a list of providers, each with an id and models"),
+         f"llmcost: error: genai-prices data file {str(LITELLM)!r}: providers: expected a list of providers (genai-prices "
+         "prices/data.json), got a mapping"),
     ]
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
@@ -212,8 +217,8 @@ def test_litellm_needs_a_file_and_bad_input_is_one_line(run, tmp_path: Path) -> 
 def test_output_is_validated_before_it_replaces_an_existing_file(run, tmp_path: Path, monkeypatch) -> None:
     target = tmp_path / "prices.yaml"
     target.write_text("precious\n")
-    real = prices.profile_text
-    monkeypatch.setattr(prices, "profile_text", lambda imported, command: real(imported, command).replace(
+    real = importer.profile_text
+    monkeypatch.setattr(importer, "profile_text", lambda imported, command: real(imported, command).replace(
         "input_usd_per_mtok: 0.1\n", "input_usd_per_mtok: '0,1'\n", 1))
     rc, out, err = run("profiles", "import-prices", "--from", "litellm", str(LITELLM), "--as-of", "2026-11-01",
                        "-o", str(target))
@@ -226,8 +231,8 @@ def test_output_is_validated_before_it_replaces_an_existing_file(run, tmp_path: 
 
 def test_file_too_large_for_a_profile_is_refused(monkeypatch) -> None:
     monkeypatch.setattr("llmcost.yamlsrc.MAX_FILE_BYTES", 100)
-    with pytest.raises(prices.LlmcostError, match="over the 100-byte limit of a profile file; pick providers with --provider"):
-        prices.validate_text("apis: []\n" + "#" * 200, "prices.yaml")
+    with pytest.raises(LlmcostError, match="over the 100-byte limit of a profile file; pick providers with --provider"):
+        importer.validate_text("apis: []\n" + "#" * 200, "prices.yaml")
 
 
 def test_imported_prices_are_used_by_compare_and_shown_in_explain(run, tmp_path: Path) -> None:
@@ -347,11 +352,21 @@ def test_builtin_price_dates_are_past_and_recent() -> None:
 
 def test_every_alias_points_at_a_builtin_model() -> None:
     models = catalog.load().entries["models"]
-    assert {t for t in prices.MODEL_ALIASES.values() if t not in models} == set()
-    assert all(k == k.lower() for k in prices.MODEL_ALIASES)
-    assert prices.serves_model("Meta-Llama/Meta-Llama-3.1-8B-Instruct-Turbo", models) == "llama-3.1-8b"
-    assert prices.serves_model("meta-llama/meta-llama-3.1-8b-instruct-turbo", {"other"}) is None  # target must exist
-    assert prices.serves_model("llama-3.1-8b-ish", models) is None  # no fuzzy matching
+    links = entries.load_model_links(models)
+    assert {t for t in links.aliases.values() if t not in models} == set()
+    assert all(k == k.lower() for k in links.aliases) and all(p == p.lower() for p in links.strip_prefixes)
+    assert links.serves_model("Meta-Llama/Meta-Llama-3.1-8B-Instruct-Turbo") == "llama-3.1-8b"
+    assert links.serves_model("accounts/fireworks/models/llama-v3p1-8b-instruct") == "llama-3.1-8b"  # LiteLLM's Fireworks names
+    assert entries.load_model_links({"other"}).serves_model("meta-llama/meta-llama-3.1-8b-instruct-turbo") is None  # target must exist
+    assert links.serves_model("llama-3.1-8b-ish") is None  # no fuzzy matching
+
+
+def test_alias_file_is_shipped_data_not_a_profile() -> None:
+    """profiles/data/ ships with the package (pyproject force-includes profiles/) and the profile loader skips it."""
+    path = catalog.builtin_data_file(entries.ALIASES_FILE)
+    assert path.is_file() and path.read_text().startswith("# Model aliases for `llmcost profiles import-prices`")
+    cat = catalog.load()
+    assert not any(loc.path.startswith("profiles/data/") for loc in cat.where.values())
 
 
 @pytest.mark.parametrize("scenario_id", ["team-assistant", "rag-chatbot", "batch-summarise", "finetune-startup"])
@@ -365,11 +380,11 @@ def test_scenario_api_ids_are_the_apis_compare_prices(scenario_id: str) -> None:
 def test_context_tiers_and_batch_discount_rules() -> None:
     from decimal import Decimal as D
 
-    P = prices.Price
-    tiers = prices.context_tiers({"input": P(D(1), ((1000, D(2)),)), "output": P(D(3)), "cached": None})
+    P = entries.Price
+    tiers = entries.context_tiers({"input": P(D(1), ((1000, D(2)),)), "output": P(D(3)), "cached": None})
     assert tiers == [{"above_tokens": 1000, "input_usd_per_mtok": 2, "output_usd_per_mtok": 3}]
-    with pytest.raises(prices.Unmappable, match="tiers not expressible"):
-        prices.context_tiers({"input": P(D(1), ((0, D(2)),)), "output": P(D(3))})
-    assert prices.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": P(D(4))}) == 0.5
-    assert prices.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": P(D(6))}) is None
-    assert prices.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": None}) is None
+    with pytest.raises(entries.Unmappable, match="tiers not expressible"):
+        entries.context_tiers({"input": P(D(1), ((0, D(2)),)), "output": P(D(3))})
+    assert entries.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": P(D(4))}) == 0.5
+    assert entries.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": P(D(6))}) is None
+    assert entries.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": None}) is None
