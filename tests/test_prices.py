@@ -212,6 +212,124 @@ def test_litellm_needs_a_file_and_bad_input_is_one_line(run, tmp_path: Path) -> 
         assert (rc, out, err) == (2, "", message + "\n"), argv
 
 
+# ------------------------------------------------------------------------------------------ malformed input
+
+MALFORMED = FIXTURES / "malformed"
+GENAI_FILE, LITELLM_FILE = "genai-prices data file", "LiteLLM prices file"
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("genai-model-without-id.json", "providers[0].models[1]: missing id (a string)"),
+    ("genai-price-string.json", "providers[0].models[1].prices.input_mtok.tiers[0].price: expected a number, got '2.5'"),
+    ("genai-impossible-date.json",
+     "providers[0].models[1].prices[1].constraint.start_date: expected a date YYYY-MM-DD (a real day), got '2026-02-30'"),
+    ("genai-5000-digits.json", "providers[0].models[1].prices.input_mtok: expected a number from 0 to 1e+18, got 9999999999... "
+                               "(5,000 digits)"),
+    ("genai-deep-nesting.json", "line 29: nested more than 100 levels deep; price data is a few levels deep"),
+    ("genai-not-json.json", "not JSON (Expecting value at line 1)"),
+    ("genai-list-for-mapping.json", "providers[0]: expected a mapping, got a list"),
+    ("litellm-model-without-id.json", "[''] (the name): expected a string of 1 to 300 characters, got ''"),
+    ("litellm-price-string.json", "['acme/long'].input_cost_per_token_above_200k_tokens: expected a number, got 'abc'"),
+    ("litellm-impossible-date.json", "['acme/old'].deprecation_date: expected a date YYYY-MM-DD (a real day), got '2026-02-30'"),
+    ("litellm-5000-digits.json", "['acme/huge'].max_input_tokens: expected a number from 0 to 1e+18, got 1000000000... "
+                                 "(5,000 digits)"),
+    ("litellm-deep-nesting.json", "line 19: nested more than 100 levels deep; price data is a few levels deep"),
+    ("litellm-not-json.json", "not JSON (Expecting value at line 1)"),
+    ("litellm-list-for-mapping.json", "top level: expected a mapping of model name -> prices "
+                                      "(model_prices_and_context_window.json), got a list"),
+])
+def test_malformed_file_is_one_line_naming_the_first_bad_value_and_nothing_is_written(run, tmp_path: Path, name: str,
+                                                                                     message: str) -> None:
+    """Each fixture is a valid file of its format with one fault; the first model in each is fine."""
+    path = MALFORMED / name
+    litellm = name.startswith("litellm")
+    target = tmp_path / "prices.yaml"
+    target.write_text("precious\n")
+    argv = ["--from", "litellm", str(path)] if litellm else ["--from", "genai-prices", "--data", str(path)]
+    rc, out, err = run("profiles", "import-prices", *argv, "--as-of", "2026-11-01", "-o", str(target))
+    assert (rc, out) == (2, "")
+    assert err == f"llmcost: error: {LITELLM_FILE if litellm else GENAI_FILE} {str(path)!r}: {message}\n"
+    assert target.read_text() == "precious\n" and [p.name for p in tmp_path.iterdir()] == ["prices.yaml"]
+
+
+@pytest.mark.parametrize(("litellm", "text", "message"), [
+    (True, '{"acme/m": {"litellm_provider": "a", "input_cost_per_token": NaN}}',
+     "['acme/m'].input_cost_per_token: expected a number from 0 to 1e+18, got NaN"),
+    (True, '{"acme/m": {"litellm_provider": "a", "output_cost_per_token": -1e-06}}',
+     "['acme/m'].output_cost_per_token: expected a number from 0 to 1e+18, got -0.000001"),
+    (True, '{"acme/m": {"litellm_provider": "a", "input_cost_per_token": true}}', "['acme/m'].input_cost_per_token: expected a number, got true"),
+    (True, '{"acme/m": "chat"}', "['acme/m']: expected a mapping, got 'chat'"),
+    (True, '{"acme/m": {"litellm_provider": "a\\u001b[2J"}}',
+     "['acme/m'].litellm_provider: control characters are not allowed in text, got 'a\\x1b[2J'"),
+    (True, '{"acme/m": {"litellm_provider": ["a"]}}', "['acme/m'].litellm_provider: expected a string, got a list"),
+    (True, "", "not JSON (Expecting value at line 1)"),
+    (True, "[" * 100_000, "line 1: nested more than 100 levels deep; price data is a few levels deep"),
+    (False, '{"id": "acme"}', "providers: expected a list of providers (genai-prices prices/data.json), got a mapping"),
+    (False, '[{"id": "acme", "models": {"id": "m"}}]', "providers[0].models: expected a list, got a mapping"),
+    (False, '[{"id": "acme", "models": [{"id": "m", "prices": {"input_mtok": "abc"}}]}]',
+     "providers[0].models[0].prices.input_mtok: expected a number or a mapping with base and tiers, got 'abc'"),
+    (False, '[{"id": "acme", "models": [{"id": "m", "prices": {"input_mtok": {"base": 1, "tiers": [{"start": 1.5, "price": 2}]}}}]}]',
+     "providers[0].models[0].prices.input_mtok.tiers[0].start: expected a whole number, got 1.5"),
+    (False, '[{"id": "acme", "models": [{"id": "m", "context_window": -5}]}]',
+     "providers[0].models[0].context_window: expected a whole number from 0 to 1e+18, got -5"),
+    (False, '[{"id": "acme", "models": [{"id": "m", "prices": [{"constraint": {"start_date": "2026-1-1"}, "prices": {}}]}]}]',
+     "providers[0].models[0].prices[0].constraint.start_date: expected a date YYYY-MM-DD (a real day), got '2026-1-1'"),
+    (False, '[{"id": "acme", "models": [{"id": "m", "deprecated": "yes"}]}]',
+     "providers[0].models[0].deprecated: expected true or false, got 'yes'"),
+    (False, '[{"id": "' + "x" * 300 + '"}]', f"providers[0].id: expected a string of 1 to 200 characters, got {'x' * 40!r}... "
+                                             "(300 characters)"),
+])
+def test_more_malformed_input(run, tmp_path: Path, litellm: bool, text: str, message: str) -> None:
+    path = tmp_path / "data.json"
+    path.write_text(text)
+    argv = ["--from", "litellm", str(path)] if litellm else ["--from", "genai-prices", "--data", str(path)]
+    rc, out, err = run("profiles", "import-prices", *argv)
+    assert (rc, out, err) == (2, "", f"llmcost: error: {LITELLM_FILE if litellm else GENAI_FILE} {str(path)!r}: {message}\n")
+
+
+def test_unreadable_and_oversized_files_are_one_line(run, tmp_path: Path, monkeypatch) -> None:
+    binary = tmp_path / "data.json"
+    binary.write_bytes(b'{"m": "\xff"}')
+    rc, out, err = run("profiles", "import-prices", "--from", "litellm", str(binary))
+    assert (rc, out, err) == (2, "", f"llmcost: error: {LITELLM_FILE} {str(binary)!r}: not UTF-8 text (byte 7); is it the JSON file?\n")
+    rc, out, err = run("profiles", "import-prices", "--from", "litellm", str(tmp_path))
+    assert (rc, out) == (2, "") and err.startswith(f"llmcost: error: {LITELLM_FILE} {str(tmp_path)!r} cannot be read (")
+    monkeypatch.setattr(importer, "MAX_JSON_BYTES", 2**20)
+    big = tmp_path / "big.json"
+    big.write_text("{" + " " * 2**20 + "}")
+    rc, out, err = run("profiles", "import-prices", "--from", "litellm", str(big))
+    assert (rc, out, err) == (2, "", f"llmcost: error: {LITELLM_FILE} {str(big)!r} is over 1 MiB; price files are a few MB\n")
+
+
+def test_shape_checker_on_its_own() -> None:
+    """The checker is generic: paths, null for optional keys, unknown keys not read, patterns, first fault wins."""
+    import re
+    from decimal import Decimal
+
+    from llmcost.price_import import shape as S
+
+    item = S.Fields({"id": S.Text(10, min_len=1), "n": S.Number(0, 10, whole=True)}, required=("id",),
+                    patterns=((re.compile(r"^p_\d+$"), S.Number(0, 1)),))
+    s = S.ListOf(item)
+    S.check([{"id": "a", "n": None, "other": {"deep": [1, "x"]}, "p_1": Decimal("0.5")}], s, "rows")  # fits
+    for data, message in [
+        ([{"id": "a"}, {"n": 1}], "rows[1]: missing id (a string)"),
+        ([{"id": "a", "n": 11, "p_2": 5}], "rows[0].n: expected a whole number from 0 to 10, got 11"),
+        ([{"id": "a", "p_2": 5}], "rows[0].p_2: expected a number from 0 to 1, got 5"),
+        ([{"id": "a", "n": Decimal("sNaN")}], "rows[0].n: expected a whole number from 0 to 10, got sNaN"),
+        ({"id": "a"}, "rows: expected a list, got a mapping"),
+    ]:
+        with pytest.raises(S.ShapeError) as e:
+            S.check(data, s, "rows")
+        assert str(e.value) == message
+    names = S.ValuesOf(S.Number(0, 1), skip=frozenset({"doc"}))
+    S.check({"doc": "anything", "a/b": 1}, names)
+    with pytest.raises(S.ShapeError, match=r"^\['a/b'\]: expected a number, got 'x'$"):
+        S.check({"a/b": "x"}, names)
+    with pytest.raises(S.ShapeError, match=r"^top level: expected a mapping, got a list$"):
+        S.check([], names)
+
+
 # ------------------------------------------------------------------------------------------ output file
 
 def test_output_is_validated_before_it_replaces_an_existing_file(run, tmp_path: Path, monkeypatch) -> None:
@@ -227,6 +345,17 @@ def test_output_is_validated_before_it_replaces_an_existing_file(run, tmp_path: 
     assert "expected a number >= 0, got '0,1'" in err
     assert target.read_text() == "precious\n"
     assert [p.name for p in tmp_path.iterdir()] == ["prices.yaml"]  # no temporary file left behind
+
+
+def test_output_over_the_input_file_is_refused(run, tmp_path: Path, monkeypatch) -> None:
+    data = tmp_path / "litellm.json"
+    data.write_bytes(LITELLM.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    for argv in (["--from", "litellm", str(data)], ["--from", "genai-prices", "--data", "litellm.json"]):
+        rc, out, err = run("profiles", "import-prices", *argv, "-o", "./litellm.json")
+        assert (rc, out, err) == (2, "", "llmcost: error: --output './litellm.json' is the price file being read; write the "
+                                         "profile to another file\n")
+    assert data.read_bytes() == LITELLM.read_bytes()
 
 
 def test_file_too_large_for_a_profile_is_refused(monkeypatch) -> None:

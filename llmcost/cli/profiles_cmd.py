@@ -170,6 +170,8 @@ def import_prices(
     if file is not None and data is not None:
         raise LlmcostError("give the data file once: as FILE or as --data FILE")
     path = file or data
+    if path is not None and output not in (None, "-") and Path(output).resolve() == path.resolve():
+        raise LlmcostError(f"--output {output!r} is the price file being read; write the profile to another file")
     if as_of is not None:
         importer.check_date(as_of, "--as-of")
     cat = load_catalog(profiles)

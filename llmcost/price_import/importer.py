@@ -79,7 +79,8 @@ def _too_deep_line(text: str) -> int:
 
 
 def read_json(path: Path, what: str) -> tuple[Any, bytes]:
-    """The JSON in `path` (fractions as Decimal, exactly) and its bytes; one-line LlmcostError when it cannot be read."""
+    """The JSON in `path` (fractions, NaN and Infinity as Decimal, exactly) and its bytes; one-line LlmcostError
+    when it cannot be read."""
     name = f"{what} file {str(path)!r}"
     try:
         with path.open("rb") as f:
@@ -95,7 +96,7 @@ def read_json(path: Path, what: str) -> tuple[Any, bytes]:
     except UnicodeDecodeError as e:
         raise LlmcostError(f"{name}: not UTF-8 text (byte {e.start}); is it the JSON file?") from None
     try:
-        return json.loads(text, parse_float=Decimal, parse_int=_json_int), raw
+        return json.loads(text, parse_float=Decimal, parse_int=_json_int, parse_constant=Decimal), raw
     except json.JSONDecodeError as e:
         raise LlmcostError(f"{name}: not JSON ({e.msg} at line {e.lineno})") from None
     except RecursionError:
