@@ -35,6 +35,16 @@ def builtin_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "profiles"
 
 
+BUILTIN_DATA_DIR = "data"
+"""Folder of the built-in profiles that holds data files for one command each (price_aliases.yaml for
+`profiles import-prices`), not profiles: the loader skips it."""
+
+
+def builtin_data_file(name: str) -> Path:
+    """A data file shipped beside the built-in profiles (profiles/data/NAME)."""
+    return builtin_dir() / BUILTIN_DATA_DIR / name
+
+
 @dataclass(frozen=True)
 class Located:
     """Where an entry was defined: file and line, for messages about it."""
@@ -213,6 +223,8 @@ def load(user_paths: Sequence[Path] = (), *, builtin: bool = True) -> Catalog:
     roots: list[tuple[Path, bool]] = ([(builtin_dir(), True)] if builtin else []) + [(p, False) for p in user_paths]
     for root, is_builtin in roots:
         for path in _profile_files(root):
+            if is_builtin and path.relative_to(root).parts[0] == BUILTIN_DATA_DIR:
+                continue
             label = f"profiles/{path.relative_to(root)}" if is_builtin else str(path)
             problems = Problems(label)
             try:

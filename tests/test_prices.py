@@ -8,6 +8,7 @@ and its output is checked with the profile loader. One test imports the installe
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import sys
@@ -17,6 +18,8 @@ from types import SimpleNamespace as NS
 import pytest
 
 from llmcost import catalog, comparison, prices, scenarios
+from llmcost.errors import LlmcostError
+from llmcost.price_import import entries, genai_prices, importer
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "prices"
 GENAI = FIXTURES / "genai-prices.json"
@@ -89,8 +92,9 @@ def test_genai_prices_unmappable_entries_are_listed_not_guessed(run, tmp_path: P
     assert "llmcost: skipped 1 (missing output token price): acme/acme-embed" in lines
     assert any(line.startswith("llmcost: skipped 1 (tiers not expressible") and line.endswith("acme/acme-zero-tier")
                for line in lines)
+    sha = hashlib.sha256(GENAI.read_bytes()).hexdigest()[:12]
     assert lines[-1] == (f"llmcost: imported 7 API prices from genai-prices data genai-prices.json (sha256 "
-                         f"{prices._sha(GENAI)}) to {target}; skipped 4 that cannot be mapped faithfully (listed above)")
+                         f"{sha}) to {target}; skipped 4 that cannot be mapped faithfully (listed above)")
     assert not set(_apis(target)) & {"acme/acme-peak", "acme/acme-search", "acme/acme-embed", "acme/acme-zero-tier"}
 
 
@@ -133,11 +137,11 @@ def test_fixture_is_in_genai_prices_format_and_both_readers_agree() -> None:
     load = getattr(types, "_providers_from_raw", None)
     if load is None:
         pytest.skip("this genai-prices version has no _providers_from_raw")
-    raw = json.loads(GENAI.read_text())
-    models = catalog.load().entries["models"]
-    from_json = prices.import_genai_prices(raw, label="x", as_of="2026-11-01", today=TODAY, model_ids=models)
-    from_records = prices.import_genai_prices(prices.plain_providers(load(raw)), label="x", as_of="2026-11-01", today=TODAY,
-                                              model_ids=models)
+    raw, _ = importer.read_json(GENAI, "genai-prices data")
+    links = entries.load_model_links(catalog.load().entries["models"])
+    from_json = genai_prices.import_genai_prices(raw, label="x", as_of="2026-11-01", today=TODAY, links=links)
+    from_records = genai_prices.import_genai_prices(genai_prices.plain_providers(load(json.loads(GENAI.read_text()))),
+                                                    label="x", as_of="2026-11-01", today=TODAY, links=links)
     assert from_records.entries == from_json.entries and from_records.skipped == from_json.skipped
     assert len(from_json.entries) == 7 and len(from_json.skipped) == 4
 
@@ -195,7 +199,8 @@ def test_litellm_needs_a_file_and_bad_input_is_one_line(run, tmp_path: Path) -> 
         (["--from", "litellm", str(LITELLM), "--as-of", "2026-02-30"],
          "llmcost: error: --as-of '2026-02-30': expected a date YYYY-MM-DD, e.g. 2026-11-10"),
         (["--from", "genai-prices", "--data", str(LITELLM)],
-         f"llmcost: error: genai-prices data file {str(LITELLM)!r}: expected a list of providers, each with an id and models"),
+         f"llmcost: error: genai-prices data file {str(LITELLM)!r}: providers: expected a list of providers (genai-prices "
+         "prices/data.json), got a mapping"),
     ]
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
@@ -207,13 +212,131 @@ def test_litellm_needs_a_file_and_bad_input_is_one_line(run, tmp_path: Path) -> 
         assert (rc, out, err) == (2, "", message + "\n"), argv
 
 
+# ------------------------------------------------------------------------------------------ malformed input
+
+MALFORMED = FIXTURES / "malformed"
+GENAI_FILE, LITELLM_FILE = "genai-prices data file", "LiteLLM prices file"
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("genai-model-without-id.json", "providers[0].models[1]: missing id (a string)"),
+    ("genai-price-string.json", "providers[0].models[1].prices.input_mtok.tiers[0].price: expected a number, got '2.5'"),
+    ("genai-impossible-date.json",
+     "providers[0].models[1].prices[1].constraint.start_date: expected a date YYYY-MM-DD (a real day), got '2026-02-30'"),
+    ("genai-5000-digits.json", "providers[0].models[1].prices.input_mtok: expected a number from 0 to 1e+18, got 9999999999... "
+                               "(5,000 digits)"),
+    ("genai-deep-nesting.json", "line 29: nested more than 100 levels deep; price data is a few levels deep"),
+    ("genai-not-json.json", "not JSON (Expecting value at line 1)"),
+    ("genai-list-for-mapping.json", "providers[0]: expected a mapping, got a list"),
+    ("litellm-model-without-id.json", "[''] (the name): expected a string of 1 to 300 characters, got ''"),
+    ("litellm-price-string.json", "['acme/long'].input_cost_per_token_above_200k_tokens: expected a number, got 'abc'"),
+    ("litellm-impossible-date.json", "['acme/old'].deprecation_date: expected a date YYYY-MM-DD (a real day), got '2026-02-30'"),
+    ("litellm-5000-digits.json", "['acme/huge'].max_input_tokens: expected a number from 0 to 1e+18, got 1000000000... "
+                                 "(5,000 digits)"),
+    ("litellm-deep-nesting.json", "line 19: nested more than 100 levels deep; price data is a few levels deep"),
+    ("litellm-not-json.json", "not JSON (Expecting value at line 1)"),
+    ("litellm-list-for-mapping.json", "top level: expected a mapping of model name -> prices "
+                                      "(model_prices_and_context_window.json), got a list"),
+])
+def test_malformed_file_is_one_line_naming_the_first_bad_value_and_nothing_is_written(run, tmp_path: Path, name: str,
+                                                                                     message: str) -> None:
+    """Each fixture is a valid file of its format with one fault; the first model in each is fine."""
+    path = MALFORMED / name
+    litellm = name.startswith("litellm")
+    target = tmp_path / "prices.yaml"
+    target.write_text("precious\n")
+    argv = ["--from", "litellm", str(path)] if litellm else ["--from", "genai-prices", "--data", str(path)]
+    rc, out, err = run("profiles", "import-prices", *argv, "--as-of", "2026-11-01", "-o", str(target))
+    assert (rc, out) == (2, "")
+    assert err == f"llmcost: error: {LITELLM_FILE if litellm else GENAI_FILE} {str(path)!r}: {message}\n"
+    assert target.read_text() == "precious\n" and [p.name for p in tmp_path.iterdir()] == ["prices.yaml"]
+
+
+@pytest.mark.parametrize(("litellm", "text", "message"), [
+    (True, '{"acme/m": {"litellm_provider": "a", "input_cost_per_token": NaN}}',
+     "['acme/m'].input_cost_per_token: expected a number from 0 to 1e+18, got NaN"),
+    (True, '{"acme/m": {"litellm_provider": "a", "output_cost_per_token": -1e-06}}',
+     "['acme/m'].output_cost_per_token: expected a number from 0 to 1e+18, got -0.000001"),
+    (True, '{"acme/m": {"litellm_provider": "a", "input_cost_per_token": true}}', "['acme/m'].input_cost_per_token: expected a number, got true"),
+    (True, '{"acme/m": "chat"}', "['acme/m']: expected a mapping, got 'chat'"),
+    (True, '{"acme/m": {"litellm_provider": "a\\u001b[2J"}}',
+     "['acme/m'].litellm_provider: control characters are not allowed in text, got 'a\\x1b[2J'"),
+    (True, '{"acme/m": {"litellm_provider": ["a"]}}', "['acme/m'].litellm_provider: expected a string, got a list"),
+    (True, "", "not JSON (Expecting value at line 1)"),
+    (True, "[" * 100_000, "line 1: nested more than 100 levels deep; price data is a few levels deep"),
+    (False, '{"id": "acme"}', "providers: expected a list of providers (genai-prices prices/data.json), got a mapping"),
+    (False, '[{"id": "acme", "models": {"id": "m"}}]', "providers[0].models: expected a list, got a mapping"),
+    (False, '[{"id": "acme", "models": [{"id": "m", "prices": {"input_mtok": "abc"}}]}]',
+     "providers[0].models[0].prices.input_mtok: expected a number or a mapping with base and tiers, got 'abc'"),
+    (False, '[{"id": "acme", "models": [{"id": "m", "prices": {"input_mtok": {"base": 1, "tiers": [{"start": 1.5, "price": 2}]}}}]}]',
+     "providers[0].models[0].prices.input_mtok.tiers[0].start: expected a whole number, got 1.5"),
+    (False, '[{"id": "acme", "models": [{"id": "m", "context_window": -5}]}]',
+     "providers[0].models[0].context_window: expected a whole number from 0 to 1e+18, got -5"),
+    (False, '[{"id": "acme", "models": [{"id": "m", "prices": [{"constraint": {"start_date": "2026-1-1"}, "prices": {}}]}]}]',
+     "providers[0].models[0].prices[0].constraint.start_date: expected a date YYYY-MM-DD (a real day), got '2026-1-1'"),
+    (False, '[{"id": "acme", "models": [{"id": "m", "deprecated": "yes"}]}]',
+     "providers[0].models[0].deprecated: expected true or false, got 'yes'"),
+    (False, '[{"id": "' + "x" * 300 + '"}]', f"providers[0].id: expected a string of 1 to 200 characters, got {'x' * 40!r}... "
+                                             "(300 characters)"),
+])
+def test_more_malformed_input(run, tmp_path: Path, litellm: bool, text: str, message: str) -> None:
+    path = tmp_path / "data.json"
+    path.write_text(text)
+    argv = ["--from", "litellm", str(path)] if litellm else ["--from", "genai-prices", "--data", str(path)]
+    rc, out, err = run("profiles", "import-prices", *argv)
+    assert (rc, out, err) == (2, "", f"llmcost: error: {LITELLM_FILE if litellm else GENAI_FILE} {str(path)!r}: {message}\n")
+
+
+def test_unreadable_and_oversized_files_are_one_line(run, tmp_path: Path, monkeypatch) -> None:
+    binary = tmp_path / "data.json"
+    binary.write_bytes(b'{"m": "\xff"}')
+    rc, out, err = run("profiles", "import-prices", "--from", "litellm", str(binary))
+    assert (rc, out, err) == (2, "", f"llmcost: error: {LITELLM_FILE} {str(binary)!r}: not UTF-8 text (byte 7); is it the JSON file?\n")
+    rc, out, err = run("profiles", "import-prices", "--from", "litellm", str(tmp_path))
+    assert (rc, out) == (2, "") and err.startswith(f"llmcost: error: {LITELLM_FILE} {str(tmp_path)!r} cannot be read (")
+    monkeypatch.setattr(importer, "MAX_JSON_BYTES", 2**20)
+    big = tmp_path / "big.json"
+    big.write_text("{" + " " * 2**20 + "}")
+    rc, out, err = run("profiles", "import-prices", "--from", "litellm", str(big))
+    assert (rc, out, err) == (2, "", f"llmcost: error: {LITELLM_FILE} {str(big)!r} is over 1 MiB; price files are a few MB\n")
+
+
+def test_shape_checker_on_its_own() -> None:
+    """The checker is generic: paths, null for optional keys, unknown keys not read, patterns, first fault wins."""
+    import re
+    from decimal import Decimal
+
+    from llmcost.price_import import shape as S
+
+    item = S.Fields({"id": S.Text(10, min_len=1), "n": S.Number(0, 10, whole=True)}, required=("id",),
+                    patterns=((re.compile(r"^p_\d+$"), S.Number(0, 1)),))
+    s = S.ListOf(item)
+    S.check([{"id": "a", "n": None, "other": {"deep": [1, "x"]}, "p_1": Decimal("0.5")}], s, "rows")  # fits
+    for data, message in [
+        ([{"id": "a"}, {"n": 1}], "rows[1]: missing id (a string)"),
+        ([{"id": "a", "n": 11, "p_2": 5}], "rows[0].n: expected a whole number from 0 to 10, got 11"),
+        ([{"id": "a", "p_2": 5}], "rows[0].p_2: expected a number from 0 to 1, got 5"),
+        ([{"id": "a", "n": Decimal("sNaN")}], "rows[0].n: expected a whole number from 0 to 10, got sNaN"),
+        ({"id": "a"}, "rows: expected a list, got a mapping"),
+    ]:
+        with pytest.raises(S.ShapeError) as e:
+            S.check(data, s, "rows")
+        assert str(e.value) == message
+    names = S.ValuesOf(S.Number(0, 1), skip=frozenset({"doc"}))
+    S.check({"doc": "anything", "a/b": 1}, names)
+    with pytest.raises(S.ShapeError, match=r"^\['a/b'\]: expected a number, got 'x'$"):
+        S.check({"a/b": "x"}, names)
+    with pytest.raises(S.ShapeError, match=r"^top level: expected a mapping, got a list$"):
+        S.check([], names)
+
+
 # ------------------------------------------------------------------------------------------ output file
 
 def test_output_is_validated_before_it_replaces_an_existing_file(run, tmp_path: Path, monkeypatch) -> None:
     target = tmp_path / "prices.yaml"
     target.write_text("precious\n")
-    real = prices.profile_text
-    monkeypatch.setattr(prices, "profile_text", lambda imported, command: real(imported, command).replace(
+    real = importer.profile_text
+    monkeypatch.setattr(importer, "profile_text", lambda imported, command: real(imported, command).replace(
         "input_usd_per_mtok: 0.1\n", "input_usd_per_mtok: '0,1'\n", 1))
     rc, out, err = run("profiles", "import-prices", "--from", "litellm", str(LITELLM), "--as-of", "2026-11-01",
                        "-o", str(target))
@@ -224,10 +347,21 @@ def test_output_is_validated_before_it_replaces_an_existing_file(run, tmp_path: 
     assert [p.name for p in tmp_path.iterdir()] == ["prices.yaml"]  # no temporary file left behind
 
 
+def test_output_over_the_input_file_is_refused(run, tmp_path: Path, monkeypatch) -> None:
+    data = tmp_path / "litellm.json"
+    data.write_bytes(LITELLM.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    for argv in (["--from", "litellm", str(data)], ["--from", "genai-prices", "--data", "litellm.json"]):
+        rc, out, err = run("profiles", "import-prices", *argv, "-o", "./litellm.json")
+        assert (rc, out, err) == (2, "", "llmcost: error: --output './litellm.json' is the price file being read; write the "
+                                         "profile to another file\n")
+    assert data.read_bytes() == LITELLM.read_bytes()
+
+
 def test_file_too_large_for_a_profile_is_refused(monkeypatch) -> None:
     monkeypatch.setattr("llmcost.yamlsrc.MAX_FILE_BYTES", 100)
-    with pytest.raises(prices.LlmcostError, match="over the 100-byte limit of a profile file; pick providers with --provider"):
-        prices.validate_text("apis: []\n" + "#" * 200, "prices.yaml")
+    with pytest.raises(LlmcostError, match="over the 100-byte limit of a profile file; pick providers with --provider"):
+        importer.validate_text("apis: []\n" + "#" * 200, "prices.yaml")
 
 
 def test_imported_prices_are_used_by_compare_and_shown_in_explain(run, tmp_path: Path) -> None:
@@ -347,11 +481,21 @@ def test_builtin_price_dates_are_past_and_recent() -> None:
 
 def test_every_alias_points_at_a_builtin_model() -> None:
     models = catalog.load().entries["models"]
-    assert {t for t in prices.MODEL_ALIASES.values() if t not in models} == set()
-    assert all(k == k.lower() for k in prices.MODEL_ALIASES)
-    assert prices.serves_model("Meta-Llama/Meta-Llama-3.1-8B-Instruct-Turbo", models) == "llama-3.1-8b"
-    assert prices.serves_model("meta-llama/meta-llama-3.1-8b-instruct-turbo", {"other"}) is None  # target must exist
-    assert prices.serves_model("llama-3.1-8b-ish", models) is None  # no fuzzy matching
+    links = entries.load_model_links(models)
+    assert {t for t in links.aliases.values() if t not in models} == set()
+    assert all(k == k.lower() for k in links.aliases) and all(p == p.lower() for p in links.strip_prefixes)
+    assert links.serves_model("Meta-Llama/Meta-Llama-3.1-8B-Instruct-Turbo") == "llama-3.1-8b"
+    assert links.serves_model("accounts/fireworks/models/llama-v3p1-8b-instruct") == "llama-3.1-8b"  # LiteLLM's Fireworks names
+    assert entries.load_model_links({"other"}).serves_model("meta-llama/meta-llama-3.1-8b-instruct-turbo") is None  # target must exist
+    assert links.serves_model("llama-3.1-8b-ish") is None  # no fuzzy matching
+
+
+def test_alias_file_is_shipped_data_not_a_profile() -> None:
+    """profiles/data/ ships with the package (pyproject force-includes profiles/) and the profile loader skips it."""
+    path = catalog.builtin_data_file(entries.ALIASES_FILE)
+    assert path.is_file() and path.read_text().startswith("# Model aliases for `llmcost profiles import-prices`")
+    cat = catalog.load()
+    assert not any(loc.path.startswith("profiles/data/") for loc in cat.where.values())
 
 
 @pytest.mark.parametrize("scenario_id", ["team-assistant", "rag-chatbot", "batch-summarise", "finetune-startup"])
@@ -365,11 +509,11 @@ def test_scenario_api_ids_are_the_apis_compare_prices(scenario_id: str) -> None:
 def test_context_tiers_and_batch_discount_rules() -> None:
     from decimal import Decimal as D
 
-    P = prices.Price
-    tiers = prices.context_tiers({"input": P(D(1), ((1000, D(2)),)), "output": P(D(3)), "cached": None})
+    P = entries.Price
+    tiers = entries.context_tiers({"input": P(D(1), ((1000, D(2)),)), "output": P(D(3)), "cached": None})
     assert tiers == [{"above_tokens": 1000, "input_usd_per_mtok": 2, "output_usd_per_mtok": 3}]
-    with pytest.raises(prices.Unmappable, match="tiers not expressible"):
-        prices.context_tiers({"input": P(D(1), ((0, D(2)),)), "output": P(D(3))})
-    assert prices.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": P(D(4))}) == 0.5
-    assert prices.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": P(D(6))}) is None
-    assert prices.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": None}) is None
+    with pytest.raises(entries.Unmappable, match="tiers not expressible"):
+        entries.context_tiers({"input": P(D(1), ((0, D(2)),)), "output": P(D(3))})
+    assert entries.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": P(D(4))}) == 0.5
+    assert entries.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": P(D(6))}) is None
+    assert entries.batch_discount({"input": P(D(2)), "output": P(D(8))}, {"input": P(D(1)), "output": None}) is None

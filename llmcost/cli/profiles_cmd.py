@@ -165,25 +165,29 @@ def import_prices(
                                                                   "(default: the day the data file was saved or installed).")] = None,
         output: OutputOpt = None, profiles: ProfilesOpt = None) -> None:
     """Write a profile file of `apis:` entries from genai-prices or LiteLLM price data; list the entries it cannot map."""
+    from llmcost.price_import import importer
+
     if file is not None and data is not None:
         raise LlmcostError("give the data file once: as FILE or as --data FILE")
     path = file or data
+    if path is not None and output not in (None, "-") and Path(output).resolve() == path.resolve():
+        raise LlmcostError(f"--output {output!r} is the price file being read; write the profile to another file")
     if as_of is not None:
-        prices.check_date(as_of, "--as-of")
+        importer.check_date(as_of, "--as-of")
     cat = load_catalog(profiles)
-    imported, saved = prices.import_source(source, path, as_of=as_of, today=prices.today(), model_ids=cat.entries["models"],
-                                           wanted=provider or ())
+    imported, saved = importer.import_source(source, path, as_of=as_of, today=prices.today(), model_ids=cat.entries["models"],
+                                             wanted=provider or ())
     label = imported.source
-    for line in prices.skipped_lines(imported.skipped):
+    for line in importer.skipped_lines(imported.skipped):
         sys.stderr.write(line + "\n")
     if not imported.entries:
         raise LlmcostError(f"no price in {label} could be imported" + (" for --provider " + ", ".join(provider) if provider else ""))
     command = "llmcost profiles import-prices --from " + source + (
         "" if path is None else f" {path.name}" if source == "litellm" else f" --data {path.name}") + "".join(
         f" --provider {p}" for p in provider or ())
-    text = prices.profile_text(imported, command)
+    text = importer.profile_text(imported, command)
     with render.output_stream(output) as out:  # loaded with the profile loader before anything is written or renamed
-        prices.validate_text(text, output or "prices.yaml", catalog.user_profile_paths(profiles or ()))
+        importer.validate_text(text, output or "prices.yaml", catalog.user_profile_paths(profiles or ()))
         out.write(text)
     if as_of is None:
         sys.stderr.write(f"llmcost: note: as_of {saved} is the day the data was saved or installed (it records no check "
