@@ -3,9 +3,11 @@
 1. End to end: a 1,048,576-row sweep to CSV (a temporary file) through the real CLI entry point, against
    the floor of formatting the same numeric matrix (every number the CSV holds, states as NaN) with
    np.savetxt in the same process. Target: ratio <= 1.5.
-2. Engine: lifecycle() rows/s over 1,000,000 rows (in the calls the sweep makes: sweeps.ENGINE_CELLS row x
+2. Structural: a grid over models x GPUs x input tokens x output tokens (345,600 rows: every option's serving
+   run differs) to CSV, against np.savetxt of its numeric matrix. Target: ratio <= 3.
+3. Engine: lifecycle() rows/s over 1,000,000 rows (in the calls the sweep makes: lifecycle.ENGINE_CELLS row x
    month cells each) against a scalar loop that calls it one row at a time (a subset, scaled). Target: >= 100x.
-3. Peak RSS of the 1M sweep and of a 4x larger grid, each in a fresh subprocess. Target: flat, < 400 MB.
+4. Peak RSS of the 1M sweep and of a 4x larger grid, each in a fresh subprocess. Target: flat, < 400 MB.
 
 Run: python benchmarks/bench_sweep.py [--quick]   (--quick: 1/16 of the rows, for a smoke run)
 """
@@ -41,6 +43,17 @@ grid:
 """
 
 
+STRUCTURAL = """base: team-assistant
+grid:
+  serving.model: [llama-3.1-8b, qwen2.5-7b, mistral-7b, gemma-2-9b, qwen3-8b, llama-2-7b]
+  options.gpus: [rtx-3090, rtx-4090, rtx-5090, l40s, a100-80gb, h100-sxm]
+  workload.input_tokens: {start: 100, stop: 4000, num: %d}
+  workload.output_tokens: {start: 50, stop: 1000, num: 40}
+"""
+"""Six models x six GPUs (each with its rental offers and the APIs): the option set changes with every
+structural combination, and every token shape is a different serving run."""
+
+
 def count_lines(path: str) -> int:
     with open(path) as f:
         return sum(1 for _ in f)
@@ -50,42 +63,35 @@ def argv(grid: str, out: str) -> list[str]:
     return ["sweep", grid, "-o", out, *[a for s in SETS for a in ("--set", s)]]
 
 
-def numeric_matrix(grid_path: str) -> np.ndarray:
-    """Every number of the sweep's CSV as one float matrix (states as NaN), built from the same chunks."""
+def numeric_matrix(grid_path: str, sets: list[str]) -> np.ndarray:
+    """Every number of the sweep's CSV as one float matrix (states and text as NaN), from the same tables."""
     from llmcost import catalog, sweeps
 
     cat = catalog.load()
-    g = sweeps.load_grid(cat, grid_path, SETS)
+    g = sweeps.load_grid(cat, grid_path, sets)
     parts = []
-    for block in sweeps.blocks(cat, g, SETS):
-        for chunk in sweeps.chunks(block):
-            cols = []
-            for col in sweeps.columns_of([g]):
-                if col in chunk.nums:
-                    v, st = chunk.nums[col]
-                    cols.append(np.where(st == 0, v, np.nan))
-                elif col in chunk.cats:
-                    idx, vals = chunk.cats[col]
-                    per = np.array([float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else np.nan
-                                    for x in vals])
-                    if not np.isnan(per).all():
-                        cols.append(per[idx])
-            parts.append(np.column_stack(cols))
+    for table in sweeps.tables(cat, [g], sets):
+        cols = []
+        for v in table.columns.values():
+            v = np.asarray(v)
+            if v.dtype.kind in "fiub":
+                cols.append(v.astype(float))
+        parts.append(np.column_stack(cols))
     return np.concatenate(parts)
 
 
-def end_to_end(grid_path: str, tmp: str) -> dict[str, float]:
+def end_to_end(grid_path: str, tmp: str, sets: list[str] = SETS) -> dict[str, float]:
     from llmcost.cli.app import main
 
     out = os.path.join(tmp, "sweep.csv")
     start = time.perf_counter()
-    rc = main(argv(grid_path, out))
+    rc = main(["sweep", grid_path, "-o", out, *[a for s in sets for a in ("--set", s)]])
     sweep_s = time.perf_counter() - start
     assert rc == 0
     rows = count_lines(out) - 1
     size = os.path.getsize(out)
     os.unlink(out)
-    m = numeric_matrix(grid_path)
+    m = numeric_matrix(grid_path, sets)
     floor = os.path.join(tmp, "floor.csv")
     start = time.perf_counter()
     np.savetxt(floor, m, fmt="%.17g", delimiter=",")
@@ -96,20 +102,20 @@ def end_to_end(grid_path: str, tmp: str) -> dict[str, float]:
 
 
 def engine(n: int = 1_000_000, scalar_rows: int = 2_000) -> dict[str, float]:
-    from llmcost import catalog, comparison, inputs, scenarios, sweeps
+    from llmcost import catalog, comparison, options, scenarios
     from llmcost.engine import lifecycle
 
     cat = catalog.load()
-    p = comparison.prepare(cat, scenarios.resolve(cat, None, []))
-    base = inputs.stack(p.inputs)
+    sc = scenarios.resolve(cat, None)
+    base = comparison.evaluate(cat, sc, options.build(cat, sc)).x
     rng = np.random.default_rng(0)
-    opt = rng.integers(0, len(p.opts), n)
+    opt = rng.integers(0, len(base["kind"]), n)
     x = {k: v[opt] for k, v in base.items()}
     x["requests_per_day"] = 10 ** rng.uniform(2, 7, n)
     x["electricity_usd_per_kwh"] = rng.uniform(0.05, 0.5, n)
     x["peak_to_average"] = rng.uniform(1, 10, n)
     months = int(np.ceil(x["horizon_months"].max()))
-    chunk = sweeps.ENGINE_CELLS // months  # the rows per engine call the sweep uses at this horizon
+    chunk = lifecycle.ENGINE_CELLS // months  # the rows per engine call the sweep uses at this horizon
     start = time.perf_counter()
     for i in range(0, n, chunk):
         lifecycle.lifecycle({k: v[i:i + chunk] for k, v in x.items()})
@@ -162,6 +168,13 @@ def main() -> None:
         print(f"sweep to CSV: {e2e['rows']:,} rows, {e2e['csv_mb']:.0f} MB in {e2e['sweep_s']:.2f} s "
               f"({e2e['rows_per_s']:,.0f} rows/s); np.savetxt of the same {e2e['numeric_columns']}-column numeric matrix "
               f"{e2e['savetxt_s']:.2f} s; ratio {e2e['ratio']:.2f}x (target <= 1.5x)")
+        structural = os.path.join(tmp, "grid-structural.yaml")
+        Path(structural).write_text(STRUCTURAL % (8 if quick else 30))
+        st = end_to_end(structural, tmp, [])
+        results["structural"] = st
+        print(f"structural sweep to CSV: {st['rows']:,} rows in {st['sweep_s']:.2f} s ({st['rows_per_s']:,.0f} rows/s); "
+              f"np.savetxt of the same {st['numeric_columns']}-column numeric matrix {st['savetxt_s']:.2f} s; "
+              f"ratio {st['ratio']:.2f}x (target <= 3x)")
     eng = engine(1_000_000 // (16 if quick else 1))
     results["engine"] = eng
     print(f"lifecycle(): {eng['rows']:,} rows in {eng['vectorised_s']:.2f} s ({eng['vectorised_rows_per_s']:,.0f} rows/s); "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,11 @@ class Explanation:
         self.command = command
         self.lines: list[str] = []
         self.used: set[str] = set(_ASSUMED.get(command, ()))
+        self.pending: list[Callable[[], None]] = []
+
+    def later(self, write: Callable[[], None]) -> None:
+        """Defer writing lines until `text()` is asked for: most runs never show their explanation."""
+        self.pending.append(write)
 
     def add(self, name: str, value: Any, how: str) -> None:
         self.lines.append(f"  {name} = {_g(value)}    <- {how}")
@@ -48,6 +54,9 @@ class Explanation:
         self.used.update(names)
 
     def text(self) -> str:
+        for write in self.pending:
+            write()
+        self.pending = []
         out = list(self.lines)
         out.append("assumptions used (profiles/assumptions.yaml unless overridden):")
         for name in sorted(self.used):

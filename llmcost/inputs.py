@@ -275,7 +275,7 @@ def stack(rows: Sequence[dict[str, Any]], n: int = 1) -> dict[str, np.ndarray]:
     """Per-option input dicts whose values are scalars or arrays of `n` -> dict of 1-D arrays of
     len(rows) x n (option-major: the rows of the first option, then the second's, ...)."""
     keys = rows[0].keys()
-    if n == 1 and all(np.ndim(r[k]) == 0 for r in rows for k in keys):
+    if n == 1 and not any(isinstance(v, np.ndarray) and v.ndim for r in rows for v in r.values()):
         return {k: np.array([r[k] for r in rows]) for k in keys}
     return {k: np.concatenate([np.broadcast_to(np.asarray(r[k], dtype=float if k != "serverless" else bool), (n,)) for r in rows])
             for k in keys}

@@ -55,26 +55,44 @@ def _numbers(v: np.ndarray) -> list[Any]:
     return out.tolist()  # type: ignore[no-any-return]
 
 
+SMALL = 64
+"""Columns up to this length are encoded cell by cell in Python (cheaper than NumPy's set-up for a few rows)."""
+
+
+def _cell(x: float, never: bool, name: str) -> Any:
+    if x != x:
+        return NA
+    if x in (np.inf, -np.inf):
+        if never and x > 0:
+            return NEVER
+        raise LlmcostError(f"{name}: {OVERFLOW}")
+    return int(x) if x.is_integer() and abs(x) < 2**53 else x + 0.0
+
+
 def encode(name: str, values: np.ndarray, fits: np.ndarray | None, unfit: bool, never: bool) -> list[Any]:
     """One column as output cells: numbers, True/False, text, or the state words.
 
     >>> encode("payback_months", np.array([2.0, np.inf, np.nan, 5.5]), np.array([1, 1, 1, 0], bool), True, True)
     [2, 'never', 'n/a', 'does not fit']
     """
+    masked = unfit and fits is not None and not fits.all()
     if values.dtype == bool:
         cells: list[Any] = values.tolist()
+    elif values.dtype.kind in "fiu" and len(values) <= SMALL:
+        shown = fits.tolist() if masked and fits is not None else [True] * len(values)
+        cells = [_cell(float(x), never, name) if ok else DOES_NOT_FIT for x, ok in zip(values.tolist(), shown, strict=True)]
     elif values.dtype.kind in "fiu":
         v = values.astype(float)
         cells = _numbers(v)
         nan, inf = np.isnan(v), np.isinf(v)
-        shown = fits if unfit and fits is not None else True
-        if not never and (inf & shown).any():
+        shown_mask = fits if masked and fits is not None else True
+        if ((np.isinf(v) & ((v < 0) | (not never))) & shown_mask).any():
             raise LlmcostError(f"{name}: {OVERFLOW}")
         for i in np.flatnonzero(nan | inf):
             cells[i] = NA if nan[i] else NEVER
     else:
         cells = list(values.tolist())
-    if unfit and fits is not None and not fits.all():
+    if masked and fits is not None:
         for i in np.flatnonzero(~fits):
             cells[i] = DOES_NOT_FIT
     return cells

@@ -8,6 +8,7 @@ why in `reason`.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -118,7 +119,7 @@ def pretrain(cat: Catalog, model_id: str, gpu_specs: Sequence[str], gpus: int | 
     }
     ex = Explanation(cat, "pretrain")
     for i, ch in enumerate(choices):
-        ex.pretrain(model, ch, base[i], out, i, rates[i][1])
+        ex.later(functools.partial(ex.pretrain, model, ch, base[i], out, i, rates[i][1]))
     unfit = frozenset({*COST_KEYS, "cost_rented_usd", "wall_days"})
     return Estimate(Table(cols, fits, unfit, frozenset({"min_gpus"})), ex)
 
@@ -177,7 +178,7 @@ def finetune(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method: str,
     }
     ex = Explanation(cat, "finetune")
     for i, ch in enumerate(choices):
-        ex.finetune(model, ch, base[i], out, i, rates[i][1])
+        ex.later(functools.partial(ex.finetune, model, ch, base[i], out, i, rates[i][1]))
     hw_rows = np.arange(n) < n_hw
     unfit = frozenset({"tokens_per_s", *COST_KEYS, "cost_rented_usd"})
     return Estimate(Table(cols, fits | ~hw_rows, unfit), ex)
@@ -218,7 +219,7 @@ def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, 
     }
     ex = Explanation(cat, "serve")
     for i, ch in enumerate(choices):
-        ex.serve(model, ch, quant, engine, base[i], out, i)
+        ex.later(functools.partial(ex.serve, model, ch, quant, engine, base[i], out, i))
     unfit = frozenset({"prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "requests_per_s", "ttft_s",
                        "tpot_s", "bound", "usd_per_mtok", "usd_per_mtok_rented"})
     return Estimate(Table(cols, fits, unfit), ex)

@@ -84,13 +84,16 @@ def serve(x: Mapping[str, ArrayLike]) -> dict[str, F]:
     prefill_tokens_per_s, decode_tokens_per_s, output_tokens_per_s, requests_per_s, ttft_s, tpot_s,
     compute_bound. Rows that do not fit get concurrency 0 and zero throughput.
     """
-    shape = np.broadcast_shapes(*(np.shape(v) for v in x.values()))
+    arrays = {k: np.asarray(v, dtype=float) for k, v in x.items()}
+    shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
     n = int(np.prod(shape))
     if len(shape) <= 1:  # slices of broadcast 1-D views cost nothing
-        flat = {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)) for k, v in x.items()}
+        flat = {k: a if a.shape == (n,) else np.broadcast_to(a, (n,)) for k, a in arrays.items()}
     else:
-        flat = {k: np.broadcast_to(np.asarray(v, dtype=float), shape).reshape(-1) for k, v in x.items()}
-    parts = [_serve_rows({k: v[i:i + CHUNK_ROWS] for k, v in flat.items()}) for i in range(0, max(n, 1), CHUNK_ROWS)]
+        flat = {k: np.broadcast_to(a, shape).reshape(-1) for k, a in arrays.items()}
+    if n <= CHUNK_ROWS:
+        return {k: v.reshape(shape) for k, v in _serve_rows(flat).items()}
+    parts = [_serve_rows({k: v[i:i + CHUNK_ROWS] for k, v in flat.items()}) for i in range(0, n, CHUNK_ROWS)]
     return {k: np.concatenate([p[k] for p in parts])[:n].reshape(shape) for k in parts[0]}
 
 
