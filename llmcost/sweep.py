@@ -328,16 +328,16 @@ def blocks(cat: Catalog, grid: Grid, sets: Sequence[str] = (), vs: str | None = 
         yield Block(grid, assignments, prepared, bool(sc.workload.batch))
 
 
-def api_ids(cat: Catalog, grids: Sequence[Grid], sets: Sequence[str] = (), vs: str | None = None) -> list[str]:
-    """The APIs a sweep prices, for the staleness warning: `prices.scenario_api_ids` of every structural
-    combination of every grid, resolved as `blocks` resolves them (numeric axes change no API)."""
-    ids: list[str] = []
+def prices_used(cat: Catalog, grids: Sequence[Grid], sets: Sequence[str] = (), vs: str | None = None) -> prices.PricesUsed:
+    """The prices a sweep uses, for the staleness warning: `prices.scenario_prices` of every structural
+    combination of every grid, resolved as `blocks` resolves them (numeric axes change no price's date)."""
+    used = prices.PricesUsed()
     for grid in grids:
         axes = grid.structural
         for steps in itertools.product(*(a.values for a in axes)):
             extra = [f"{k}={set_text(v)}" for a, step in zip(axes, steps, strict=True) for k, v in zip(a.keys, step, strict=True)]
-            ids += prices.scenario_api_ids(cat, scenario.resolve(cat, grid.base, [*sets, *extra]), vs)
-    return list(dict.fromkeys(ids))
+            used |= prices.scenario_prices(cat, scenario.resolve(cat, grid.base, [*sets, *extra]), vs)
+    return used
 
 
 def count(cat: Catalog, grids: Sequence[Grid], sets: Sequence[str] = (), vs: str | None = None) -> int:

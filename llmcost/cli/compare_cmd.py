@@ -9,7 +9,7 @@ import typer
 
 from llmcost import compare, gate, prices, scenario, uncertainty
 from llmcost.cli.charts import check_plot, terminal_chart, terminal_volume_chart, volume_curves, write_plot
-from llmcost.cli.common import FormatOpt, GpuOpt, MaxPriceAgeOpt, OutputOpt, ProfilesOpt, emit, load_catalog
+from llmcost.cli.common import FormatOpt, GpuOpt, MaxPriceAgeOpt, OutputOpt, ProfilesOpt, check_format, emit, load_catalog
 from llmcost.errors import GateFailed
 
 ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Built-in scenario id or a scenario YAML file (default: team-assistant).")]
@@ -73,6 +73,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None, gpu
                     max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
                     samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED) -> None:
     """One row per option (own N x GPU, rent offer, API): capex, monthly, $ per 1M tokens, TCO, break-even, payback."""
+    check_format(fmt)  # before anything is computed or warned about
     if plot:
         check_plot(plot)
     cat, sc = _scenario(profiles, scenario_id, sets, model, gpu, api)
@@ -80,7 +81,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None, gpu
         gate.parse(fail_if, list(uncertainty.MC_KEYS if samples else compare.ROW_KEYS))  # reject a bad gate before computing
     result = uncertainty.compare_uncertain(cat, sc, samples, seed, vs=vs) if samples else compare.compare(cat, sc, vs=vs)
     api_ids = prices.scenario_api_ids(cat, sc, vs)
-    prices.warn_if_stale(cat, api_ids, max_price_age_days)
+    prices.warn_if_stale(cat, prices.scenario_prices(cat, sc, vs), max_price_age_days)
     rows = result.rows
     shown = [{k: _pct(r[k]) if k == "p_cheaper_than_api" else r[k] for k in (MC_TABLE_COLUMNS if samples else TABLE_COLUMNS)}
              for r in rows] if fmt == "table" else rows
@@ -105,11 +106,12 @@ def breakeven_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None, g
                       profiles: ProfilesOpt = None, max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
                       samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED) -> None:
     """Break-even table: own and rent options x APIs; cells are break-even tokens/day and payback months."""
+    check_format(fmt)
     cat, sc = _scenario(profiles, scenario_id, sets, model, gpu, api)
     rows = uncertainty.breakeven_uncertain(cat, sc, samples, seed) if samples else compare.breakeven_rows(cat, sc)
     if fail_if:
         gate.parse(fail_if, list(rows[0]) if rows else [])
-    prices.warn_if_stale(cat, prices.scenario_api_ids(cat, sc), max_price_age_days)
+    prices.warn_if_stale(cat, prices.scenario_prices(cat, sc), max_price_age_days)
     if fmt == "table" and samples:
         emit([{k: _pct(r[k]) if k == "p_cheaper_than_api" else r[k] for k in MC_BREAKEVEN_COLUMNS} for r in rows], fmt, output,
              title=f"{sc.name}: break-even tokens/day and payback months, P10/P50/P90 of {samples:,} samples (seed {seed})")

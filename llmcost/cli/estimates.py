@@ -33,7 +33,8 @@ def pretrain(model: ModelOpt, gpu: GpuOpt = None,
              tokens: Annotated[str | None, typer.Option("--tokens", help="Training tokens, e.g. 1.4T (default: the model's).")] = None,
              seq_len: Annotated[int | None, typer.Option("--seq-len", help="Sequence length (default: model context up to 8k).")] = None,
              mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = "table",
-             output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None) -> None:
+             output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None,
+             max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
     """Pre-training FLOPs, GPU-hours, wall days, energy, owned and rented cost, fit, and reported figures."""
     check_format(fmt)
     cat = load_catalog(profiles, sets)
@@ -43,6 +44,7 @@ def pretrain(model: ModelOpt, gpu: GpuOpt = None,
     specs = gpu or ["a100-80gb"]
     rows, ex = runs.pretrain_rows(cat, model, specs, int(count) if count else None, quantity(tokens, "--tokens"),
                                   seq_len, _fraction(mfu, "--mfu"), quantity(usd_per_gpu_hour, "--usd-per-gpu-hour"), used)
+    prices.warn_if_stale(cat, prices.rows_prices(rows, used), max_price_age_days)
     emit(rows, fmt, output, title=f"pre-training {model}", explanation=ex.text() if explain else None)
 
 
@@ -67,7 +69,7 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
                                   seq_len=seq_len, checkpointing=checkpointing, tokens=quantity(tokens, "--tokens"),
                                   epochs=epochs, mfu=_fraction(mfu, "--mfu"),
                                   usd_per_gpu_hour=quantity(usd_per_gpu_hour, "--usd-per-gpu-hour"), apis=api or (), used=used)
-    prices.warn_if_stale(cat, api or (), max_price_age_days)
+    prices.warn_if_stale(cat, prices.rows_prices(rows, used), max_price_age_days)
     emit(rows, fmt, output, title=f"{method} fine-tuning {model}", explanation=ex.text() if explain else None)
 
 
@@ -79,7 +81,8 @@ def serve(model: ModelOpt, gpu: GpuOpt = None,
           output_tokens: Annotated[str | None, typer.Option("--output-tokens", help="Generated tokens per request.")] = None,
           max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", min=0.001, help="Latency target: most ms per output token.")] = None,
           used: UsedOpt = False, fmt: FormatOpt = "table", output: OutputOpt = None, explain: ExplainOpt = False,
-          profiles: ProfilesOpt = None, sets: SetOpt = None) -> None:
+          profiles: ProfilesOpt = None, sets: SetOpt = None,
+          max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
     """Weights and KV memory, max concurrency, prefill and decode tokens/s, TTFT, TPOT, $ per 1M tokens."""
     check_format(fmt)
     cat = load_catalog(profiles, sets)
@@ -89,6 +92,7 @@ def serve(model: ModelOpt, gpu: GpuOpt = None,
     rows, ex = runs.serve_rows(cat, model, gpu or ["rtx-4090"], quant, engine, concurrency=int(conc or 0),
                                input_tokens=quantity(input_tokens, "--input-tokens"),
                                output_tokens=quantity(output_tokens, "--output-tokens"), max_tpot_ms=max_tpot_ms, used=used)
+    prices.warn_if_stale(cat, prices.rows_prices(rows, used), max_price_age_days)
     emit(rows, fmt, output, title=f"serving {model}", explanation=ex.text() if explain else None)
 
 

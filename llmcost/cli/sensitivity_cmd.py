@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from llmcost import prices, uncertainty
-from llmcost.cli.common import FormatOpt, GpuOpt, MaxPriceAgeOpt, OutputOpt, ProfilesOpt, emit
+from llmcost.cli.common import FormatOpt, GpuOpt, MaxPriceAgeOpt, OutputOpt, ProfilesOpt, check_format, emit
 from llmcost.cli.compare_cmd import ApiOpt, ModelOpt, ScenarioOpt, SetOpt, _scenario
 
 OptionOpt = Annotated[str | None, typer.Option("--option", help="Option label, e.g. 'own rtx-4090' or 'rent runpod/rtx-4090' "
@@ -25,9 +25,10 @@ def sensitivity_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None,
                         profiles: ProfilesOpt = None,
                         max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
     """Tornado: each ranged input at its low and high end, the others at their mode; sorted by swing."""
+    check_format(fmt)
     cat, sc = _scenario(profiles, scenario_id, sets, model, gpu, api)
     t = uncertainty.tornado(cat, sc, option, metric, vs)
-    prices.warn_if_stale(cat, prices.scenario_api_ids(cat, sc, vs), max_price_age_days)
+    prices.warn_if_stale(cat, prices.scenario_prices(cat, sc, vs), max_price_age_days)
     base = t.base if isinstance(t.base, str) else f"{t.base:,.4g}"
     footer = f"{t.metric} of {t.option} vs {t.reference} with every input at its mode: {base}."
     if t.no_effect:

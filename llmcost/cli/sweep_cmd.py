@@ -58,7 +58,7 @@ def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = "csv", o
     if count:
         sys.stdout.write(f"{total}\n")
         return
-    prices.warn_if_stale(cat, sweep.api_ids(cat, loaded, all_sets, vs), max_price_age_days)
+    prices.warn_if_stale(cat, sweep.prices_used(cat, loaded, all_sets, vs), max_price_age_days)
     if fmt == "csv" and total > sweep.EXCEL_ROWS:
         sys.stderr.write(f"llmcost: note: {total:,} rows is more than a spreadsheet opens ({sweep.EXCEL_ROWS:,}); "
                          "filter with --where or read it with a data tool\n")
