@@ -275,6 +275,8 @@ def test_malformed_file_is_one_line_naming_the_first_bad_value_and_nothing_is_wr
      "providers[0].models[0].context_window: expected a whole number from 0 to 1e+18, got -5"),
     (False, '[{"id": "acme", "models": [{"id": "m", "prices": [{"constraint": {"start_date": "2026-1-1"}, "prices": {}}]}]}]',
      "providers[0].models[0].prices[0].constraint.start_date: expected a date YYYY-MM-DD (a real day), got '2026-1-1'"),
+    (False, '[{"id": "acme", "models": [{"id": "m", "prices": [{"constraint": {}, "prices": {}}]}]}]',
+     "providers[0].models[0].prices[0].constraint: missing start_date or start_time"),
     (False, '[{"id": "acme", "models": [{"id": "m", "deprecated": "yes"}]}]',
      "providers[0].models[0].deprecated: expected true or false, got 'yes'"),
     (False, '[{"id": "' + "x" * 300 + '"}]', f"providers[0].id: expected a string of 1 to 200 characters, got {'x' * 40!r}... "
@@ -286,6 +288,48 @@ def test_more_malformed_input(run, tmp_path: Path, litellm: bool, text: str, mes
     argv = ["--from", "litellm", str(path)] if litellm else ["--from", "genai-prices", "--data", str(path)]
     rc, out, err = run("profiles", "import-prices", *argv)
     assert (rc, out, err) == (2, "", f"llmcost: error: {LITELLM_FILE if litellm else GENAI_FILE} {str(path)!r}: {message}\n")
+
+
+def test_mutated_files_import_or_fail_with_one_error(tmp_path: Path) -> None:
+    """300 seeded mutations of the two fixtures (values swapped for hostile ones, keys dropped): each imports
+    into entries the profile writer can dump, with finite prices >= 0, or fails with one LlmcostError."""
+    import copy
+    import math
+    import random
+
+    rng = random.Random(20261126)
+    weird: list[object] = ["abc", "", "2026-02-30", "\x1b[2J", "a\tb", [], {}, [[[]]], True, None, -1, 0, 1.5, 10**30, 1e308,
+                           {"base": "x"}, {"base": 1, "tiers": [{"start": -1, "price": 1}]}, {"start_date": "2099-13-01"}, {"start_time": 5}]
+    models = catalog.load().entries["models"]
+
+    def paths(node: object, at: tuple = ()) -> list[tuple]:
+        kids = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        return [at] + [p for k, v in kids for p in paths(v, (*at, k))]
+
+    for i in range(300):
+        source, base = rng.choice([("genai-prices", GENAI), ("litellm", LITELLM)])
+        data = copy.deepcopy(json.loads(base.read_text()))
+        for _ in range(rng.randint(1, 3)):
+            where = rng.choice(paths(data)[1:])
+            parent = data
+            for key in where[:-1]:
+                parent = parent[key]
+            if isinstance(parent, dict) and rng.random() < 0.15:
+                del parent[where[-1]]
+            else:
+                parent[where[-1]] = copy.deepcopy(rng.choice(weird))
+        path = tmp_path / f"{i}.json"
+        path.write_text(json.dumps(data))
+        try:
+            imported, _ = importer.import_source(source, path, as_of="2026-11-01", today=TODAY, model_ids=models)
+        except LlmcostError as e:
+            assert "\n" not in str(e)
+            continue
+        yaml.safe_dump(imported.entries)  # plain numbers and strings only (no Decimal)
+        for entry in imported.entries:
+            for tier in [entry, *entry.get("context_tiers", ())]:
+                money = [v for k, v in tier.items() if k.endswith("_usd_per_mtok")]
+                assert all(isinstance(v, (int, float)) and math.isfinite(v) and v >= 0 for v in money), entry
 
 
 def test_unreadable_and_oversized_files_are_one_line(run, tmp_path: Path, monkeypatch) -> None:
