@@ -23,8 +23,8 @@ ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Model id (llmcost 
 GpuOpt = Annotated[list[str] | None, typer.Option("--gpu", "-g", help="GPU id or NxID, e.g. 2xrtx-3090 (repeatable).")]
 UsedOpt = Annotated[bool, typer.Option("--used", help="Price owned GPUs at used-market prices where known.")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override an assumption: assumptions.NAME=VALUE (repeatable).")]
-MaxPriceAgeOpt = Annotated[int, typer.Option("--max-price-age-days", min=0, metavar="N", help="Warn on stderr when an API price used is "
-                                             "older than this many days (0: never).")]
+MaxPriceAgeOpt = Annotated[int, typer.Option("--max-price-age-days", min=0, metavar="N", help="Warn on stderr when a price used (API, "
+                                             "GPU or rental) is older than this many days (0: never).")]
 
 
 ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Built-in scenario id or a scenario YAML file (default: team-assistant).")]

@@ -19,6 +19,7 @@ from llmcost.cli.common import (
     ScenarioModelOpt,
     ScenarioOpt,
     ScenarioSetOpt,
+    check_format,
     emit,
     scenario_inputs,
 )
@@ -65,6 +66,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
                     max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
                     samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED) -> None:
     """One row per option (own N x GPU, rent offer, API): capex, monthly, $ per 1M tokens, TCO, break-even, payback."""
+    check_format(fmt)  # before anything is computed or warned about
     if plot:
         check_plot(plot)
     cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
@@ -72,7 +74,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
         gate.parse(fail_if, list(uncertainty.MC_KEYS if samples else ROW_KEYS))  # reject a bad gate before computing
     result = api.compare(sc, vs=vs, samples=samples, seed=seed, catalog=cat)
     priced = prices.scenario_api_ids(cat, sc, vs)
-    prices.warn_if_stale(cat, priced, max_price_age_days)
+    prices.warn_if_stale(cat, prices.scenario_prices(cat, sc, vs), max_price_age_days)
     rows = result.rows()
     shown = [{k: _pct(r[k]) if k == "p_cheaper_than_api" else r[k] for k in (MC_TABLE_COLUMNS if samples else TABLE_COLUMNS)}
              for r in rows] if fmt == "table" else rows
@@ -97,11 +99,12 @@ def breakeven_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt =
                       profiles: ProfilesOpt = None, max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
                       samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED) -> None:
     """Break-even table: own and rent options x APIs; cells are break-even tokens/day and payback months."""
+    check_format(fmt)
     cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
     rows = api.breakeven(sc, samples=samples, seed=seed, catalog=cat).rows()
     if fail_if:
         gate.parse(fail_if, list(rows[0]) if rows else [])
-    prices.warn_if_stale(cat, prices.scenario_api_ids(cat, sc), max_price_age_days)
+    prices.warn_if_stale(cat, prices.scenario_prices(cat, sc), max_price_age_days)
     if fmt == "table" and samples:
         emit([{k: _pct(r[k]) if k == "p_cheaper_than_api" else r[k] for k in MC_BREAKEVEN_COLUMNS} for r in rows], fmt, output,
              title=f"{sc.name}: break-even tokens/day and payback months, P10/P50/P90 of {samples:,} samples (seed {seed})")

@@ -31,12 +31,14 @@ def pretrain(model: ModelOpt, gpu: GpuOpt = None,
              tokens: Annotated[str | None, typer.Option("--tokens", help="Training tokens, e.g. 1.4T (default: the model's).")] = None,
              seq_len: Annotated[int | None, typer.Option("--seq-len", help="Sequence length (default: model context up to 8k).")] = None,
              mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = "table",
-             output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None) -> None:
+             output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None,
+             max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
     """Pre-training FLOPs, GPU-hours, wall days, energy, owned and rented cost, fit, and reported figures."""
     check_format(fmt)
     cat = load_catalog(profiles, sets)
     est = api.pretrain(model, gpu, gpus=gpus, tokens=tokens, seq_len=seq_len, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used,
                        catalog=cat)
+    prices.warn_if_stale(cat, prices.rows_prices(est.rows(), used), max_price_age_days)
     emit(est.rows(), fmt, output, title=f"pre-training {model}", explanation=est.explanation.text() if explain else None)
 
 
@@ -59,7 +61,7 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
     cat = load_catalog(profiles, sets)
     est = api.finetune(model, gpu, method=method, rank=rank, targets=targets, batch=batch, seq_len=seq_len, checkpointing=checkpointing,
                        tokens=tokens, epochs=epochs, api=api_ids, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used, catalog=cat)
-    prices.warn_if_stale(cat, api_ids or (), max_price_age_days)
+    prices.warn_if_stale(cat, prices.rows_prices(est.rows(), used), max_price_age_days)
     emit(est.rows(), fmt, output, title=f"{method} fine-tuning {model}", explanation=est.explanation.text() if explain else None)
 
 
@@ -71,10 +73,12 @@ def serve(model: ModelOpt, gpu: GpuOpt = None,
           output_tokens: Annotated[str | None, typer.Option("--output-tokens", help="Generated tokens per request.")] = None,
           max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", min=0.001, help="Latency target: most ms per output token.")] = None,
           used: UsedOpt = False, fmt: FormatOpt = "table", output: OutputOpt = None, explain: ExplainOpt = False,
-          profiles: ProfilesOpt = None, sets: SetOpt = None) -> None:
+          profiles: ProfilesOpt = None, sets: SetOpt = None,
+          max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
     """Weights and KV memory, max concurrency, prefill and decode tokens/s, TTFT, TPOT, $ per 1M tokens."""
     check_format(fmt)
     cat = load_catalog(profiles, sets)
     est = api.serve(model, gpu, quant=quant, engine=engine, concurrency=concurrency, input_tokens=input_tokens,
                     output_tokens=output_tokens, max_tpot_ms=max_tpot_ms, used=used, catalog=cat)
+    prices.warn_if_stale(cat, prices.rows_prices(est.rows(), used), max_price_age_days)
     emit(est.rows(), fmt, output, title=f"serving {model}", explanation=est.explanation.text() if explain else None)

@@ -19,6 +19,7 @@ from llmcost.cli.common import (
     ScenarioModelOpt,
     ScenarioOpt,
     ScenarioSetOpt,
+    check_format,
     emit,
     scenario_inputs,
 )
@@ -36,9 +37,10 @@ def sensitivity_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt
                         profiles: ProfilesOpt = None,
                         max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
     """Tornado: each ranged input at its low and high end, the others at their mode; sorted by swing."""
+    check_format(fmt)
     cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
     t = api.sensitivity(sc, option=option, metric=metric, vs=vs, catalog=cat)
-    prices.warn_if_stale(cat, prices.scenario_api_ids(cat, sc, vs), max_price_age_days)
+    prices.warn_if_stale(cat, prices.scenario_prices(cat, sc, vs), max_price_age_days)
     base = t.base if isinstance(t.base, str) else f"{t.base:,.4g}"
     footer = f"{t.metric} of {t.option} vs {t.reference} with every input at its mode: {base}."
     if t.no_effect:

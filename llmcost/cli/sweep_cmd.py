@@ -59,7 +59,7 @@ def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = "csv", o
     if count:
         sys.stdout.write(f"{total}\n")
         return
-    prices.warn_if_stale(cat, sweeps.api_ids(cat, loaded, all_sets, vs), max_price_age_days)
+    prices.warn_if_stale(cat, sweeps.prices_used(cat, loaded, all_sets, vs), max_price_age_days)
     if fmt == "csv" and total > sweeps.EXCEL_ROWS:
         sys.stderr.write(f"llmcost: note: {total:,} rows is more than a spreadsheet opens ({sweeps.EXCEL_ROWS:,}); "
                          "filter with --where or read it with a data tool\n")

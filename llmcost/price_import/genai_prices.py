@@ -36,7 +36,7 @@ _TIER = Fields({"start": Number(0, MAX_VALUE, whole=True), "price": _PRICE}, req
 _ONE_PRICE = OneOf((_PRICE, Fields({"base": _PRICE, "tiers": ListOf(_TIER)}, required=("base",), what="a mapping with base and tiers")))
 _PRICES = Fields({"input_mtok": _ONE_PRICE, "output_mtok": _ONE_PRICE, "cache_read_mtok": _ONE_PRICE, "requests_kcount": _PRICE},
                  what="a mapping of prices")
-_CONSTRAINT = Fields({"start_date": Date(), "start_time": Text(64), "end_time": Text(64)})
+_CONSTRAINT = Fields({"start_date": Date(), "start_time": Text(64), "end_time": Text(64)}, one_of=("start_date", "start_time"))
 _CONDITIONAL = Fields({"constraint": _CONSTRAINT, "prices": _PRICES}, required=("prices",))
 _MODEL = Fields({"id": Text(200, min_len=1), "name": Text(200), "context_window": Number(0, MAX_VALUE, whole=True),
                  "deprecated": Flag(), "prices": OneOf((_PRICES, ListOf(_CONDITIONAL, what="a list of conditional prices"))),

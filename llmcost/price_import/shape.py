@@ -167,12 +167,14 @@ class ListOf(Shape):
 @dataclass(frozen=True)
 class Fields(Shape):
     """A mapping: the keys in `fields` (and keys matching a `patterns` regex) have their shapes, `required`
-    ones must be there and not null; other keys are not read, so not checked."""
+    ones must be there and not null, and at least one of `one_of` when given; other keys are not read, so
+    not checked."""
 
     fields: Mapping[str, Shape]
     required: Sequence[str] = ()
     patterns: Sequence[tuple[re.Pattern[str], Shape]] = ()
     what: str = "a mapping"
+    one_of: Sequence[str] = ()
 
     def accepts(self, value: Any) -> bool:
         return isinstance(value, Mapping)
@@ -182,6 +184,8 @@ class Fields(Shape):
         for key in self.required:
             if value.get(key) is None:
                 raise ShapeError(path, f"missing {key} ({self.fields[key].what})")
+        if self.one_of and all(value.get(key) is None for key in self.one_of):
+            raise ShapeError(path, f"missing {' or '.join(self.one_of)}")
         for key, item in value.items():
             shape = self.fields.get(key) or next((s for p, s in self.patterns if p.match(key)), None)
             if shape is not None and item is not None:

@@ -8,9 +8,9 @@ Monte Carlo sweeps (`sweep --samples`) live with the rest of the sampling, in `l
 """
 
 from llmcost.sweeps.grid import Axis, Grid, cell_value, is_numeric, load_grid, set_text
-from llmcost.sweeps.run import CHUNK_ROWS, Block, api_ids, blocks, chunks, columns_of, count, rows, tables
+from llmcost.sweeps.run import CHUNK_ROWS, Block, blocks, chunks, columns_of, count, prices_used, rows, tables
 from llmcost.sweeps.write import EXCEL_ROWS, FORMATS, Result, Writer, check_condition, matches, run, texts
 
-__all__ = ["CHUNK_ROWS", "EXCEL_ROWS", "FORMATS", "Axis", "Block", "Grid", "Result", "Writer", "api_ids", "blocks", "cell_value",
-           "check_condition", "chunks", "columns_of", "count", "is_numeric", "load_grid", "matches", "rows", "run", "set_text",
+__all__ = ["CHUNK_ROWS", "EXCEL_ROWS", "FORMATS", "Axis", "Block", "Grid", "Result", "Writer", "blocks", "cell_value",
+           "check_condition", "chunks", "columns_of", "count", "is_numeric", "load_grid", "matches", "prices_used", "rows", "run", "set_text",
            "tables", "texts"]

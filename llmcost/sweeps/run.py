@@ -70,10 +70,14 @@ def count(cat: Catalog, grids: Sequence[Grid], sets: Overrides = None, vs: str |
     return sum(b.rows for g in grids for b in blocks(cat, g, sets, vs))
 
 
-def api_ids(cat: Catalog, grids: Sequence[Grid], sets: Overrides = None, vs: str | None = None) -> list[str]:
-    """The APIs a sweep prices: those of every structural combination of every grid (numeric keys change no API)."""
-    ids = [a for g in grids for b in blocks(cat, g, sets, vs) for a in prices.scenario_api_ids(cat, b.scenario, vs)]
-    return list(dict.fromkeys(ids))
+def prices_used(cat: Catalog, grids: Sequence[Grid], sets: Overrides = None, vs: str | None = None) -> prices.PricesUsed:
+    """The prices a sweep uses, for the staleness warning: those of every structural combination of every grid
+    (numeric keys change no price's date)."""
+    used = prices.PricesUsed()
+    for g in grids:
+        for b in blocks(cat, g, sets, vs):
+            used |= prices.scenario_prices(cat, b.scenario, vs)
+    return used
 
 
 def columns_of(grids: Sequence[Grid]) -> list[str]:
