@@ -8,6 +8,7 @@ import typer
 
 from llmcost import prices, runs
 from llmcost.cli.common import (
+    ColumnsOpt,
     ExplainOpt,
     FormatOpt,
     GpuOpt,
@@ -17,8 +18,10 @@ from llmcost.cli.common import (
     ProfilesOpt,
     SetOpt,
     UsedOpt,
+    WideOpt,
     check_format,
     emit,
+    inputs,
     load_catalog,
     quantity,
 )
@@ -27,15 +30,27 @@ from llmcost.errors import LlmcostError
 RateOpt = Annotated[str | None, typer.Option("--usd-per-gpu-hour", help="Rental price to use instead of the cheapest offer.")]
 MfuOpt = Annotated[float | None, typer.Option("--mfu", help="Model FLOPs utilisation instead of the default for the setting.")]
 
+# Output layer: each table's columns, most important first (a narrow terminal drops them from the end).
+PRETRAIN_TABLE = ("gpu", "gpus", "fits", "wall_days", "cost_rented_usd", "cost_owned_usd", "gpu_hours", "reported_gpu_hours", "flops",
+                  "reported_flops", "energy_kwh", "reported_energy_kwh", "gpu_energy_kwh", "memory_per_gpu_gib", "min_gpus", "capex_usd",
+                  "wall_hours", "mfu", "tokens", "model", "rental", "reported_gpu", "reason")
+FINETUNE_TABLE = ("gpu", "kind", "gpus", "fits", "cost_owned_usd", "cost_rented_usd", "wall_hours", "memory_per_gpu_gib", "tokens_per_s",
+                  "gpu_hours", "energy_kwh", "capex_usd", "trainable_params", "checkpointing", "tokens", "flops", "method", "rental",
+                  "gpu_energy_kwh", "model", "reason")
+SERVE_TABLE = ("gpu", "gpus", "fits", "usd_per_mtok", "output_tokens_per_s", "tpot_s", "ttft_s", "requests_per_s", "concurrency",
+               "max_concurrency", "decode_tokens_per_s", "prefill_tokens_per_s", "weights_gib", "kv_mib_per_sequence", "usd_per_mtok_rented",
+               "quantization", "engine", "bound", "rental", "model", "reason")
+
 
 def pretrain(model: ModelOpt, gpu: GpuOpt = None,
              gpus: Annotated[str | None, typer.Option("--gpus", help="GPU count (default: the fewest that fit).")] = None,
              tokens: Annotated[str | None, typer.Option("--tokens", help="Training tokens, e.g. 1.4T (default: the model's).")] = None,
              seq_len: Annotated[int | None, typer.Option("--seq-len", help="Sequence length (default: model context up to 8k).")] = None,
-             mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = "table",
-             output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None) -> None:
+             mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = None,
+             output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None,
+             columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """Pre-training FLOPs, GPU-hours, wall days, energy, owned and rented cost, fit, and reported figures."""
-    check_format(fmt)
+    fmt = check_format(fmt, output)
     cat = load_catalog(profiles, sets)
     count = quantity(gpus, "--gpus", integer=True)
     if count is not None and count < 1:
@@ -43,7 +58,8 @@ def pretrain(model: ModelOpt, gpu: GpuOpt = None,
     specs = gpu or ["a100-80gb"]
     rows, ex = runs.pretrain_rows(cat, model, specs, int(count) if count else None, quantity(tokens, "--tokens"),
                                   seq_len, _fraction(mfu, "--mfu"), quantity(usd_per_gpu_hour, "--usd-per-gpu-hour"), used)
-    emit(rows, fmt, output, title=f"pre-training {model}", explanation=ex.text() if explain else None)
+    emit(rows, fmt, output, title=f"pre-training {model}", explanation=ex.text() if explain else None,
+         table=PRETRAIN_TABLE, columns=columns, wide=wide, inputs=inputs(profiles))
 
 
 def finetune(model: ModelOpt, gpu: GpuOpt = None,
@@ -57,18 +73,20 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
              tokens: Annotated[str | None, typer.Option("--tokens", help="Dataset tokens, e.g. 20M.")] = None,
              epochs: Annotated[float | None, typer.Option("--epochs", min=0.0, help="Passes over the dataset.")] = None,
              api: Annotated[list[str] | None, typer.Option("--api", "-a", help="Also price this API's fine-tuning (repeatable).")] = None,
-             mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = "table",
+             mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = None,
              output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None,
-             max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
+             max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
+             columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """Fine-tuning (LoRA, QLoRA, full): trainable params, memory per GPU, fit, hours, energy, owned/rented/API cost."""
-    check_format(fmt)
+    fmt = check_format(fmt, output)
     cat = load_catalog(profiles, sets)
     rows, ex = runs.finetune_rows(cat, model, gpu or ["rtx-4090"], method, rank=rank, targets=targets, batch=batch,
                                   seq_len=seq_len, checkpointing=checkpointing, tokens=quantity(tokens, "--tokens"),
                                   epochs=epochs, mfu=_fraction(mfu, "--mfu"),
                                   usd_per_gpu_hour=quantity(usd_per_gpu_hour, "--usd-per-gpu-hour"), apis=api or (), used=used)
     prices.warn_if_stale(cat, api or (), max_price_age_days)
-    emit(rows, fmt, output, title=f"{method} fine-tuning {model}", explanation=ex.text() if explain else None)
+    emit(rows, fmt, output, title=f"{method} fine-tuning {model}", explanation=ex.text() if explain else None,
+         table=FINETUNE_TABLE, columns=columns, wide=wide, inputs=inputs(profiles))
 
 
 def serve(model: ModelOpt, gpu: GpuOpt = None,
@@ -78,10 +96,10 @@ def serve(model: ModelOpt, gpu: GpuOpt = None,
           input_tokens: Annotated[str | None, typer.Option("--input-tokens", help="Prompt tokens per request.")] = None,
           output_tokens: Annotated[str | None, typer.Option("--output-tokens", help="Generated tokens per request.")] = None,
           max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", min=0.001, help="Latency target: most ms per output token.")] = None,
-          used: UsedOpt = False, fmt: FormatOpt = "table", output: OutputOpt = None, explain: ExplainOpt = False,
-          profiles: ProfilesOpt = None, sets: SetOpt = None) -> None:
+          used: UsedOpt = False, fmt: FormatOpt = None, output: OutputOpt = None, explain: ExplainOpt = False,
+          profiles: ProfilesOpt = None, sets: SetOpt = None, columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """Weights and KV memory, max concurrency, prefill and decode tokens/s, TTFT, TPOT, $ per 1M tokens."""
-    check_format(fmt)
+    fmt = check_format(fmt, output)
     cat = load_catalog(profiles, sets)
     conc = 0 if concurrency == "auto" else quantity(concurrency, "--concurrency (a count or auto)", integer=True)
     if conc is not None and concurrency != "auto" and conc < 1:
@@ -89,7 +107,8 @@ def serve(model: ModelOpt, gpu: GpuOpt = None,
     rows, ex = runs.serve_rows(cat, model, gpu or ["rtx-4090"], quant, engine, concurrency=int(conc or 0),
                                input_tokens=quantity(input_tokens, "--input-tokens"),
                                output_tokens=quantity(output_tokens, "--output-tokens"), max_tpot_ms=max_tpot_ms, used=used)
-    emit(rows, fmt, output, title=f"serving {model}", explanation=ex.text() if explain else None)
+    emit(rows, fmt, output, title=f"serving {model}", explanation=ex.text() if explain else None,
+         table=SERVE_TABLE, columns=columns, wide=wide, inputs=inputs(profiles))
 
 
 def _fraction(value: float | None, what: str) -> float | None:

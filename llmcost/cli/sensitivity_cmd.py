@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from llmcost import prices, uncertainty
-from llmcost.cli.common import FormatOpt, GpuOpt, MaxPriceAgeOpt, OutputOpt, ProfilesOpt, emit
+from llmcost.cli.common import FormatOpt, GpuOpt, MaxPriceAgeOpt, OutputOpt, ProfilesOpt, check_format, emit, inputs
 from llmcost.cli.compare_cmd import ApiOpt, ModelOpt, ScenarioOpt, SetOpt, _scenario
 
 OptionOpt = Annotated[str | None, typer.Option("--option", help="Option label, e.g. 'own rtx-4090' or 'rent runpod/rtx-4090' "
@@ -21,10 +21,11 @@ ChartOpt = Annotated[bool, typer.Option("--chart", help="Draw the tornado as tex
 
 def sensitivity_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None, gpu: GpuOpt = None, api: ApiOpt = None,
                         vs: VsOpt = None, option: OptionOpt = None, metric: MetricOpt = "payback_months", sets: SetOpt = None,
-                        fmt: FormatOpt = "table", output: OutputOpt = None, chart: ChartOpt = False,
+                        fmt: FormatOpt = None, output: OutputOpt = None, chart: ChartOpt = False,
                         profiles: ProfilesOpt = None,
                         max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
     """Tornado: each ranged input at its low and high end, the others at their mode; sorted by swing."""
+    fmt = check_format(fmt, output)  # output layer: format checked before any work
     cat, sc = _scenario(profiles, scenario_id, sets, model, gpu, api)
     t = uncertainty.tornado(cat, sc, option, metric, vs)
     prices.warn_if_stale(cat, prices.scenario_api_ids(cat, sc, vs), max_price_age_days)
@@ -35,7 +36,8 @@ def sensitivity_command(scenario_id: ScenarioOpt = None, model: ModelOpt = None,
     drawn = uncertainty.tornado_chart(t) if chart else ""
     if chart and fmt == "table":
         footer += "\n\n" + drawn
-    emit(t.rows, fmt, output, title=f"{sc.name}: what moves {t.metric} of {t.option} vs {t.reference}", footer=footer)
+    emit(t.rows, fmt, output, title=f"{sc.name}: what moves {t.metric} of {t.option} vs {t.reference}", footer=footer,
+         inputs=inputs(scenario_id, profiles))
     if fmt not in ("table", "markdown"):
         sys.stderr.write(footer + "\n")
     if chart and fmt != "table":
