@@ -24,7 +24,7 @@ from typing import IO, Any
 from llmcost import table
 from llmcost.errors import LlmcostError
 
-FORMATS = ("table", "csv", "json", "markdown")
+FORMATS = ("table", "csv", "json", "jsonl", "markdown")
 EXTENSIONS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".md": "markdown", ".markdown": "markdown"}
 """Output file extensions and the format each implies when --format is not given."""
 Row = dict[str, Any]
@@ -203,7 +203,7 @@ def _is_number(value: Any) -> bool:
 
 
 def render(rows: Sequence[Row], fmt: str, out: IO[str], title: str | None = None, wide: bool = False) -> None:
-    """Write rows in one of FORMATS (+ jsonl) to `out`."""
+    """Write rows in one of FORMATS to `out`."""
     if fmt == "csv":
         write_csv(rows, out)
     elif fmt == "json":

@@ -9,6 +9,7 @@ either. rich draws the boxes; every width is decided here and rich gets no room 
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -131,7 +132,7 @@ def heading_pieces(heading: str) -> list[str]:
     >>> heading_pieces("break-even tok/day"), heading_pieces("memory_bandwidth_gb_per_s")
     (['break-even', 'tok/day'], ['memory_', 'bandwidth_', 'gb_', 'per_', 's'])
     """
-    pieces = []
+    pieces: list[str] = []
     for word in heading.split():
         pieces.extend(_BREAK_AFTER.findall(word) if len(word) > LONG_WORD else [word])
     return pieces or [""]
@@ -196,7 +197,11 @@ def draw(layout: Layout, out: IO[str], title: str | None, width: int, color: boo
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=out, width=max(width, layout.width), no_color=not color, force_terminal=color or None,
+    class PipeAwareConsole(Console):
+        def on_broken_pipe(self) -> None:  # rich would exit 1; the entry point ends a closed pipe quietly with 0
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    console = PipeAwareConsole(file=out, width=max(width, layout.width), no_color=not color, force_terminal=color or None,
                       highlight=False, markup=False, emoji=False, soft_wrap=False)
     table = Table(title=Text(title) if title else None, header_style="bold" if color else "",
                   title_style="italic" if color else "")

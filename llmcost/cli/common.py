@@ -15,7 +15,7 @@ from llmcost.numbers import parse_quantity
 
 ProfilesOpt = Annotated[list[str] | None, typer.Option(
     "--profiles", help="Directory or file of user profiles (repeatable; later wins). Also LLMCOST_PROFILES.")]
-FormatOpt = Annotated[str | None, typer.Option("--format", "-f", show_default=False, help="table, csv, json or markdown "
+FormatOpt = Annotated[str | None, typer.Option("--format", "-f", show_default=False, help="table, csv, json, jsonl or markdown "
                                                "(default: the --output file's extension, .csv .json .jsonl .md, else table).")]
 OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.")]
 ColumnsOpt = Annotated[list[str] | None, typer.Option("--columns", metavar="A,B,C", help="Only these columns, in this order, in "
