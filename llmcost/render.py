@@ -70,6 +70,7 @@ def json_value(value: Any) -> Any:
 
 
 def write_csv(rows: Iterable[Row], out: IO[str], columns: Sequence[str] | None = None, header: bool = True) -> None:
+    """CSV with one header row (`columns`, else the first row's keys), written even when there is no row."""
     writer = csv.writer(out, lineterminator="\n")
     cols = list(columns) if columns else None
     for row in rows:
@@ -79,6 +80,8 @@ def write_csv(rows: Iterable[Row], out: IO[str], columns: Sequence[str] | None =
             writer.writerow([csv_cell(c) for c in cols])
             header = False
         writer.writerow([csv_cell(row.get(c)) for c in cols])
+    if header and cols:
+        writer.writerow([csv_cell(c) for c in cols])
 
 
 def write_json(rows: Iterable[Row], out: IO[str]) -> None:
@@ -202,10 +205,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def render(rows: Sequence[Row], fmt: str, out: IO[str], title: str | None = None, wide: bool = False) -> None:
-    """Write rows in one of FORMATS to `out`."""
+def render(rows: Sequence[Row], fmt: str, out: IO[str], title: str | None = None, wide: bool = False,
+           keys: Sequence[str] = ()) -> None:
+    """Write rows in one of FORMATS to `out`; `keys` name the CSV header when there is no row."""
     if fmt == "csv":
-        write_csv(rows, out)
+        write_csv(rows, out, None if rows else keys)
     elif fmt == "json":
         write_json(rows, out)
     elif fmt == "jsonl":

@@ -145,3 +145,12 @@ def test_compare_gate_typos_exit_2_and_a_tripped_gate_exits_1(cli, monkeypatch: 
     assert code == 0
     code, _, err = cli("breakeven", "-f", "csv", "--fail-if", 'api == "openai/gpt-4o-mni"')
     assert code == 2 and "did you mean 'openai/gpt-4o-mini'" in err
+
+
+def test_sweep_gates_know_kind_before_any_row(cli, tmp_path) -> None:
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("base: team-assistant\ngrid:\n  workload.requests_per_day: [500, 3000]\n")
+    for option in ("--where", "--fail-if"):
+        for condition in ('kind == "onw"', "payback_months > 18mo", 'payback_months > "18"', "kind == own"):
+            code, out, err = cli("sweep", str(grid), option, condition)
+            assert code == 2 and out == "" and err.startswith(f"llmcost: error: {option}") and err.count("\n") == 1, err

@@ -80,7 +80,7 @@ def emit(rows: list[dict[str, Any]], fmt: str | None, output: str | None, title:
     elif fmt == "table" and table and not wide:
         rows = [{k: r[k] for k in table if k in r} for r in rows]
     with render.output_stream(output, inputs) as out:
-        render.render(rows, fmt, out, title, wide=wide)
+        render.render(rows, fmt, out, title, wide=wide, keys=chosen or keys)
         if fmt in ("table", "markdown") and footer:
             out.write(("\n" if fmt == "markdown" else "") + render.printable(footer, keep="\n") + "\n")
         if explanation and fmt in ("table", "markdown"):

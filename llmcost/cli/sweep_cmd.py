@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from llmcost import prices, render, sweep, uncertainty
-from llmcost.cli.common import MaxPriceAgeOpt, OutputOpt, ProfilesOpt, load_catalog
+from llmcost import gate, prices, render, sweep, uncertainty
+from llmcost.cli.common import MaxPriceAgeOpt, OutputOpt, ProfilesOpt, gate_keys, load_catalog
 from llmcost.cli.compare_cmd import SamplesOpt, SeedOpt
 from llmcost.errors import GateFailed, LlmcostError, unknown
 
@@ -52,8 +52,10 @@ def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = None, ou
             raise LlmcostError(f"--columns: {unknown('column', c, every)}")
     if where:
         sweep.check_condition(where, every, "--where")
+        gate.parse(where, gate_keys(every), "--where")  # output layer: kind's values known before any row
     if fail_if:
         sweep.check_condition(fail_if, every, "--fail-if")
+        gate.parse(fail_if, gate_keys(every), "--fail-if")
     total = sweep.count(cat, loaded, all_sets, vs)  # resolves every structural combination: bad values exit 2 before writing
     if count:
         sys.stdout.write(f"{total}\n")
