@@ -16,6 +16,7 @@ import os
 import signal
 import stat
 import sys
+import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -174,6 +175,17 @@ def write_table(rows: Sequence[Row], out: IO[str], title: str | None = None, col
     table.draw(layout, out, printable(title) if title else None, width, color)
     if layout.hidden:
         out.write(table.hidden_line(layout.hidden, width) + "\n")
+
+
+def wrap_prose(text: str, width: int) -> str:
+    """`text`'s first paragraph wrapped between words to `width` (a number or word is never split); the rest as is.
+
+    >>> wrap_prose("pays back after 143 months, beyond the horizon.\\n\\n+--chart--+", 20)
+    'pays back after 143\\nmonths, beyond the\\nhorizon.\\n\\n+--chart--+'
+    """
+    first, sep, rest = text.partition("\n\n")
+    wrapped = textwrap.fill(first.replace("\n", " "), width, break_long_words=False, break_on_hyphens=False)
+    return wrapped + sep + rest
 
 
 def _columns(rows: Sequence[Row]) -> list[table.Column]:

@@ -45,9 +45,10 @@ def width_of(out: IO[str]) -> int:
         return max(n, MIN_WIDTH) if n > 0 else FALLBACK_WIDTH
     if out.isatty():
         try:
-            return max(os.get_terminal_size(out.fileno()).columns, MIN_WIDTH)
+            n = os.get_terminal_size(out.fileno()).columns
         except (OSError, ValueError):
-            return FALLBACK_WIDTH
+            n = 0
+        return max(n, MIN_WIDTH) if n > 0 else FALLBACK_WIDTH  # a pseudo-terminal may report 0 columns
     return PIPE_WIDTH
 
 

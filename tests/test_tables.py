@@ -146,6 +146,7 @@ def test_every_table_fits_every_width_one_line_per_row(name: str, run) -> None:
         assert code == 0, err
         after = check_table(out, rows, width)
         assert len([ln for ln in after if " more column" in ln]) <= 1
+        assert all(table.cell_len(ln) <= width for ln in after), after  # the verdict under it is wrapped between words
 
 
 def test_compare_at_80_columns_keeps_the_most_important_columns_and_names_the_others(run) -> None:

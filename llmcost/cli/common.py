@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from llmcost import catalog, gate, render
+from llmcost import table as table_module
 from llmcost.errors import LlmcostError, unknown
 from llmcost.numbers import parse_quantity
 
@@ -69,6 +70,9 @@ def emit(rows: list[dict[str, Any]], fmt: str | None, output: str | None, title:
          columns: Sequence[str] | None = None, wide: bool = False, inputs: Iterable[str | Path] = ()) -> None:
     """Render rows to stdout or --output; the explanation and footer follow tables, go to stderr otherwise.
 
+    Under a table, the footer's first paragraph (the verdict, prose) is wrapped between words to the
+    table's width; what follows a blank line (charts) is printed as it is.
+
     `table` names the columns a table shows by default, most important first (default: every key);
     `columns` (--columns) chooses the keys and their order in every format; `wide` (--wide) shows every
     key in a table, none left out or shortened; `inputs` are the run's input files, never overwritten."""
@@ -81,8 +85,10 @@ def emit(rows: list[dict[str, Any]], fmt: str | None, output: str | None, title:
         rows = [{k: r[k] for k in table if k in r} for r in rows]
     with render.output_stream(output, inputs) as out:
         render.render(rows, fmt, out, title, wide=wide, keys=chosen or keys)
-        if fmt in ("table", "markdown") and footer:
-            out.write(("\n" if fmt == "markdown" else "") + render.printable(footer, keep="\n") + "\n")
+        if fmt == "table" and footer:
+            out.write(render.wrap_prose(render.printable(footer, keep="\n"), table_module.width_of(out)) + "\n")
+        if fmt == "markdown" and footer:
+            out.write("\n" + render.printable(footer, keep="\n") + "\n")
         if explanation and fmt in ("table", "markdown"):
             out.write("\n" + render.printable(explanation, keep="\n"))
     if explanation and fmt not in ("table", "markdown"):
