@@ -347,3 +347,9 @@ def test_numpy_warnings_never_reach_stderr(argv: tuple[str, ...]) -> None:
     p = llmcost(*argv, capture_output=True, text=True)
     assert "Warning" not in p.stderr and "Traceback" not in p.stderr and p.returncode in (0, 2), p.stderr
     assert p.returncode == 0 or p.stderr.count("\n") == 1
+
+
+def test_errors_quoting_user_text_never_carry_control_characters(cli) -> None:
+    for argv in (("compare", "--model", "\x1b[31mx\ny"), ("compare", "--bogus\x1b]0;t\x07"), ("profiles", "show", "\x1b[2J")):
+        code, out, err = cli(*argv)
+        assert code == 2 and out == "" and err.count("\n") == 1 and "\x1b" not in err and "\x07" not in err, err

@@ -99,7 +99,7 @@ def _run(argv: list[str] | None) -> int:
             warnings.simplefilter("ignore", RuntimeWarning)
             rc = app(args=argv, prog_name="llmcost", standalone_mode=False)
     except LlmcostError as e:
-        sys.stderr.write(f"llmcost: error: {e}\n")
+        sys.stderr.write(f"llmcost: error: {render.printable(str(e))}\n")  # one line, no escape reaches the terminal
         return e.exit_code
     except typer.Exit as e:
         if e.exit_code == 130:  # typer turns Ctrl-C into Exit(130)
@@ -112,7 +112,7 @@ def _run(argv: list[str] | None) -> int:
     except click_exc.ClickException as e:
         ctx = getattr(e, "ctx", None)
         cmd = ctx.command_path.removeprefix("llmcost").strip() if ctx is not None else ""
-        sys.stderr.write(f"llmcost: error: {e.format_message()} (see llmcost {cmd} --help)\n".replace("  ", " "))
+        sys.stderr.write(f"llmcost: error: {render.printable(e.format_message())} (see llmcost {cmd} --help)\n".replace("  ", " "))
         return 2
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("llmcost: interrupted\n")
