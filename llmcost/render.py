@@ -160,6 +160,18 @@ HEADINGS = {
 """Short column headings for people (table format only); CSV, JSON and Markdown keep the key names."""
 
 
+def heading(key: str) -> str:
+    """A column's heading in a table: HEADINGS' short name, with a percentile suffix kept (`TCO P50`), else the key.
+
+    >>> heading("tco_usd_p90"), heading("payback_months"), heading("min_gpus")
+    ('TCO P90', 'payback months', 'min_gpus')
+    """
+    base, _, pct = key.rpartition("_")
+    if base in HEADINGS and pct in ("p10", "p50", "p90"):
+        return f"{HEADINGS[base]} {pct.upper()}"
+    return HEADINGS.get(key, key)
+
+
 def write_table(rows: Sequence[Row], out: IO[str], title: str | None = None, color: bool | None = None,
                 wide: bool = False) -> None:
     """A table that fits the terminal (table.width_of): one line per row, columns in the rows' key order,
@@ -193,7 +205,7 @@ def _columns(rows: Sequence[Row]) -> list[table.Column]:
     for i, key in enumerate(rows[0]):
         values = [r.get(key) for r in rows]
         text = all(isinstance(v, str) or v is None for v in values)
-        cols.append(table.Column(key, printable(HEADINGS.get(key, key)), [printable(human(v, key)) for v in values],
+        cols.append(table.Column(key, printable(heading(key)), [printable(human(v, key)) for v in values],
                                  right=any(_is_number(v) for v in values), shrink=text and (i == 0 or key in table.PROSE),
                                  middle=i == 0))
     return cols

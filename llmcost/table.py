@@ -27,7 +27,7 @@ PIPE_WIDTH = 200
 MIN_SHORTENED = 16
 """A shortened text column keeps at least this many characters (ids stay recognisable)."""
 
-PROSE = ("name", "description", "notes", "source", "rationale", "reason", "unit", "license", "quantizations", "rental")
+PROSE = ("name", "description", "notes", "source", "rationale", "reason", "unit", "license", "quantizations", "rental", "value")
 """Text columns that may be shortened with an ellipsis in a table (besides the first column)."""
 
 BORDER = 3

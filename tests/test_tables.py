@@ -92,7 +92,7 @@ def check_table(out: str, rows: list[dict[str, Any]], width: int) -> list[str]:
                 assert is_shortening(cell, render.human(row[key], key)), (key, cell, out)
         return after
     assert len(body) == len(rows), f"{len(body)} lines for {len(rows)} rows:\n{out}"
-    by_heading = {render.printable(render.HEADINGS.get(k, k)): k for k in rows[0]}
+    by_heading = {render.printable(render.heading(k)): k for k in rows[0]}
     keys = [by_heading[n] for n in names]
     for cells, row in zip(body, rows, strict=True):
         for key, cell in zip(keys, cells, strict=True):
