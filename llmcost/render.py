@@ -298,7 +298,8 @@ def _resolve(path: str) -> Path:
         if not directory.is_dir():
             raise LlmcostError(f"--output {path!r}: directory {str(Path(path).parent)!r} does not exist")
         os.stat(directory)  # a name too long for the system fails here, not in the middle of the run
-        if len(target.name.encode(errors="surrogateescape")) > os.pathconf(directory, "PC_NAME_MAX"):
+        limit = os.pathconf(directory, "PC_NAME_MAX")
+        if 0 < limit < len(target.name.encode(errors="surrogateescape")):
             raise LlmcostError(f"--output {_short(path)}: the file name is longer than the file system allows")
     except OSError as e:
         raise _error(path, e) from None
@@ -359,7 +360,7 @@ def _replacing(path: str, target: Path, st: os.stat_result | None) -> Iterator[I
 def _temporary(path: str, target: Path, st: os.stat_result | None) -> Path:
     """Create the temporary file: the existing file's mode (and owner, where allowed), or the umask's for a new one."""
     for n in range(100):
-        tmp = target.with_name(f".{target.name[:200]}.{os.getpid()}.{n}.part")
+        tmp = target.with_name(f".{target.name[:40]}.{os.getpid()}.{n}.part")  # short: the name may be near the limit
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
         except FileExistsError:

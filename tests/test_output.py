@@ -353,3 +353,10 @@ def test_errors_quoting_user_text_never_carry_control_characters(cli) -> None:
     for argv in (("compare", "--model", "\x1b[31mx\ny"), ("compare", "--bogus\x1b]0;t\x07"), ("profiles", "show", "\x1b[2J")):
         code, out, err = cli(*argv)
         assert code == 2 and out == "" and err.count("\n") == 1 and "\x1b" not in err and "\x07" not in err, err
+
+
+def test_a_name_at_the_limit_still_gets_a_temporary_file(tmp_path: Path) -> None:
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    for name in ("é" * (limit // 2 - 3) + ".csv", "x" * (limit - 4) + ".csv"):
+        write(tmp_path / name)
+        assert (tmp_path / name).read_text() == "new\n" and leftovers(tmp_path) == []
