@@ -13,12 +13,14 @@ prices is `llmcost profiles import-prices` (llmcost.price_import), which this mo
 from __future__ import annotations
 
 import datetime
+import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from llmcost.catalog import Catalog, parse_gpu_option
+from llmcost.errors import LlmcostError
 
 if TYPE_CHECKING:
     from llmcost.schema import Scenario
@@ -132,8 +134,19 @@ def stale_lines(cat: Catalog, used: PricesUsed, max_age_days: int, today: dateti
     return lines
 
 
+TODAY_VARIABLE = "LLMCOST_TODAY"
+"""Environment variable that pins the day price ages count from (YYYY-MM-DD), for runs that must print the
+same warnings whatever the calendar says (CI, tests, reproducible reports)."""
+
+
 def today() -> datetime.date:
-    """Today's date (tests replace this function to pin the day)."""
+    """The day price ages count from: LLMCOST_TODAY when set (YYYY-MM-DD), else today's date."""
+    pinned = os.environ.get(TODAY_VARIABLE, "").strip()
+    if pinned:
+        try:
+            return datetime.date.fromisoformat(pinned)
+        except ValueError:
+            raise LlmcostError(f"{TODAY_VARIABLE}={pinned!r}: expected a date as YYYY-MM-DD") from None
     return datetime.date.today()
 
 

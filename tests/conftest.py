@@ -84,8 +84,5 @@ so that CLI outputs do not change as the calendar moves on."""
 
 @pytest.fixture(autouse=True)
 def _pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    import datetime
-
-    import llmcost.prices
-
-    monkeypatch.setattr(llmcost.prices, "today", lambda: datetime.date(*PINNED_TODAY))
+    """In this process and in every `llmcost` subprocess a test starts (LLMCOST_TODAY is inherited)."""
+    monkeypatch.setenv("LLMCOST_TODAY", "{:04d}-{:02d}-{:02d}".format(*PINNED_TODAY))

@@ -208,7 +208,7 @@ def test_list_an_unknown_kind(cli) -> None:
 def test_list_with_an_unknown_format(cli) -> None:
     rc, out, err = cli("profiles", "list", "gpus", "-f", "xml")
     assert (rc, out) == (2, "")
-    assert one_line(err) == "llmcost: error: --format 'xml': use one of table, csv, json, markdown"
+    assert one_line(err) == "llmcost: error: --format 'xml': use one of table, csv, json, jsonl, markdown"
 
 
 def test_list_to_a_file(tmp_path: Path, cli) -> None:

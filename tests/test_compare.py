@@ -142,12 +142,12 @@ def test_fail_if_gate_exits_1_and_names_rows(capsys, monkeypatch) -> None:
     code, _, err = run(capsys, monkeypatch, "compare", "-f", "csv", "--fail-if", 'kind == "own" and payback_months > 18')
     assert code == 1
     assert "own rtx-3090" in err
-    code, _, _ = run(capsys, monkeypatch, "compare", "-f", "csv", "--fail-if", "kind == own and payback_months > 100000")
+    code, _, _ = run(capsys, monkeypatch, "compare", "-f", "csv", "--fail-if", 'kind == "own" and payback_months > 100000')
     assert code == 0
 
 
 @pytest.mark.parametrize("bad", ["payback_months >", "bogus_key > 1", "payback_months ~ 3", "__import__('os')",
-                                 "payback_months > 1 and", "(payback_months > 1", "kind == own or"])
+                                 "payback_months > 1 and", "(payback_months > 1", "kind == own or", "kind == own"])
 def test_gate_rejects_anything_but_comparisons(bad: str, capsys, monkeypatch) -> None:
     code, out, err = run(capsys, monkeypatch, "compare", "-f", "csv", "--fail-if", bad)
     assert code == 2
@@ -157,7 +157,7 @@ def test_gate_rejects_anything_but_comparisons(bad: str, capsys, monkeypatch) ->
 
 def test_gate_semantics() -> None:
     keys = ["kind", "payback_months", "fits"]
-    p = gate.parse('kind == "own" and (payback_months > 18 or payback_months == never)', keys)
+    p = gate.parse('kind == "own" and (payback_months > 18 or payback_months == "never")', keys)
     assert p({"kind": "own", "payback_months": "never"})
     assert p({"kind": "own", "payback_months": 20})
     assert not p({"kind": "own", "payback_months": 3})

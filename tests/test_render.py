@@ -26,8 +26,10 @@ ROWS = [
     ("+1", "'+1"),
     ("-1", "'-1"),
     ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
-    ("\t=1", "'\t=1"),
-    ("\r=1", "'\r=1"),
+    ("\t=1", "'\\t=1"),
+    ("\r=1", "'\\r=1"),
+    ("own \x1b[2J", "own \\x1b[2J"),
+    ("a\nb", "a\\nb"),
     ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
     ("rtx-4090", "rtx-4090"),
     ("never", "never"),
@@ -158,3 +160,10 @@ def test_output_file_name_without_a_directory_goes_to_the_current_one(tmp_path: 
     with render.output_stream("plain.md") as out:
         out.write("x\n")
     assert (tmp_path / "plain.md").read_text() == "x\n"
+
+
+def test_csv_without_rows_still_has_its_header() -> None:
+    buf = io.StringIO()
+    render.render([], "csv", buf, keys=["option", "=tco_usd"])
+    assert buf.getvalue() == "option,'=tco_usd\n"
+    assert render.to_text([], "json") == "[]\n" and render.to_text([], "table") == "(no rows)\n"

@@ -2,22 +2,47 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Annotated
+import warnings
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 try:  # typer >= 0.26 vendors click
     from typer._click import exceptions as click_exc
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as click_exc  # type: ignore[no-redef]
 
-from llmcost import __version__
+from llmcost import __version__, render
 from llmcost.cli import compare_cmd, estimates, profiles_cmd, sensitivity_cmd, sweep_cmd
 from llmcost.errors import LlmcostError
 
+
+class _PipeClosed(Exception):
+    """stdout's reader went away during a command (a BrokenPipeError that click would turn into exit 1)."""
+
+
+class _Group(TyperGroup):
+    """The root command group: a closed stdout pipe leaves every command (subgroups too) as _PipeClosed."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # --help and --version print while parsing
+        try:
+            return super().parse_args(ctx, args)
+        except BrokenPipeError as e:
+            raise _PipeClosed from e
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as e:
+            raise _PipeClosed from e
+
+
 app = typer.Typer(
     name="llmcost",
+    cls=_Group,
     help="Total cost of ownership for LLMs: pre-train, fine-tune and serve on owned or rented GPUs vs cloud APIs.",
     no_args_is_help=True,
     add_completion=False,
@@ -47,11 +72,34 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; user mistakes print one line on stderr and return 2 (a failed gate returns 1)."""
+    """Run the CLI; user mistakes print one line on stderr and return 2 (a failed gate returns 1).
+
+    A reader that closes the pipe early (`llmcost compare -f csv | head -1`) ends the run quietly with 0;
+    a full disk or a failing device on stdout is one line and 2. NumPy's floating-point warnings never
+    reach stderr: a result that is not a finite number is refused where it is rendered."""
     try:
-        rc = app(args=argv, prog_name="llmcost", standalone_mode=False)
+        rc = _run(argv)
+        sys.stdout.flush()  # a closed pipe or a full disk shows here, not in Python's exit handler
+        return rc
+    except (BrokenPipeError, _PipeClosed):
+        _silence_stdout()
+        return 0
+    except OSError as e:
+        if e.errno not in render.WRITE_ERRORS:
+            raise
+        _silence_stdout()
+        sys.stderr.write(f"llmcost: error: cannot write the output: {e.strerror or e}\n")
+        return 2
+
+
+def _run(argv: list[str] | None) -> int:
+    """The command's exit code, with every error a user can cause turned into one line on stderr."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rc = app(args=argv, prog_name="llmcost", standalone_mode=False)
     except LlmcostError as e:
-        sys.stderr.write(f"llmcost: error: {e}\n")
+        sys.stderr.write(f"llmcost: error: {render.printable(str(e))}\n")  # one line, no escape reaches the terminal
         return e.exit_code
     except typer.Exit as e:
         if e.exit_code == 130:  # typer turns Ctrl-C into Exit(130)
@@ -64,14 +112,26 @@ def main(argv: list[str] | None = None) -> int:
     except click_exc.ClickException as e:
         ctx = getattr(e, "ctx", None)
         cmd = ctx.command_path.removeprefix("llmcost").strip() if ctx is not None else ""
-        sys.stderr.write(f"llmcost: error: {e.format_message()} (see llmcost {cmd} --help)\n".replace("  ", " "))
+        sys.stderr.write(f"llmcost: error: {render.printable(e.format_message())} (see llmcost {cmd} --help)\n".replace("  ", " "))
         return 2
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("llmcost: interrupted\n")
         return 130
-    except BrokenPipeError:
-        return 0
+    except render.Terminated as e:
+        sys.stderr.write(f"llmcost: stopped by {e.name}; no partial output file was left\n")
+        return e.exit_code
     return rc if isinstance(rc, int) else 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit does not fail a second time."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):  # replaced by a test's capture: nothing to flush at exit
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def run() -> None:

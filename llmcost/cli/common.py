@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from llmcost import api, render, scenarios
+from llmcost import api, gate, render, scenarios
+from llmcost import table as table_module
 from llmcost.catalog import Catalog
-from llmcost.errors import LlmcostError
+from llmcost.errors import LlmcostError, unknown
 from llmcost.numbers import parse_quantity
+from llmcost.options import KIND_NAMES
+from llmcost.results import DOES_NOT_FIT, NA, NEVER
 from llmcost.schema import Scenario
 
 ProfilesOpt = Annotated[list[str] | None, typer.Option(
     "--profiles", help="Directory or file of user profiles (repeatable; later wins). Also LLMCOST_PROFILES.")]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or markdown.")]
+FormatOpt = Annotated[str | None, typer.Option("--format", "-f", show_default=False, help="table, csv, json, jsonl or markdown "
+                                               "(default: the --output file's extension, .csv .json .jsonl .md, else table).")]
 OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.")]
+ColumnsOpt = Annotated[list[str] | None, typer.Option("--columns", metavar="A,B,C", help="Only these columns, in this order, in "
+                                                      "every format (comma-separated, repeatable).")]
+WideOpt = Annotated[bool, typer.Option("--wide", help="Table: every column, none left out or shortened (may be wider than the terminal).")]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show every intermediate quantity, formula and assumption with its source.")]
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Model id (llmcost profiles list models).")]
 GpuOpt = Annotated[list[str] | None, typer.Option("--gpu", "-g", help="GPU id or NxID, e.g. 2xrtx-3090 (repeatable).")]
@@ -59,43 +67,78 @@ def scenario_inputs(profiles: Sequence[str] | None, scenario_id: str | None, set
     return cat, scenarios.resolve(cat, scenario_id, overrides)
 
 
-def check_format(fmt: str, allowed: Sequence[str] = render.FORMATS) -> str:
-    if fmt not in allowed:
-        raise LlmcostError(f"--format {fmt!r}: use one of {', '.join(allowed)}")
-    return fmt
+def check_format(fmt: str | None, output: str | None = None, allowed: Sequence[str] = render.FORMATS) -> str:
+    """The output format (see render.output_format), checked before any work is done."""
+    return render.output_format(fmt, output, allowed)
 
 
 def quantity(text: str | None, what: str, integer: bool = False) -> float | None:
     return None if text is None else parse_quantity(text, what, integer=integer)
 
 
-def emit(rows: list[dict[str, Any]], fmt: str, output: str | None, title: str | None = None,
-         explanation: str | None = None, footer: str | None = None) -> None:
-    """Render rows to stdout or --output; the explanation and footer follow tables, go to stderr otherwise."""
-    check_format(fmt)
-    with render.output_stream(output) as out:
-        rows_out = rows
-        if fmt == "table" and len(rows) <= 3 and rows and len(rows[0]) > 12:
-            rows_out = transpose(rows)
-        render.render(rows_out, fmt, out, title)
-        if fmt in ("table", "markdown") and footer:
-            out.write(("\n" if fmt == "markdown" else "") + footer + "\n")
+def pick_columns(columns: Sequence[str] | None, keys: Sequence[str]) -> list[str]:
+    """--columns a,b,c (repeatable) as a list of known keys in the order given; an unknown one is exit 2."""
+    chosen = list(dict.fromkeys(c.strip() for item in columns or () for c in item.split(",") if c.strip()))
+    if columns is not None and not chosen:
+        raise LlmcostError("--columns: give at least one column name, e.g. --columns option,monthly_usd")
+    for c in chosen:
+        if keys and c not in keys:
+            raise LlmcostError(f"--columns: {unknown('column', c, keys)}")
+    return chosen
+
+
+def emit(rows: list[dict[str, Any]], fmt: str | None, output: str | None, title: str | None = None,
+         explanation: str | None = None, footer: str | None = None, *, table: Sequence[str] | None = None,
+         columns: Sequence[str] | None = None, wide: bool = False, inputs: Iterable[str | Path] = ()) -> None:
+    """Render rows to stdout or --output; the explanation and footer follow tables, go to stderr otherwise.
+
+    Under a table, the footer's first paragraph (the verdict, prose) is wrapped between words to the
+    table's width; what follows a blank line (charts) is printed as it is.
+
+    `table` names the columns a table shows by default, most important first (default: every key);
+    `columns` (--columns) chooses the keys and their order in every format; `wide` (--wide) shows every
+    key in a table, none left out or shortened; `inputs` are the run's input files, never overwritten."""
+    fmt = check_format(fmt, output)
+    keys = list(rows[0]) if rows else list(table or ())
+    chosen = pick_columns(columns, keys)
+    if chosen:
+        rows = [{k: r.get(k) for k in chosen} for r in rows]
+    elif fmt == "table" and table and not wide:
+        rows = [{k: r[k] for k in table if k in r} for r in rows]
+    with render.output_stream(output, inputs) as out:
+        render.render(rows, fmt, out, title, wide=wide, keys=chosen or keys)
+        if fmt == "table" and footer:
+            out.write(render.wrap_prose(render.printable(footer, keep="\n"), table_module.width_of(out)) + "\n")
+        if fmt == "markdown" and footer:
+            out.write("\n" + render.printable(footer, keep="\n") + "\n")
         if explanation and fmt in ("table", "markdown"):
-            out.write("\n" + explanation)
+            out.write("\n" + render.printable(explanation, keep="\n"))
     if explanation and fmt not in ("table", "markdown"):
-        sys.stderr.write(explanation)
+        sys.stderr.write(render.printable(explanation, keep="\n"))
 
 
-def transpose(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A few wide rows shown as `field | row1 | row2` for people (table format only)."""
-    heads = [str(r.get("option") or r.get("gpu") or i) for i, r in enumerate(rows)]
-    if len(set(heads)) < len(heads):
-        heads = [f"{h} ({i + 1})" for i, h in enumerate(heads)]
-    out = []
-    for key in rows[0]:
-        item: dict[str, Any] = {"field": key}
-        for h, r in zip(heads, rows, strict=False):
-            value = r[key]
-            item[h] = render.human(value, key) if not isinstance(value, str) else value
-        out.append(item)
+def inputs(*paths: str | Path | Sequence[str | Path] | None) -> list[str | Path]:
+    """The input files of a run (scenario, grid, price, --profiles), flattened, for emit's `inputs`."""
+    out: list[str | Path] = []
+    for p in paths:
+        if isinstance(p, (str, Path)):
+            out.append(p)
+        elif p:
+            out.extend(p)
     return out
+
+
+GATE_TEXTS = {"kind": KIND_NAMES}
+"""Every value a gate may compare these text columns with, whether or not this run's rows show it."""
+
+
+def gate_keys(keys: Sequence[str]) -> dict[str, gate.Column]:
+    """Columns known by name only (before any row exists): the declared vocabularies are already checked."""
+    return {k: gate.Column(gate.TEXT, GATE_TEXTS[k]) if k in GATE_TEXTS else gate.Column() for k in keys}
+
+
+def gate_columns(rows: Sequence[dict[str, Any]]) -> dict[str, gate.Column]:
+    """What each column of a command's rows holds, for --fail-if / --where (gate.parse)."""
+    from llmcost.uncertainty import UNBOUNDED
+
+    return gate.columns_of(rows, GATE_TEXTS, (NEVER, NA, DOES_NOT_FIT, UNBOUNDED))

@@ -8,6 +8,7 @@ import typer
 
 from llmcost import api, prices
 from llmcost.cli.common import (
+    ColumnsOpt,
     ExplainOpt,
     FormatOpt,
     GpuOpt,
@@ -17,29 +18,44 @@ from llmcost.cli.common import (
     ProfilesOpt,
     SetOpt,
     UsedOpt,
+    WideOpt,
     check_format,
     emit,
+    inputs,
     load_catalog,
 )
 
 RateOpt = Annotated[str | None, typer.Option("--usd-per-gpu-hour", help="Rental price to use instead of the cheapest offer.")]
 MfuOpt = Annotated[float | None, typer.Option("--mfu", help="Model FLOPs utilisation instead of the default for the setting.")]
 
+# Output layer: each table's columns, most important first (a narrow terminal drops them from the end).
+PRETRAIN_TABLE = ("gpu", "gpus", "fits", "wall_days", "cost_rented_usd", "cost_owned_usd", "gpu_hours", "reported_gpu_hours", "flops",
+                  "reported_flops", "energy_kwh", "reported_energy_kwh", "gpu_energy_kwh", "memory_per_gpu_gib", "min_gpus", "capex_usd",
+                  "wall_hours", "mfu", "tokens", "model", "rental", "reported_gpu", "reason")
+FINETUNE_TABLE = ("gpu", "kind", "gpus", "fits", "cost_owned_usd", "cost_rented_usd", "wall_hours", "memory_per_gpu_gib", "tokens_per_s",
+                  "gpu_hours", "energy_kwh", "capex_usd", "trainable_params", "checkpointing", "tokens", "flops", "method", "rental",
+                  "gpu_energy_kwh", "model", "reason")
+SERVE_TABLE = ("gpu", "gpus", "fits", "usd_per_mtok", "output_tokens_per_s", "tpot_s", "ttft_s", "requests_per_s", "concurrency",
+               "max_concurrency", "decode_tokens_per_s", "prefill_tokens_per_s", "weights_gib", "kv_mib_per_sequence", "usd_per_mtok_rented",
+               "quantization", "engine", "bound", "rental", "model", "reason")
+
 
 def pretrain(model: ModelOpt, gpu: GpuOpt = None,
              gpus: Annotated[str | None, typer.Option("--gpus", help="GPU count (default: the fewest that fit).")] = None,
              tokens: Annotated[str | None, typer.Option("--tokens", help="Training tokens, e.g. 1.4T (default: the model's).")] = None,
              seq_len: Annotated[int | None, typer.Option("--seq-len", help="Sequence length (default: model context up to 8k).")] = None,
-             mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = "table",
+             mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = None,
              output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None,
-             max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
+             max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
+             columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """Pre-training FLOPs, GPU-hours, wall days, energy, owned and rented cost, fit, and reported figures."""
-    check_format(fmt)
+    fmt = check_format(fmt, output)
     cat = load_catalog(profiles, sets)
     est = api.pretrain(model, gpu, gpus=gpus, tokens=tokens, seq_len=seq_len, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used,
                        catalog=cat)
     prices.warn_if_stale(cat, prices.rows_prices(est.rows(), used), max_price_age_days)
-    emit(est.rows(), fmt, output, title=f"pre-training {model}", explanation=est.explanation.text() if explain else None)
+    emit(est.rows(), fmt, output, title=f"pre-training {model}", explanation=est.explanation.text() if explain else None,
+         table=PRETRAIN_TABLE, columns=columns, wide=wide, inputs=inputs(profiles))
 
 
 def finetune(model: ModelOpt, gpu: GpuOpt = None,
@@ -53,16 +69,18 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
              tokens: Annotated[str | None, typer.Option("--tokens", help="Dataset tokens, e.g. 20M.")] = None,
              epochs: Annotated[float | None, typer.Option("--epochs", min=0.0, help="Passes over the dataset.")] = None,
              api_ids: Annotated[list[str] | None, typer.Option("--api", "-a", help="Also price this API's fine-tuning (repeatable).")] = None,
-             mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = "table",
+             mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = None,
              output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None,
-             max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
+             max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
+             columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """Fine-tuning (LoRA, QLoRA, full): trainable params, memory per GPU, fit, hours, energy, owned/rented/API cost."""
-    check_format(fmt)
+    fmt = check_format(fmt, output)
     cat = load_catalog(profiles, sets)
     est = api.finetune(model, gpu, method=method, rank=rank, targets=targets, batch=batch, seq_len=seq_len, checkpointing=checkpointing,
                        tokens=tokens, epochs=epochs, api=api_ids, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used, catalog=cat)
     prices.warn_if_stale(cat, prices.rows_prices(est.rows(), used), max_price_age_days)
-    emit(est.rows(), fmt, output, title=f"{method} fine-tuning {model}", explanation=est.explanation.text() if explain else None)
+    emit(est.rows(), fmt, output, title=f"{method} fine-tuning {model}", explanation=est.explanation.text() if explain else None,
+         table=FINETUNE_TABLE, columns=columns, wide=wide, inputs=inputs(profiles))
 
 
 def serve(model: ModelOpt, gpu: GpuOpt = None,
@@ -72,13 +90,15 @@ def serve(model: ModelOpt, gpu: GpuOpt = None,
           input_tokens: Annotated[str | None, typer.Option("--input-tokens", help="Prompt tokens per request.")] = None,
           output_tokens: Annotated[str | None, typer.Option("--output-tokens", help="Generated tokens per request.")] = None,
           max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", min=0.001, help="Latency target: most ms per output token.")] = None,
-          used: UsedOpt = False, fmt: FormatOpt = "table", output: OutputOpt = None, explain: ExplainOpt = False,
+          used: UsedOpt = False, fmt: FormatOpt = None, output: OutputOpt = None, explain: ExplainOpt = False,
           profiles: ProfilesOpt = None, sets: SetOpt = None,
-          max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
+          max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
+          columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """Weights and KV memory, max concurrency, prefill and decode tokens/s, TTFT, TPOT, $ per 1M tokens."""
-    check_format(fmt)
+    fmt = check_format(fmt, output)
     cat = load_catalog(profiles, sets)
     est = api.serve(model, gpu, quant=quant, engine=engine, concurrency=concurrency, input_tokens=input_tokens,
                     output_tokens=output_tokens, max_tpot_ms=max_tpot_ms, used=used, catalog=cat)
     prices.warn_if_stale(cat, prices.rows_prices(est.rows(), used), max_price_age_days)
-    emit(est.rows(), fmt, output, title=f"serving {model}", explanation=est.explanation.text() if explain else None)
+    emit(est.rows(), fmt, output, title=f"serving {model}", explanation=est.explanation.text() if explain else None,
+         table=SERVE_TABLE, columns=columns, wide=wide, inputs=inputs(profiles))

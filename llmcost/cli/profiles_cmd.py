@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from llmcost import catalog, prices, render, schema
-from llmcost.cli.common import FormatOpt, OutputOpt, ProfilesOpt, emit, load_catalog
+from llmcost.cli.common import FormatOpt, OutputOpt, ProfilesOpt, check_format, emit, inputs, load_catalog
 from llmcost.errors import LlmcostError, ProfileError, unknown
 
 app = typer.Typer(help="List, show and validate profiles; print their JSON Schemas; import API prices.", no_args_is_help=True)
@@ -42,13 +42,14 @@ def _field(rec: Any, key: str) -> Any:
 
 @app.command("list")
 def list_(kind: Annotated[str | None, typer.Argument(help="gpus, models, apis, rentals, quantizations, engines, scenarios, assumptions")] = None,
-          fmt: FormatOpt = "table", output: OutputOpt = None, profiles: ProfilesOpt = None) -> None:
+          fmt: FormatOpt = None, output: OutputOpt = None, profiles: ProfilesOpt = None) -> None:
     """The catalogue: every entry of one kind (or a count of each kind)."""
+    fmt = check_format(fmt, output)
     cat = load_catalog(profiles)
     if kind is None:
         rows = [{"kind": k, "entries": len(v)} for k, v in cat.entries.items()]
         rows.append({"kind": "assumptions", "entries": len(cat.assumptions)})
-        emit(rows, fmt, output)
+        emit(rows, fmt, output, inputs=inputs(profiles))
         return
     if kind == "assumptions":
         rows = [{"name": n, "value": a.value, "unit": a.unit or "", "source": a.source} for n, a in cat.assumptions.items()]
@@ -58,18 +59,19 @@ def list_(kind: Annotated[str | None, typer.Argument(help="gpus, models, apis, r
             rows = [{**r, "age_days": prices.age_days(r["as_of"], prices.today())} for r in rows]
     else:
         raise LlmcostError(unknown("profile kind", kind, schema.ALL_KINDS))
-    emit(rows, fmt, output, title=kind)
+    emit(rows, fmt, output, title=kind, inputs=inputs(profiles))
 
 
 @app.command("show")
 def show(entry_id: Annotated[str, typer.Argument(help="An id of any kind (or an assumption name).")],
-         fmt: FormatOpt = "table", output: OutputOpt = None, profiles: ProfilesOpt = None) -> None:
+         fmt: FormatOpt = None, output: OutputOpt = None, profiles: ProfilesOpt = None) -> None:
     """Every field of one entry with the source of each number."""
+    fmt = check_format(fmt, output)
     cat = load_catalog(profiles)
     if entry_id in cat.assumptions:
         a = cat.assumptions[entry_id]
         rows = [{"field": k, "value": getattr(a, k), "source": ""} for k in ("value", "unit", "rationale", "source")]
-        emit(rows, fmt, output, title=f"assumptions.{entry_id}")
+        emit(rows, fmt, output, title=f"assumptions.{entry_id}", inputs=inputs(profiles))
         return
     for kind, table in cat.entries.items():
         if entry_id in table:
@@ -79,7 +81,7 @@ def show(entry_id: Annotated[str, typer.Argument(help="An id of any kind (or an 
             if fmt in ("table", "markdown"):  # people check profile values here: print them as written, not rounded
                 rows = [{**r, "value": _as_written(r["value"])} for r in rows]
             loc = cat.where[(kind, entry_id)]
-            emit(rows, fmt, output, title=f"{kind}/{entry_id} ({loc.path}:{loc.line})")
+            emit(rows, fmt, output, title=f"{kind}/{entry_id} ({loc.path}:{loc.line})", inputs=inputs(profiles))
             return
     every = [i for t in cat.entries.values() for i in t] + list(cat.assumptions)
     raise LlmcostError(unknown("profile id", entry_id, every))
@@ -170,8 +172,6 @@ def import_prices(
     if file is not None and data is not None:
         raise LlmcostError("give the data file once: as FILE or as --data FILE")
     path = file or data
-    if path is not None and output not in (None, "-") and Path(output).resolve() == path.resolve():
-        raise LlmcostError(f"--output {output!r} is the price file being read; write the profile to another file")
     if as_of is not None:
         importer.check_date(as_of, "--as-of")
     cat = load_catalog(profiles)
@@ -186,7 +186,7 @@ def import_prices(
         "" if path is None else f" {path.name}" if source == "litellm" else f" --data {path.name}") + "".join(
         f" --provider {p}" for p in provider or ())
     text = importer.profile_text(imported, command)
-    with render.output_stream(output) as out:  # loaded with the profile loader before anything is written or renamed
+    with render.output_stream(output, inputs(path, profiles)) as out:  # loaded with the profile loader before anything is written or renamed
         importer.validate_text(text, output or "prices.yaml", catalog.user_profile_paths(profiles or ()))
         out.write(text)
     if as_of is None:

@@ -21,6 +21,7 @@ from llmcost.cli.common import (
     ScenarioSetOpt,
     check_format,
     emit,
+    inputs,
     scenario_inputs,
 )
 
@@ -33,11 +34,11 @@ ChartOpt = Annotated[bool, typer.Option("--chart", help="Draw the tornado as tex
 
 def sensitivity_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
                         vs: VsOpt = None, option: OptionOpt = None, metric: MetricOpt = "payback_months", sets: ScenarioSetOpt = None,
-                        fmt: FormatOpt = "table", output: OutputOpt = None, chart: ChartOpt = False,
+                        fmt: FormatOpt = None, output: OutputOpt = None, chart: ChartOpt = False,
                         profiles: ProfilesOpt = None,
                         max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
     """Tornado: each ranged input at its low and high end, the others at their mode; sorted by swing."""
-    check_format(fmt)
+    fmt = check_format(fmt, output)  # output layer: format checked before any work
     cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
     t = api.sensitivity(sc, option=option, metric=metric, vs=vs, catalog=cat)
     prices.warn_if_stale(cat, prices.scenario_prices(cat, sc, vs), max_price_age_days)
@@ -48,7 +49,8 @@ def sensitivity_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt
     drawn = uncertainty.tornado_chart(t) if chart else ""
     if chart and fmt == "table":
         footer += "\n\n" + drawn
-    emit(t.rows(), fmt, output, title=f"{sc.name}: what moves {t.metric} of {t.option} vs {t.reference}", footer=footer)
+    emit(t.rows(), fmt, output, title=f"{sc.name}: what moves {t.metric} of {t.option} vs {t.reference}", footer=footer,
+         inputs=inputs(scenario_id, profiles))
     if fmt not in ("table", "markdown"):
         sys.stderr.write(footer + "\n")
     if chart and fmt != "table":

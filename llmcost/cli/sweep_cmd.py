@@ -20,7 +20,8 @@ GridArg = Annotated[list[str], typer.Argument(
     show_default=False)]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a base scenario value by dotted path, e.g. "
                                                   "workload.cached_input_share=0.5, or assumptions.NAME=VALUE (repeatable).")]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or json.")]
+FormatOpt = Annotated[str | None, typer.Option("--format", "-f", show_default=False,
+                                               help="csv, jsonl or json (default: the --output file's extension, else csv).")]
 ColumnsOpt = Annotated[list[str] | None, typer.Option(
     "--columns", "-c",
     help="Columns to write, in order, comma-separated (repeatable); default every grid key then compare's columns.")]
@@ -34,14 +35,13 @@ VsOpt = Annotated[str | None, typer.Option(
 ChunkOpt = Annotated[int, typer.Option("--chunk-rows", help="Rows costed per engine call.", hidden=True, min=1)]
 
 
-def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = "csv", output: OutputOpt = None,
+def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
                   columns: ColumnsOpt = None, where: WhereOpt = None, fail_if: FailIfOpt = None, count: CountOpt = False,
                   vs: VsOpt = None, chunk_rows: ChunkOpt = sweeps.CHUNK_ROWS, profiles: ProfilesOpt = None,
                   max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
                   samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED) -> None:
     """Every combination of a parameter grid over a base scenario, one row per combination and option, streamed."""
-    if fmt not in sweeps.FORMATS:
-        raise LlmcostError(f"--format {fmt!r}: use one of {', '.join(sweeps.FORMATS)}")
+    fmt = render.output_format(fmt, output, sweeps.FORMATS, default="csv")  # output layer
     given = scenarios.parse_sets(sets or ())
     cat = load_catalog(profiles, [f"{k}={v}" for k, v in given.items() if k.startswith("assumptions.")])
     all_sets = {k: v for k, v in given.items() if not k.startswith("assumptions.")}
@@ -64,7 +64,7 @@ def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = "csv", o
         sys.stderr.write(f"llmcost: note: {total:,} rows is more than a spreadsheet opens ({sweeps.EXCEL_ROWS:,}); "
                          "filter with --where or read it with a data tool\n")
     try:
-        with render.output_stream(output) as out:
+        with render.output_stream(output, [*grids, *(profiles or ())]) as out:  # output layer: never over an input
             if samples:
                 result = uncertainty.sweep_samples(cat, loaded, out, fmt, samples, seed, chosen or None, all_sets, vs, where, fail_if)
             else:

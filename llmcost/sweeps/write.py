@@ -14,6 +14,7 @@ import numpy as np
 from llmcost import gate
 from llmcost.catalog import Catalog
 from llmcost.errors import LlmcostError
+from llmcost.options import KIND_NAMES
 from llmcost.render import csv_cell
 from llmcost.results import DOES_NOT_FIT, NA, NEVER, OVERFLOW, Table
 from llmcost.sweeps.grid import Grid
@@ -24,15 +25,8 @@ EXCEL_ROWS = 1_048_576
 
 
 def check_condition(text: str, keys: Sequence[str], what: str) -> gate.Predicate:
-    """gate.parse, also rejecting a comparison whose value is another column (columns compare with constants)."""
-    pred = gate.parse(text, keys, what)
-    toks = gate.tokens(text, what)
-    for i, (kind, _) in enumerate(toks[:-1]):
-        nxt = toks[i + 1]
-        if kind == "op" and nxt[0] == "word" and nxt[1] in keys:
-            raise LlmcostError(f"{what} {text!r}: compare {toks[i - 1][1]!r} with a number or a quoted text, not with "
-                               f"the column {nxt[1]!r}")
-    return pred
+    """A --where / --fail-if condition over a sweep's columns (kind's values known before any row exists)."""
+    return gate.parse(text, {k: gate.Column(gate.TEXT, KIND_NAMES) if k == "kind" else gate.Column() for k in keys}, what)
 
 
 # ---------------------------------------------------------------------------------------------- text cells
