@@ -290,6 +290,13 @@ def output_stream(path: str | None, inputs: Iterable[str | Path] = ()) -> Iterat
         yield f
 
 
+def check_output(path: str | None, inputs: Iterable[str | Path] = ()) -> None:
+    """Refuse an --output path that cannot be written or is one of the run's inputs, before any work is done
+    (output_stream checks the same again when it opens the file)."""
+    if path is not None and path != "-":
+        _refuse_inputs(path, _resolve(path), inputs)
+
+
 def _resolve(path: str) -> Path:
     """The file `path` names: a symlink's final target, which must be in an existing directory."""
     try:

@@ -67,8 +67,11 @@ def scenario_inputs(profiles: Sequence[str] | None, scenario_id: str | None, set
     return cat, scenarios.resolve(cat, scenario_id, overrides)
 
 
-def check_format(fmt: str | None, output: str | None = None, allowed: Sequence[str] = render.FORMATS) -> str:
-    """The output format (see render.output_format), checked before any work is done."""
+def check_format(fmt: str | None, output: str | None = None, allowed: Sequence[str] = render.FORMATS,
+                 inputs: Iterable[str | Path] = ()) -> str:
+    """The output format (see render.output_format), and an --output that is none of the run's inputs,
+    checked before any work is done."""
+    render.check_output(output, inputs)
     return render.output_format(fmt, output, allowed)
 
 

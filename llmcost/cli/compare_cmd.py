@@ -70,7 +70,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
                     samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED,
                     columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """One row per option (own N x GPU, rent offer, API): capex, monthly, $ per 1M tokens, TCO, break-even, payback."""
-    fmt = check_format(fmt, output)  # output layer: format, --columns checked before any work
+    fmt = check_format(fmt, output, inputs=inputs(scenario_id, profiles))  # format, --output, --columns before any work
     pick_columns(columns, uncertainty.MC_KEYS if samples else ROW_KEYS)
     if plot:
         check_plot(plot)
@@ -106,7 +106,7 @@ def breakeven_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt =
                       samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED,
                       columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """Break-even table: own and rent options x APIs; cells are break-even tokens/day and payback months."""
-    fmt = check_format(fmt, output)  # output layer: format checked before any work
+    fmt = check_format(fmt, output, inputs=inputs(scenario_id, profiles))  # format and --output before any work
     cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
     rows = api.breakeven(sc, samples=samples, seed=seed, catalog=cat).rows()
     if fail_if:

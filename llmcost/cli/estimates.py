@@ -49,7 +49,7 @@ def pretrain(model: ModelOpt, gpu: GpuOpt = None,
              max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
              columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """Pre-training FLOPs, GPU-hours, wall days, energy, owned and rented cost, fit, and reported figures."""
-    fmt = check_format(fmt, output)
+    fmt = check_format(fmt, output, inputs=inputs(profiles))
     cat = load_catalog(profiles, sets)
     est = api.pretrain(model, gpu, gpus=gpus, tokens=tokens, seq_len=seq_len, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used,
                        catalog=cat)
@@ -74,7 +74,7 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
              max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
              columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """Fine-tuning (LoRA, QLoRA, full): trainable params, memory per GPU, fit, hours, energy, owned/rented/API cost."""
-    fmt = check_format(fmt, output)
+    fmt = check_format(fmt, output, inputs=inputs(profiles))
     cat = load_catalog(profiles, sets)
     est = api.finetune(model, gpu, method=method, rank=rank, targets=targets, batch=batch, seq_len=seq_len, checkpointing=checkpointing,
                        tokens=tokens, epochs=epochs, api=api_ids, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used, catalog=cat)
@@ -95,7 +95,7 @@ def serve(model: ModelOpt, gpu: GpuOpt = None,
           max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
           columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """Weights and KV memory, max concurrency, prefill and decode tokens/s, TTFT, TPOT, $ per 1M tokens."""
-    fmt = check_format(fmt, output)
+    fmt = check_format(fmt, output, inputs=inputs(profiles))
     cat = load_catalog(profiles, sets)
     est = api.serve(model, gpu, quant=quant, engine=engine, concurrency=concurrency, input_tokens=input_tokens,
                     output_tokens=output_tokens, max_tpot_ms=max_tpot_ms, used=used, catalog=cat)

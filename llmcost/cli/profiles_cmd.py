@@ -172,6 +172,7 @@ def import_prices(
     if file is not None and data is not None:
         raise LlmcostError("give the data file once: as FILE or as --data FILE")
     path = file or data
+    render.check_output(output, inputs(path, profiles))  # before the data file is read
     if as_of is not None:
         importer.check_date(as_of, "--as-of")
     cat = load_catalog(profiles)

@@ -38,7 +38,7 @@ def sensitivity_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt
                         profiles: ProfilesOpt = None,
                         max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
     """Tornado: each ranged input at its low and high end, the others at their mode; sorted by swing."""
-    fmt = check_format(fmt, output)  # output layer: format checked before any work
+    fmt = check_format(fmt, output, inputs=inputs(scenario_id, profiles))  # format and --output before any work
     cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
     t = api.sensitivity(sc, option=option, metric=metric, vs=vs, catalog=cat)
     prices.warn_if_stale(cat, prices.scenario_prices(cat, sc, vs), max_price_age_days)

@@ -41,7 +41,8 @@ def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = None, ou
                   max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
                   samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED) -> None:
     """Every combination of a parameter grid over a base scenario, one row per combination and option, streamed."""
-    fmt = render.output_format(fmt, output, sweeps.FORMATS, default="csv")  # output layer
+    render.check_output(output, [*grids, *(profiles or ())])  # before any work
+    fmt = render.output_format(fmt, output, sweeps.FORMATS, default="csv")
     given = scenarios.parse_sets(sets or ())
     cat = load_catalog(profiles, [f"{k}={v}" for k, v in given.items() if k.startswith("assumptions.")])
     all_sets = {k: v for k, v in given.items() if not k.startswith("assumptions.")}
