@@ -9,21 +9,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from llmcost import bounds
 from llmcost.errors import LlmcostError, ProfileError, closest, key_text, unknown
-from llmcost.schema import ALL_KINDS, KINDS, Assumption, Gpu, Problems, Quantization, build
+from llmcost.schema import ALL_KINDS, ASSUMPTIONS, KINDS, Assumption, Gpu, Problems, Quantization, build
 from llmcost.yamlsrc import YMap, read_yaml
 
-ASSUMPTION_NAMES: tuple[str, ...] = (
-    "mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "qlora_compute_overhead",
-    "activation_bytes_per_token_hidden", "checkpoint_bytes_per_token_hidden", "optimizer_bytes_per_param",
-    "trainable_bytes_per_param", "training_overhead_gib", "lora_rank", "pretrain_seq_len_max",
-    "usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes", "tp_efficiency_pcie", "tp_efficiency_nvlink",
-    "peak_to_average", "electricity_usd_per_kwh", "pue", "pue_datacenter", "lifetime_months", "resale_fraction",
-    "resale_fraction_datacenter", "horizon_months", "discount_rate", "ops_usd_per_month", "host_usd", "host_power_w",
-    "gpus_per_host", "consumer_gpus_per_host", "finetune_dataset_tokens", "finetune_epochs", "finetune_batch",
-    "finetune_seq_len", "serve_input_tokens", "serve_output_tokens", "datacenter_host_usd_per_gpu", "datacenter_host_power_w_per_gpu",
-)
-"""Every default the engine reads; the values, rationales and sources live in profiles/assumptions.yaml."""
+ASSUMPTION_NAMES: tuple[str, ...] = tuple(ASSUMPTIONS)
+"""Every default the engine reads (their bounds: llmcost.schema.quantities); the values, rationales and sources
+live in profiles/assumptions.yaml."""
 
 BPW_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,3})?)bpw$")
 
@@ -110,7 +103,7 @@ def _load_assumptions(body: Any, line: int, cat: Catalog, problems: Problems) ->
             hint = f"did you mean {near[0]!r}?" if near else "see `llmcost profiles list assumptions`"
             problems.add(item_line, f"assumptions.{key_text(name)}", f"unknown assumption; {hint}")
             continue
-        rec = build(Assumption, item, problems, item_line, f"assumptions.{name}")
+        rec = build(Assumption, item, problems, item_line, f"assumptions.{name}", numbers=ASSUMPTIONS[name])
         if rec is not None:
             cat.assumptions[name] = rec
             cat.where[("assumptions", name)] = Located(problems.path, item_line)
@@ -141,8 +134,13 @@ def parse_gpu_option(text: str) -> tuple[int, str]:
         count = int(m.group(1))
         if count < 1:
             raise LlmcostError(f"GPU option {text!r}: the count before 'x' must be at least 1 (e.g. '2xrtx-3090')")
+        bounds.check("gpu_count", count, what=f"GPU option {_short(text)}: the count before 'x'")
         return count, m.group(2)
     return 1, text.strip()
+
+
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 def check_references(cat: Catalog) -> list[str]:
@@ -236,7 +234,9 @@ def _problem_order(line: str) -> tuple[str, int]:
 
 
 def with_assumption(cat: Catalog, name: str, value: float) -> Catalog:
-    """A copy of `cat` with one assumption's value replaced (used by --set assumptions.NAME=V)."""
+    """A copy of `cat` with one assumption's value replaced (used by --set assumptions.NAME=V), checked against
+    the assumption's bounds: LlmcostError outside the valid range, an ImplausibleValue warning outside the plausible one."""
+    bounds.check(f"assumptions.{name}", value, what=f"--set assumptions.{name}")
     new = Catalog(entries=cat.entries, assumptions=dict(cat.assumptions), where=cat.where)
     new.assumptions[name] = replace(cat.assumptions[name], value=value, source="set on the command line")
     return new

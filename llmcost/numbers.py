@@ -11,8 +11,9 @@ _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 _NUMBER_RE = re.compile(r"^([+-]?(?:\d[\d_]*\.?\d*|\.\d+)(?:e[+-]?\d+)?)([kmbgtp]?)$", re.IGNORECASE)
 
 
-MAXIMUM = 1e18
-"""Largest number accepted on the command line, as in profiles (llmcost.schema.MAX_VALUE)."""
+MAX_VALUE = 1e18
+"""Largest number accepted anywhere (command line, profiles, scenarios) unless a field says otherwise: far
+above any real quantity (1e18 tokens, parameters or dollars), and small enough that no product of them overflows."""
 
 
 def parse_quantity(text: str, what: str = "value", *, minimum: float | None = 0.0, integer: bool = False) -> float:
@@ -25,8 +26,8 @@ def parse_quantity(text: str, what: str = "value", *, minimum: float | None = 0.
     if not m:
         raise LlmcostError(f"{what}: {text!r} is not a number; write e.g. 1.4T, 366B, 500M, 20k or 2e12")
     value = float(m.group(1).replace("_", "")) * _SUFFIX.get(m.group(2).lower(), 1.0)
-    if not math.isfinite(value) or abs(value) > MAXIMUM:
-        raise LlmcostError(f"{what}: {text!r} is too large (at most {MAXIMUM:g})")
+    if not math.isfinite(value) or abs(value) > MAX_VALUE:
+        raise LlmcostError(f"{what}: {text!r} is too large (at most {MAX_VALUE:g})")
     if minimum is not None and value < minimum:
         raise LlmcostError(f"{what}: {text!r} must be at least {minimum:g}")
     if integer and value != int(value):

@@ -10,7 +10,7 @@ from typing import Any
 from llmcost.catalog import Catalog, Located, check_references
 from llmcost.errors import LlmcostError, ProfileError, unknown
 from llmcost.numbers import parse_quantity
-from llmcost.schema import Problems, Scenario, Spec, Uncertain, build, parse_range, spec_bounds, spec_of, yaml_key
+from llmcost.schema import Bounds, Problems, Scenario, Spec, Uncertain, build, parse_range, spec_bounds, spec_of, yaml_key
 from llmcost.yamlsrc import read_yaml
 
 DEFAULT_SCENARIO = "team-assistant"
@@ -79,7 +79,7 @@ def coerce(text: str, spec: Spec, what: str) -> Any:
     return text.strip()
 
 
-def range_text(text: str, bounds: tuple[float | None, float | None, bool], what: str) -> Uncertain:
+def range_text(text: str, bounds: Bounds, what: str) -> Uncertain:
     """`low..high` (uniform) or `low..mode..high` (triangular) from the command line, checked like a range in a file."""
     parts = text.split("..")
     if len(parts) not in (2, 3):

@@ -130,7 +130,7 @@ def test_validate_a_dangling_reference(tmp_path: Path, valid_profiles, cli) -> N
 
 
 def test_validate_a_good_file(good_file: Path, cli) -> None:
-    assert cli("profiles", "validate", str(good_file)) == (0, "ok: 7 entries valid in 1 path(s)\n", "")
+    assert cli("profiles", "validate", str(good_file)) == (0, "ok: 7 entries valid in 1 path\n", "")
 
 
 def test_validate_warns_about_numbers_without_sources(tmp_path: Path, valid_profiles, cli) -> None:
@@ -139,7 +139,7 @@ def test_validate_warns_about_numbers_without_sources(tmp_path: Path, valid_prof
     path = tmp_path / "g.yaml"
     path.write_text(yaml.safe_dump({"gpus": doc["gpus"]}, sort_keys=False))
     rc, out, err = cli("profiles", "validate", str(path))
-    assert (rc, out) == (0, "ok: 1 entries valid in 1 path(s), 1 without full sources\n")
+    assert (rc, out) == (0, "ok: 1 entry valid in 1 path, 1 without full sources\n")
     assert one_line(err) == (f"{path}:2: warning: gpus[test-gpu] has no source for memory_bandwidth_gb_per_s, tflops_bf16, "
                              "tflops_fp16_acc16, power_w, idle_power_w, price_usd, link_bandwidth_gb_per_s")
 

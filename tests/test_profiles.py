@@ -275,7 +275,7 @@ def test_bad_assumption_value(tmp_path: Path) -> None:
     text = "assumptions:\n  pue:\n    value: .nan\n    rationale: r\n    source: s\n    units: x\n"
     path, found = problems_in(tmp_path, text)
     assert found == [
-        f"{path}:3: assumptions.pue.value: expected a number, got nan (numbers must be finite)",
+        f"{path}:3: assumptions.pue.value: expected a number >= 1 and <= 100, got nan (numbers must be finite)",
         f"{path}:6: assumptions.pue.units: unknown key; did you mean 'unit'?",
     ]
 

@@ -14,7 +14,7 @@ except ImportError:  # pragma: no cover - older typer uses click itself
 
 from llmcost import __version__
 from llmcost.cli import compare_cmd, estimates, profiles_cmd, sensitivity_cmd, sweep_cmd
-from llmcost.errors import LlmcostError
+from llmcost.errors import LlmcostError, warnings_to_stderr
 
 app = typer.Typer(
     name="llmcost",
@@ -49,7 +49,8 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; user mistakes print one line on stderr and return 2 (a failed gate returns 1)."""
     try:
-        rc = app(args=argv, prog_name="llmcost", standalone_mode=False)
+        with warnings_to_stderr():  # implausible values (likely unit slips): one `llmcost: warning:` line each
+            rc = app(args=argv, prog_name="llmcost", standalone_mode=False)
     except LlmcostError as e:
         sys.stderr.write(f"llmcost: error: {e}\n")
         return e.exit_code

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ import typer
 
 from llmcost import catalog, prices, render, schema
 from llmcost.cli.common import FormatOpt, OutputOpt, ProfilesOpt, emit, load_catalog
-from llmcost.errors import LlmcostError, ProfileError, unknown
+from llmcost.errors import ImplausibleValue, LlmcostError, ProfileError, unknown
 
 app = typer.Typer(help="List, show and validate profiles; print their JSON Schemas; import API prices.", no_args_is_help=True)
 
@@ -55,7 +56,7 @@ def list_(kind: Annotated[str | None, typer.Argument(help="gpus, models, apis, r
     elif kind in cat.entries:
         rows = [{c: _field(rec, c) for c in _LIST_COLUMNS[kind]} for rec in cat.entries[kind].values()]
         if kind == "apis":  # how old each price is, so stale ones stand out (llmcost profiles import-prices refreshes them)
-            rows = [{**r, "age_days": prices.age_days(r["as_of"], prices.today())} for r in rows]
+            rows = [{**r, "age_days": prices.age_days(str(r["as_of"]), prices.today())} for r in rows]
     else:
         raise LlmcostError(unknown("profile kind", kind, schema.ALL_KINDS))
     emit(rows, fmt, output, title=kind)
@@ -66,6 +67,7 @@ def show(entry_id: Annotated[str, typer.Argument(help="An id of any kind (or an 
          fmt: FormatOpt = "table", output: OutputOpt = None, profiles: ProfilesOpt = None) -> None:
     """Every field of one entry with the source of each number."""
     cat = load_catalog(profiles)
+    rows: list[dict[str, Any]] = []
     if entry_id in cat.assumptions:
         a = cat.assumptions[entry_id]
         rows = [{"field": k, "value": getattr(a, k), "source": ""} for k in ("value", "unit", "rationale", "source")]
@@ -74,7 +76,6 @@ def show(entry_id: Annotated[str, typer.Argument(help="An id of any kind (or an 
     for kind, table in cat.entries.items():
         if entry_id in table:
             rec = table[entry_id]
-            rows: list[dict[str, Any]] = []
             _flatten_record(rec, rows)
             if fmt in ("table", "markdown"):  # people check profile values here: print them as written, not rounded
                 rows = [{**r, "value": _as_written(r["value"])} for r in rows]
@@ -118,23 +119,42 @@ def _flatten_record(rec: Any, rows: list[dict[str, Any]], prefix: str = "") -> N
 
 @app.command("validate")
 def validate(paths: Annotated[list[Path], typer.Argument(help="Profile files or directories to check.")]) -> None:
-    """Check user profile files against the schema and the built-ins: exit 0 when valid, 2 listing every error."""
-    try:
-        cat = catalog.load(paths)
-    except ProfileError as e:
-        for line in e.problems:
-            sys.stderr.write(line + "\n")
-        raise typer.Exit(2) from None
-    warned = 0
+    """Check user profile files against the schema and the built-ins: exit 0 when valid, 2 listing every error.
+    Values outside their plausible range (likely unit slips) and numbers without a source are warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ImplausibleValue)
+        try:
+            cat = catalog.load(paths)
+        except ProfileError as e:
+            _write_warnings(caught)
+            sys.stderr.write("".join(line + "\n" for line in e.problems))
+            raise typer.Exit(2) from None
+    implausible = _write_warnings(caught)
+    unsourced = 0
     for (kind, entry_id), loc in cat.where.items():
         if kind == "assumptions" or loc.path.startswith("profiles/"):
             continue
         missing = schema.uncovered_numbers(cat.entries[kind][entry_id])
         if missing and kind != "scenarios":
-            warned += 1
+            unsourced += 1
             sys.stderr.write(f"{loc.path}:{loc.line}: warning: {kind}[{entry_id}] has no source for {', '.join(missing)}\n")
     count = sum(1 for _, loc in cat.where.items() if not loc.path.startswith("profiles/"))
-    sys.stdout.write(f"ok: {count} entries valid in {len(paths)} path(s)" + (f", {warned} without full sources" if warned else "") + "\n")
+    notes = ([_count(implausible, "implausible value")] if implausible else []) + (
+        [f"{unsourced} without full sources"] if unsourced else [])
+    sys.stdout.write(f"ok: {_count(count, 'entry', 'entries')} valid in {_count(len(paths), 'path')}"
+                     + "".join(f", {n}" for n in notes) + "\n")
+
+
+def _count(n: int, word: str, plural: str = "") -> str:
+    """'1 entry', '2 entries', '0 paths'."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _write_warnings(caught: list[warnings.WarningMessage]) -> int:
+    """Print the implausible values found (recorded while loading) as `llmcost: warning:` lines; their count."""
+    found = [str(w.message) for w in caught if issubclass(w.category, ImplausibleValue)]
+    sys.stderr.write("".join(f"llmcost: warning: {m}\n" for m in dict.fromkeys(found)))
+    return len(dict.fromkeys(found))
 
 
 @app.command("schema")

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmcost.schema.fields import MAX_VALUE, Spec
+from llmcost.errors import ImplausibleValue
+from llmcost.schema.quantities import Bounds
 from llmcost.yamlsrc import YList, YMap
 
 
 @dataclass
 class Problems:
-    """Collects `path:line: key.path: message` lines."""
+    """Collects `path:line: key.path: message` lines; implausible values are warned about as they are found."""
 
     path: str
     lines: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, line: int, keypath: str, message: str) -> None:
         self.lines.append(f"{self.path}:{line}: {keypath}: {message}")
+
+    def check_plausible(self, line: int, keypath: str, value: float, bounds: Bounds) -> None:
+        """Warn (ImplausibleValue) when a valid `value` is outside `bounds`' plausible range."""
+        reason = bounds.implausible(value)
+        if reason:
+            text = f"{self.path}:{line}: {keypath} = {value:g}: {reason}"
+            self.warnings.append(text)
+            warnings.warn(text, ImplausibleValue, stacklevel=2)
 
 
 def describe(value: Any) -> str:
@@ -33,21 +44,10 @@ def describe(value: Any) -> str:
     return repr(value)
 
 
-def bounds_text(spec: Spec, show_cap: bool = False) -> str:
-    """The bounds in words; the general cap (MAX_VALUE) only when it is the bound that was broken."""
-    parts = []
-    if spec.gt is not None:
-        parts.append(f"> {spec.gt:g}")
-    if spec.ge is not None:
-        parts.append(f">= {spec.ge:g}")
-    if spec.le is not None and (spec.le != MAX_VALUE or show_cap):
-        parts.append(f"<= {spec.le:g}")
-    return " and ".join(parts)
-
-
-def check_number(value: Any, spec: Spec, integer_only: bool = False) -> str | None:
-    """None when `value` is acceptable for `spec`, else the reason."""
-    want = ("an integer" if integer_only else "a number") + (f" {bounds_text(spec)}" if bounds_text(spec) else "")
+def check_number(value: Any, bounds: Bounds, integer_only: bool = False) -> str | None:
+    """None when `value` is within `bounds`' valid range (and an int when `integer_only`), else the reason."""
+    kind = "an integer" if integer_only or bounds.integer else "a number"
+    want = f"{kind} {bounds.in_words()}".rstrip()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"expected {want}, got {describe(value)}"
     if integer_only and not isinstance(value, int):
@@ -58,11 +58,8 @@ def check_number(value: Any, spec: Spec, integer_only: bool = False) -> str | No
         return f"expected {want}, got a number with {len(str(abs(value)))} digits (too large)"
     if not finite:
         return f"expected {want}, got {value!r} (numbers must be finite)"
-    if spec.le is not None and not value <= spec.le:
-        bounds = bounds_text(spec, show_cap=True)
-        return f"expected {'an integer' if integer_only else 'a number'} {bounds}, got {value!r}"
-    if spec.gt is not None and not value > spec.gt or spec.ge is not None and not value >= spec.ge:
+    if not value <= bounds.le:
+        return f"expected {kind} {bounds.in_words(show_cap=True)}, got {value!r}"
+    if not bounds.valid(value):
         return f"expected {want}, got {value!r}"
     return None
-
-

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from llmcost.schema.fields import DATE_RE, ID_RE, Spec, spec_of, yaml_key
+from llmcost.schema.quantities import ASSUMPTIONS, Bounds
 from llmcost.schema.ranges import RANGE_SHAPES
 from llmcost.schema.records import KINDS, RANGE_RECORDS, Assumption
 
@@ -19,8 +20,21 @@ _JSON_TYPES = {"str": "string", "id": "string", "date": "string", "enum": "strin
                "int": "integer", "num": "number", "bool": "boolean"}
 
 
+def _number_schema(bounds: Bounds) -> dict[str, Any]:
+    """Valid bounds as JSON Schema keywords (the plausible range goes into the description)."""
+    keywords = {"exclusiveMinimum": bounds.gt, "minimum": bounds.ge, "maximum": bounds.le}
+    return {k: v for k, v in keywords.items() if v is not None}
+
+
+def _description(spec: Spec) -> str:
+    b = spec.bounds
+    if b is None or b.plausible is None:
+        return spec.doc
+    return f"{spec.doc} (plausible: {b.plausible[0]:g} to {b.plausible[1]:g} {b.unit})"
+
+
 def _field_schema(spec: Spec) -> dict[str, Any]:
-    s: dict[str, Any] = {"description": spec.doc}
+    s: dict[str, Any] = {"description": _description(spec)}
     if spec.type in _JSON_TYPES:
         s["type"] = _JSON_TYPES[spec.type]
     if spec.type == "id":
@@ -29,10 +43,9 @@ def _field_schema(spec: Spec) -> dict[str, Any]:
         s["pattern"] = DATE_RE.pattern
     if spec.type == "enum":
         s["enum"] = list(spec.choices)
-    if spec.type in ("num", "int", "num_map"):
-        bounds = {"exclusiveMinimum": spec.gt, "minimum": spec.ge, "maximum": spec.le}
+    if spec.type in ("num", "int", "num_map") and spec.bounds is not None:
         target = s if spec.type != "num_map" else s.setdefault("additionalProperties", {"type": "number"})
-        target.update({k: v for k, v in bounds.items() if v is not None})
+        target.update(_number_schema(spec.bounds))
     if spec.type == "num_map":
         s["type"] = "object"
     if spec.type == "sources":
@@ -67,15 +80,25 @@ def record_schema(cls: Any) -> dict[str, Any]:
     return out
 
 
+def _assumption_schema(bounds: Bounds) -> dict[str, Any]:
+    """One assumption: the shared record (`$defs/assumption`) with the value's own bounds."""
+    value = _field_schema(Spec("num", "the value", bounds=bounds))
+    return {"$ref": "#/$defs/assumption",
+            "properties": {"value": {"description": value.pop("description"), "anyOf": [value, {"$ref": "#/$defs/range"}]}}}
+
+
 def json_schema(kind: str) -> dict[str, Any]:
     """JSON Schema for a profile file holding `kind` (editors point `$schema` comments at it)."""
     if kind == "assumptions":
-        item: dict[str, Any] = {"type": "object", "additionalProperties": record_schema(Assumption)}
+        item: dict[str, Any] = {"type": "object", "additionalProperties": False,
+                                "properties": {name: _assumption_schema(b) for name, b in ASSUMPTIONS.items()}}
     else:
         item = {"type": "array", "items": record_schema(KINDS[kind])}
+    defs = {"$defs": {"assumption": record_schema(Assumption), "range": RANGE_SCHEMA}} if kind == "assumptions" else {}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"llmcost {kind} profile file",
         "type": "object",
         "properties": {kind: item},
+        **defs,
     }
