@@ -427,7 +427,7 @@ def test_generated_json_schema_rejects_what_the_loader_rejects() -> None:
     validator = jsonschema.Draft202012Validator(json_schema.json_schema("gpus"))
     good = yaml.safe_load(gpu_yaml().replace("2022-10-12", "'2022-10-12'"))
     assert list(validator.iter_errors(good)) == []
-    for bad in ({"colour": "red"}, {"memory_gib": 0}, {"memory_gib": "24"}, {"class": "consumr"}, {"id": "My GPU"}):
+    for bad in ({"colour": "red"}, {"memory_gib": 0}, {"memory_gib": "24 GB"}, {"memory_bandwidth_gb_per_s": "1,008"}, {"class": "consumr"}, {"id": "My GPU"}):
         entry = {**good["gpus"][0], **bad}
         assert list(validator.iter_errors({"gpus": [entry]})), bad
 

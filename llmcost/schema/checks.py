@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmcost.errors import ImplausibleValue
+from llmcost.numbers import quantity_value
 from llmcost.schema.quantities import Bounds
 from llmcost.yamlsrc import YList, YMap
 
@@ -42,6 +43,17 @@ def describe(value: Any) -> str:
     if value is None:
         return "nothing"
     return repr(value)
+
+
+def as_number(value: Any, integer: bool = False) -> Any:
+    """A number written as text the way the command line takes it ('20M', '1.4T', '5k', '2e12') as that number
+    (an int for `integer` fields when whole); anything else unchanged, for the checks to name."""
+    if not isinstance(value, str):
+        return value
+    number = quantity_value(value)
+    if number is None:
+        return value
+    return int(number) if integer and math.isfinite(number) and number.is_integer() else number
 
 
 def check_number(value: Any, bounds: Bounds, integer_only: bool = False) -> str | None:

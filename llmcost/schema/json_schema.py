@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from llmcost.numbers import QUANTITY_PATTERN
 from llmcost.schema.fields import DATE_RE, ID_RE, Spec, spec_of, yaml_key
 from llmcost.schema.quantities import ASSUMPTIONS, Bounds
 from llmcost.schema.ranges import RANGE_SHAPES
@@ -12,7 +13,7 @@ from llmcost.schema.records import KINDS, RANGE_RECORDS, Assumption
 
 RANGE_SCHEMA: dict[str, Any] = {
     "description": "a range: {low, mode, high} triangular, {low, high} uniform, {mean, sd} normal, {p10, p90} lognormal",
-    "oneOf": [{"type": "object", "properties": {k: {"type": "number"} for k in keys}, "required": list(keys),
+    "oneOf": [{"type": "object", "properties": {k: {"type": ["number", "string"], "pattern": QUANTITY_PATTERN} for k in keys}, "required": list(keys),
                "additionalProperties": False} for keys in RANGE_SHAPES],
 }
 
@@ -37,6 +38,8 @@ def _field_schema(spec: Spec) -> dict[str, Any]:
     s: dict[str, Any] = {"description": _description(spec)}
     if spec.type in _JSON_TYPES:
         s["type"] = _JSON_TYPES[spec.type]
+    if spec.type in ("num", "int"):  # or text with a suffix, as on the command line: 20M, 1.4T
+        s.update(type=[s["type"], "string"], pattern=QUANTITY_PATTERN)
     if spec.type == "id":
         s["pattern"] = ID_RE.pattern
     if spec.type == "date":
@@ -44,7 +47,8 @@ def _field_schema(spec: Spec) -> dict[str, Any]:
     if spec.type == "enum":
         s["enum"] = list(spec.choices)
     if spec.type in ("num", "int", "num_map") and spec.bounds is not None:
-        target = s if spec.type != "num_map" else s.setdefault("additionalProperties", {"type": "number"})
+        target = s if spec.type != "num_map" else s.setdefault("additionalProperties", {"type": ["number", "string"],
+                                                                                           "pattern": QUANTITY_PATTERN})
         target.update(_number_schema(spec.bounds))
     if spec.type == "num_map":
         s["type"] = "object"

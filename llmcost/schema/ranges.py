@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from llmcost.errors import key_text
-from llmcost.schema.checks import Problems, check_number, describe
+from llmcost.schema.checks import Problems, as_number, check_number, describe
 from llmcost.schema.fields import ANY_NUMBER, Spec
 from llmcost.schema.quantities import Bounds
 
@@ -108,7 +108,7 @@ def parse_range(value: Any, bounds: Bounds, where: tuple[int, str], out: Problem
         return None
     params: dict[str, float] = {}
     key_lines = getattr(value, "key_lines", {})
-    for k, v in value.items():
+    for k, v in ((k, as_number(v)) for k, v in value.items()):
         reason = check_number(v, ANY_NUMBER)
         if reason:
             out.add(key_lines.get(k, line), f"{keypath}.{k}", reason)

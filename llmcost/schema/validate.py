@@ -7,7 +7,7 @@ import datetime
 from typing import Any
 
 from llmcost.errors import closest, key_text
-from llmcost.schema.checks import Problems, check_number, describe
+from llmcost.schema.checks import Problems, as_number, check_number, describe
 from llmcost.schema.fields import DATE_RE, ID_RE, Spec, spec_of, yaml_key
 from llmcost.schema.quantities import Bounds
 from llmcost.schema.ranges import Uncertain, parse_range, spec_bounds
@@ -18,6 +18,7 @@ def _scalar(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> An
     line, keypath = where
     t = spec.type
     if t in ("num", "int"):
+        value = as_number(value, integer=(t == "int"))
         bounds = spec_bounds(spec)
         reason = check_number(value, bounds, integer_only=(t == "int"))
         if reason:
