@@ -13,7 +13,8 @@ from llmcost.errors import LlmcostError
 from llmcost.numbers import parse_quantity
 
 ProfilesOpt = Annotated[list[str] | None, typer.Option(
-    "--profiles", help="Directory or file of user profiles (repeatable; later wins). Also LLMCOST_PROFILES.")]
+    "--profiles", help="Directory or file of user profiles (repeatable): entries replace the built-ins with their id; an id "
+                       "defined in two user files is an error. Also LLMCOST_PROFILES.")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or markdown.")]
 OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.")]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show every intermediate quantity, formula and assumption with its source.")]

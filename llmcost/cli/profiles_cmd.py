@@ -11,9 +11,10 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost import catalog, prices, render, schema
+from llmcost import catalog, prices, render, scenario, schema
 from llmcost.cli.common import FormatOpt, OutputOpt, ProfilesOpt, emit, load_catalog
 from llmcost.errors import ImplausibleValue, LlmcostError, ProfileError, unknown
+from llmcost.yamlsrc import read_yaml
 
 app = typer.Typer(help="List, show and validate profiles; print their JSON Schemas; import API prices.", no_args_is_help=True)
 
@@ -118,31 +119,104 @@ def _flatten_record(rec: Any, rows: list[dict[str, Any]], prefix: str = "") -> N
 
 
 @app.command("validate")
-def validate(paths: Annotated[list[Path], typer.Argument(help="Profile files or directories to check.")]) -> None:
-    """Check user profile files against the schema and the built-ins: exit 0 when valid, 2 listing every error.
-    Values outside their plausible range (likely unit slips) and numbers without a source are warnings."""
+def validate(paths: Annotated[list[Path], typer.Argument(help="Profile, scenario or sweep-grid files, or directories of profiles.")]) -> None:
+    """Check files against the schema and the built-ins: exit 0 when valid, 2 listing every error.
+
+    A file with workload, serving, options, economics or lifecycle (or `scenarios:` with one entry) is checked as
+    a scenario (`compare -s FILE`), one with `grid:` as a sweep grid (`sweep FILE`), any other file and every file
+    in a directory as profiles (`--profiles`). Values outside their plausible range (likely unit slips) and numbers
+    without a source are warnings; entries that replace a built-in one are listed.
+    """
+    groups = _file_kinds(paths)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ImplausibleValue)
         try:
-            cat = catalog.load(paths)
+            cat = catalog.load(groups["profiles"])
+            problems = _check_scenarios_and_grids(cat, groups)
         except ProfileError as e:
-            _write_warnings(caught)
-            sys.stderr.write("".join(line + "\n" for line in e.problems))
-            raise typer.Exit(2) from None
+            problems = e.problems
     implausible = _write_warnings(caught)
+    if problems:
+        sys.stderr.write("".join(line + "\n" for line in problems))
+        raise typer.Exit(2)
+    unsourced = _write_unsourced(cat)
+    for key, builtin_loc in cat.overridden.items():
+        loc = cat.where[key]
+        name = f"assumptions.{key[1]}" if key[0] == "assumptions" else f"{key[0]}[{key[1]}]"
+        sys.stdout.write(f"{loc.path}:{loc.line}: {name} overrides the built-in entry ({builtin_loc.path}:{builtin_loc.line})\n")
+    count = sum(1 for loc in cat.where.values() if not loc.path.startswith("profiles/"))
+    valid = ([_count(count, "entry", "entries")] if count or groups["profiles"] else []) + [
+        _count(len(groups[g]), f"{g} file") for g in ("scenario", "grid") if groups[g]]
+    notes = [_count(n, what, plural) for n, what, plural in ((len(cat.overridden), "override of a built-in", "overrides of built-ins"),
+                                                             (implausible, "implausible value", ""),
+                                                             (unsourced, "entry without full sources", "entries without full sources")) if n]
+    sys.stdout.write(f"ok: {' and '.join(valid)} valid in {_count(len(paths), 'path')}" + "".join(f", {n}" for n in notes) + "\n")
+
+
+SCENARIO_SECTIONS = tuple(schema.yaml_key(f) for f in dataclasses.fields(schema.Scenario) if schema.spec_of(f).type == "record")
+"""Top-level keys that make a file a scenario: workload, serving, options, economics, lifecycle."""
+
+
+def _file_kinds(paths: list[Path]) -> dict[str, list[Path]]:
+    """The paths by what they hold: profiles (directories, and files that are neither of the others), scenario, grid."""
+    groups: dict[str, list[Path]] = {"profiles": [], "scenario": [], "grid": []}
+    for path in paths:
+        kind = "profiles"
+        if path.is_file():
+            try:
+                doc = read_yaml(path)
+            except ProfileError:  # the profile loader reports it
+                doc = None
+            if isinstance(doc, dict) and "grid" in doc:
+                kind = "grid"
+            elif isinstance(doc, dict) and (set(doc) & set(SCENARIO_SECTIONS) or (
+                    set(doc) == {"scenarios"} and isinstance(doc["scenarios"], list) and len(doc["scenarios"]) == 1)):
+                kind = "scenario"
+        groups[kind].append(path)
+    return groups
+
+
+def _check_scenarios_and_grids(cat: catalog.Catalog, groups: dict[str, list[Path]]) -> list[str]:
+    """Every problem of the scenario and grid files, read the way `compare -s` and `sweep` read them."""
+    problems: list[str] = []
+    checks = [(path, scenario.resolve) for path in groups["scenario"]] + [(path, _check_grid) for path in groups["grid"]]
+    for path, check in checks:
+        try:
+            check(cat, str(path))
+        except ProfileError as e:
+            problems += e.problems
+        except LlmcostError as e:
+            problems.append(str(e) if str(e).startswith(str(path)) else f"{path}: {e}")
+    return problems
+
+
+def _check_grid(cat: catalog.Catalog, path: str) -> None:
+    """A grid read as `sweep` reads it, then each value of each structural key (models, GPUs, ...) once against the
+    base scenario, so that a bad id is found now rather than in the middle of a sweep."""
+    from llmcost import sweep  # the sweep machinery only when a grid is checked
+
+    grid = sweep.load_grid(cat, path)
+    lines = getattr(read_yaml(Path(path)).get("grid"), "key_lines", {})
+    for axis in grid.structural:
+        for step in axis.values:
+            sets = [f"{k}={sweep.set_text(v)}" for k, v in zip(axis.keys, step, strict=True)]
+            try:
+                scenario.resolve(cat, grid.base, sets)
+            except LlmcostError as e:
+                raise LlmcostError(f"{path}:{lines.get(axis.keys[0], 1)}: grid: {', '.join(sets)}: {e}") from None
+
+
+def _write_unsourced(cat: catalog.Catalog) -> int:
+    """Warn about user entries with numbers that no `sources` key covers; their count."""
     unsourced = 0
     for (kind, entry_id), loc in cat.where.items():
-        if kind == "assumptions" or loc.path.startswith("profiles/"):
+        if kind in ("assumptions", "scenarios") or loc.path.startswith("profiles/"):
             continue
         missing = schema.uncovered_numbers(cat.entries[kind][entry_id])
-        if missing and kind != "scenarios":
+        if missing:
             unsourced += 1
             sys.stderr.write(f"{loc.path}:{loc.line}: warning: {kind}[{entry_id}] has no source for {', '.join(missing)}\n")
-    count = sum(1 for _, loc in cat.where.items() if not loc.path.startswith("profiles/"))
-    notes = ([_count(implausible, "implausible value")] if implausible else []) + (
-        [f"{unsourced} without full sources"] if unsourced else [])
-    sys.stdout.write(f"ok: {_count(count, 'entry', 'entries')} valid in {_count(len(paths), 'path')}"
-                     + "".join(f", {n}" for n in notes) + "\n")
+    return unsourced
 
 
 def _count(n: int, word: str, plural: str = "") -> str:

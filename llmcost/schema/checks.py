@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,22 @@ def describe(value: Any) -> str:
     if value is None:
         return "nothing"
     return repr(value)
+
+
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Characters that can drive a terminal or reorder what it shows (C0 and C1 controls, DEL, bidirectional overrides);
+newline is matched separately."""
+
+
+def control_character(text: str, multiline: bool = False) -> str | None:
+    """None when `text` is safe to print, else why not: the first control character (a newline only outside
+    multi-line text such as notes and rationales)."""
+    found = _CONTROL.search(text) or (None if multiline else re.search("\n", text))
+    if found is None:
+        return None
+    ch = found.group()
+    where = "; newlines belong only in notes and rationales" if ch == "\n" else "; remove it"
+    return f"control character {ch!r} (U+{ord(ch):04X}) in text{where}"
 
 
 def as_number(value: Any, integer: bool = False) -> Any:

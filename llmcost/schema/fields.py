@@ -29,6 +29,7 @@ class Spec:
     ref: str = ""
     record: Any = None
     key: str = ""  # YAML key when it differs from the attribute name
+    multiline: bool = False  # text that may hold newlines (notes, rationales)
 
 
 def field_of(spec: Spec, default: Any = dataclasses.MISSING) -> Any:
@@ -40,8 +41,8 @@ def field_of(spec: Spec, default: Any = dataclasses.MISSING) -> Any:
     return field(default=default, metadata={"spec": spec})
 
 
-def text(doc: str, required: bool = True, default: Any = dataclasses.MISSING) -> Any:
-    return field_of(Spec("str", doc, required), default)
+def text(doc: str, required: bool = True, default: Any = dataclasses.MISSING, *, multiline: bool = False) -> Any:
+    return field_of(Spec("str", doc, required, multiline=multiline), default)
 
 
 def ident(doc: str = "unique id: lowercase letters, digits and . _ / + -") -> Any:

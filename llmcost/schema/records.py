@@ -107,7 +107,7 @@ class Gpu:
     used_price_as_of: str | None = date("when used_price_usd was checked", required=False)
     release_date: str | None = date("release date", required=False)
     sources: dict[str, str] = sources()
-    notes: str | None = text("caveats", required=False)
+    notes: str | None = text("caveats", required=False, multiline=True)
 
     def problems(self) -> list[tuple[str, str]]:
         """Checks across fields: (key, message) pairs."""
@@ -164,7 +164,7 @@ class Model:
     base_model: str | None = ref("model this one was fine-tuned from", "models", required=False)
     reported: Reported | None = record("published figures (shown, never used)", Reported)
     sources: dict[str, str] = sources()
-    notes: str | None = text("caveats", required=False)
+    notes: str | None = text("caveats", required=False, multiline=True)
 
     def problems(self) -> list[tuple[str, str]]:
         """Checks across fields: (key, message) pairs."""
@@ -205,7 +205,7 @@ class Api:
     finetuned_output_usd_per_mtok: float | None = number("fine-tuned model output price", USD_PER_MTOK, required=False)
     serves_model: str | None = ref("open model this API hosts (model id)", "models", required=False)
     sources: dict[str, str] = sources()
-    notes: str | None = text("caveats", required=False)
+    notes: str | None = text("caveats", required=False, multiline=True)
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,7 @@ class Rental:
     kind: str = choice("billing", ("on-demand", "spot", "serverless"))
     as_of: str = date("when the price was published or checked")
     sources: dict[str, str] = sources()
-    notes: str | None = text("caveats", required=False)
+    notes: str | None = text("caveats", required=False, multiline=True)
 
 
 @dataclass(frozen=True)
@@ -233,7 +233,7 @@ class Quantization:
     bits_per_weight: float = number("bits per weight including scales and zero points", BITS_PER_WEIGHT)
     tensor_rate: str = choice("tensor-core rate its matrix multiplies run at", ("bf16", "fp16", "fp8", "int8"))
     sources: dict[str, str] = sources()
-    notes: str | None = text("caveats", required=False)
+    notes: str | None = text("caveats", required=False, multiline=True)
 
 
 @dataclass(frozen=True)
@@ -249,7 +249,7 @@ class Engine:
     compute_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in batched decode, by quantization", EFFICIENCY)
     prefill_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in prefill, by quantization", EFFICIENCY)
     sources: dict[str, str] = sources()
-    notes: str | None = text("caveats", required=False)
+    notes: str | None = text("caveats", required=False, multiline=True)
 
 
 @dataclass(frozen=True)
@@ -257,13 +257,13 @@ class Assumption:
     """One default the engine uses, with why and where from."""
 
     value: float = number("the value", ANY_NUMBER)
-    rationale: str = text("why this value")
+    rationale: str = text("why this value", multiline=True)
     source: str = text("where it comes from")
     unit: str | None = text("unit", required=False)
     range: Uncertain | None = field_of(Spec("range", "plausible range for Monte Carlo and sensitivity: {low, mode, high}, "
                                        "{low, high}, {mean, sd} or {p10, p90}; its mode (median) must equal value",
                                        False))
-    range_rationale: str | None = text("why this range (required with range)", required=False)
+    range_rationale: str | None = text("why this range (required with range)", required=False, multiline=True)
 
     def problems(self) -> list[tuple[str, str]]:
         """Checks across fields: (key, message) pairs."""
@@ -356,7 +356,7 @@ class Scenario:
     options: Options = record("what to compare", Options, required=True)
     economics: Economics = record("money and power (defaults from assumptions)", Economics)
     lifecycle: Lifecycle = record("one-time and periodic training", Lifecycle)
-    notes: str | None = text("caveats", required=False)
+    notes: str | None = text("caveats", required=False, multiline=True)
 
 
 KINDS: dict[str, Any] = {

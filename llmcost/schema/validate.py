@@ -7,7 +7,7 @@ import datetime
 from typing import Any
 
 from llmcost.errors import closest, key_text
-from llmcost.schema.checks import Problems, as_number, check_number, describe
+from llmcost.schema.checks import Problems, as_number, check_number, control_character, describe
 from llmcost.schema.fields import DATE_RE, ID_RE, Spec, spec_of, yaml_key
 from llmcost.schema.quantities import Bounds
 from llmcost.schema.ranges import Uncertain, parse_range, spec_bounds
@@ -35,7 +35,10 @@ def _scalar(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> An
     if not isinstance(value, str):
         out.add(line, keypath, f"expected text, got {describe(value)}")
         return None
-    if t == "id" and not ID_RE.fullmatch(value):  # fullmatch: `$` alone lets "id\n" through
+    unsafe = control_character(value, spec.multiline) if t == "str" else None  # ids, dates and choices have stricter forms
+    if unsafe:
+        out.add(line, keypath, unsafe)
+    elif t == "id" and not ID_RE.fullmatch(value):  # fullmatch: `$` alone lets "id\n" through
         out.add(line, keypath, f"id {value!r} must be lowercase letters, digits and . _ / + - (e.g. 'my-rtx-4090')")
     elif t == "date" and not is_date(value):
         out.add(line, keypath, f"expected a date YYYY-MM-DD, got {describe(value)}")
@@ -80,6 +83,9 @@ def _value(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> Any
         result = {}
         for k, v in value.items():
             kl = getattr(value, "key_lines", {}).get(k, line)
+            unsafe = control_character(str(k))
+            if unsafe:
+                out.add(kl, f"{keypath}.{key_text(k)}", f"key: {unsafe}")
             inner = Spec("str", "") if spec.type == "sources" else Spec("num", "", bounds=spec.bounds)
             result[k] = _scalar(v, inner, (kl, f"{keypath}.{key_text(k)}"), out)
         return result
