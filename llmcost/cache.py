@@ -13,7 +13,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -64,6 +63,8 @@ def write(cache_key: str | None, obj: Any) -> None:
     """Cache `obj` under `cache_key` (atomically, readable by the user only) and drop stale entries; never raises."""
     if cache_key is None:
         return
+    import tempfile  # only when writing, which is rare
+
     try:
         folder = directory()
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)

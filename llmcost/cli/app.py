@@ -12,7 +12,6 @@ try:  # typer >= 0.26 vendors click
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as click_exc  # type: ignore[no-redef]
 
-from llmcost import __version__
 from llmcost.cli import compare_cmd, estimates, profiles_cmd, sensitivity_cmd, sweep_cmd
 from llmcost.errors import LlmcostError, warnings_to_stderr
 
@@ -36,6 +35,8 @@ app.command("sensitivity")(sensitivity_cmd.sensitivity_command)
 
 def _version(value: bool) -> None:
     if value:
+        from llmcost import __version__  # importlib.metadata only when asked
+
         sys.stdout.write(f"llmcost {__version__}\n")
         raise typer.Exit()
 
