@@ -214,3 +214,14 @@ def test_control_characters_in_source_keys_and_values(tmp_path: Path, valid_prof
     with pytest.raises(ProfileError) as e:
         catalog.load([path])
     assert e.value.problems[0].endswith("gpus[0].sources.power_w: control character '\\x1b' (U+001B) in text; remove it")
+
+
+def test_the_readme_validation_example_is_what_the_tool_prints(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = README.read_text()
+    example = re.search(r"```yaml\n# my-power.yaml\n(.*?)```", text, re.S)
+    shown = re.search(r"```\n\$ llmcost profiles validate my-power.yaml\n(.*?)```", text, re.S)
+    assert example and shown
+    monkeypatch.chdir(tmp_path)
+    Path("my-power.yaml").write_text("# my-power.yaml\n" + example.group(1))
+    rc, out, err = cli("profiles", "validate", "my-power.yaml")
+    assert rc == 0 and err + out == shown.group(1)
