@@ -17,6 +17,9 @@ RANGE_SCHEMA: dict[str, Any] = {
                "additionalProperties": False} for keys in RANGE_SHAPES],
 }
 
+RANGE_REF = "#/$defs/range"
+"""Where a file's schema keeps RANGE_SCHEMA (once, for every field that may be a range)."""
+
 _JSON_TYPES = {"str": "string", "id": "string", "date": "string", "enum": "string", "ref": "string",
                "int": "integer", "num": "number", "bool": "boolean"}
 
@@ -57,7 +60,7 @@ def _field_schema(spec: Spec) -> dict[str, Any]:
     if spec.type == "refs":
         s.update(type="array", items={"type": "string"})
     if spec.type == "range":
-        s["oneOf"] = RANGE_SCHEMA["oneOf"]
+        s["$ref"] = RANGE_REF
     if spec.type == "record":
         s.update(record_schema(spec.record))
     if spec.type == "records":
@@ -73,7 +76,7 @@ def record_schema(cls: Any) -> dict[str, Any]:
             if spec_of(f).type == "num":
                 p = props[yaml_key(f)]
                 number_schema = {k: v for k, v in p.items() if k != "description"}
-                props[yaml_key(f)] = {"description": p["description"], "anyOf": [number_schema, RANGE_SCHEMA]}
+                props[yaml_key(f)] = {"description": p["description"], "anyOf": [number_schema, {"$ref": RANGE_REF}]}
     required = [yaml_key(f) for f in dataclasses.fields(cls)
                 if spec_of(f).required and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
@@ -88,7 +91,7 @@ def _assumption_schema(bounds: Bounds) -> dict[str, Any]:
     """One assumption: the shared record (`$defs/assumption`) with the value's own bounds."""
     value = _field_schema(Spec("num", "the value", bounds=bounds))
     return {"$ref": "#/$defs/assumption",
-            "properties": {"value": {"description": value.pop("description"), "anyOf": [value, {"$ref": "#/$defs/range"}]}}}
+            "properties": {"value": {"description": value.pop("description"), "anyOf": [value, {"$ref": RANGE_REF}]}}}
 
 
 def json_schema(kind: str) -> dict[str, Any]:
@@ -98,11 +101,13 @@ def json_schema(kind: str) -> dict[str, Any]:
                                 "properties": {name: _assumption_schema(b) for name, b in ASSUMPTIONS.items()}}
     else:
         item = {"type": "array", "items": record_schema(KINDS[kind])}
-    defs = {"$defs": {"assumption": record_schema(Assumption), "range": RANGE_SCHEMA}} if kind == "assumptions" else {}
+    defs: dict[str, Any] = {"range": RANGE_SCHEMA} if kind in ("assumptions", "scenarios") else {}
+    if kind == "assumptions":
+        defs["assumption"] = record_schema(Assumption)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"llmcost {kind} profile file",
         "type": "object",
         "properties": {kind: item},
-        **defs,
+        **({"$defs": defs} if defs else {}),
     }
