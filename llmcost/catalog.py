@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Sequence
@@ -9,21 +10,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from llmcost import bounds, cache
 from llmcost.errors import LlmcostError, ProfileError, closest, key_text, unknown
-from llmcost.schema import ALL_KINDS, KINDS, Assumption, Gpu, Problems, Quantization, build
-from llmcost.yamlsrc import YMap, read_yaml
+from llmcost.schema import ALL_KINDS, ASSUMPTIONS, KINDS, Assumption, Gpu, Problems, Quantization, build
+from llmcost.yamlsrc import YMap, read_yaml, read_yaml_text
 
-ASSUMPTION_NAMES: tuple[str, ...] = (
-    "mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "qlora_compute_overhead",
-    "activation_bytes_per_token_hidden", "checkpoint_bytes_per_token_hidden", "optimizer_bytes_per_param",
-    "trainable_bytes_per_param", "training_overhead_gib", "lora_rank", "pretrain_seq_len_max",
-    "usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes", "tp_efficiency_pcie", "tp_efficiency_nvlink",
-    "peak_to_average", "electricity_usd_per_kwh", "pue", "pue_datacenter", "lifetime_months", "resale_fraction",
-    "resale_fraction_datacenter", "horizon_months", "discount_rate", "ops_usd_per_month", "host_usd", "host_power_w",
-    "gpus_per_host", "consumer_gpus_per_host", "finetune_dataset_tokens", "finetune_epochs", "finetune_batch",
-    "finetune_seq_len", "serve_input_tokens", "serve_output_tokens", "datacenter_host_usd_per_gpu", "datacenter_host_power_w_per_gpu",
-)
-"""Every default the engine reads; the values, rationales and sources live in profiles/assumptions.yaml."""
+ASSUMPTION_NAMES: tuple[str, ...] = tuple(ASSUMPTIONS)
+"""Every default the engine reads (their bounds: llmcost.schema.quantities); the values, rationales and sources
+live in profiles/assumptions.yaml."""
 
 BPW_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,3})?)bpw$")
 
@@ -60,6 +54,13 @@ class Catalog:
     entries: dict[str, dict[str, Any]] = field(default_factory=lambda: {k: {} for k in KINDS})
     assumptions: dict[str, Assumption] = field(default_factory=dict)
     where: dict[tuple[str, str], Located] = field(default_factory=dict)
+    overridden: dict[tuple[str, str], Located] = field(default_factory=dict)
+    """Built-in entries that a user file replaced, with where the built-in one was (listed by `profiles validate`)."""
+
+    def copy(self) -> Catalog:
+        """A copy whose tables can take more entries without changing this one (the records are shared: frozen)."""
+        return Catalog({k: dict(v) for k, v in self.entries.items()}, dict(self.assumptions), dict(self.where),
+                       dict(self.overridden))
 
     def get(self, kind: str, id_: str) -> Any:
         """The entry `id_` of `kind`, or a LlmcostError naming the closest ids."""
@@ -89,8 +90,11 @@ def _profile_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def _load_file(path: Path, label: str, cat: Catalog, problems: Problems, trusted: bool = False) -> None:
-    doc = read_yaml(path, label, trusted)
+Owners = dict[tuple[str, str], Located]
+"""Where each (kind, id) was defined by the files of one origin (built-in, or user): an id defined twice is an error."""
+
+
+def _load_doc(doc: Any, cat: Catalog, problems: Problems, owners: Owners) -> None:
     if doc is None:  # empty, or only comments: most likely a file saved half-written
         problems.add(1, "(top level)", f"file is empty; expected a mapping of kinds ({', '.join(ALL_KINDS)})")
         return
@@ -104,12 +108,27 @@ def _load_file(path: Path, label: str, cat: Catalog, problems: Problems, trusted
             hint = f"did you mean {near[0]!r}?" if near else f"valid kinds: {', '.join(ALL_KINDS)}"
             problems.add(line, key_text(kind), f"unknown profile kind; {hint}")
         elif kind == "assumptions":
-            _load_assumptions(body, line, cat, problems)
+            _load_assumptions(body, line, cat, problems, owners)
         else:
-            _load_entries(kind, body, line, cat, problems)
+            _load_entries(kind, body, line, cat, problems, owners)
 
 
-def _load_assumptions(body: Any, line: int, cat: Catalog, problems: Problems) -> None:
+def _claim(key: tuple[str, str], here: Located, keypath: str, cat: Catalog, problems: Problems, owners: Owners) -> bool:
+    """Record that `here` defines `key`; False, with a problem naming both places, when a file of the same origin
+    already did. A user entry that replaces a built-in one is noted in `cat.overridden`."""
+    first = owners.get(key)
+    if first is not None:
+        problems.add(here.line, keypath, f"{key[1]!r} is also defined at {first.path}:{first.line}; define it once "
+                                         "(a user file may override a built-in entry, not another user file's)")
+        return False
+    owners[key] = here
+    if key in cat.where:
+        cat.overridden[key] = cat.where[key]
+    cat.where[key] = here
+    return True
+
+
+def _load_assumptions(body: Any, line: int, cat: Catalog, problems: Problems, owners: Owners) -> None:
     if not isinstance(body, dict):
         problems.add(line, "assumptions", "expected a mapping of name -> {value, rationale, source}")
         return
@@ -120,13 +139,13 @@ def _load_assumptions(body: Any, line: int, cat: Catalog, problems: Problems) ->
             hint = f"did you mean {near[0]!r}?" if near else "see `llmcost profiles list assumptions`"
             problems.add(item_line, f"assumptions.{key_text(name)}", f"unknown assumption; {hint}")
             continue
-        rec = build(Assumption, item, problems, item_line, f"assumptions.{name}")
-        if rec is not None:
+        rec = build(Assumption, item, problems, item_line, f"assumptions.{name}", numbers=ASSUMPTIONS[name])
+        if rec is not None and _claim(("assumptions", name), Located(problems.path, item_line), f"assumptions.{name}",
+                                      cat, problems, owners):
             cat.assumptions[name] = rec
-            cat.where[("assumptions", name)] = Located(problems.path, item_line)
 
 
-def _load_entries(kind: str, body: Any, line: int, cat: Catalog, problems: Problems) -> None:
+def _load_entries(kind: str, body: Any, line: int, cat: Catalog, problems: Problems, owners: Owners) -> None:
     if not isinstance(body, list):
         problems.add(line, kind, "expected a list of entries, each with an `id`")
         return
@@ -140,8 +159,8 @@ def _load_entries(kind: str, body: Any, line: int, cat: Catalog, problems: Probl
             problems.add(item_line, f"{kind}[{i}].id", f"duplicate id {rec.id!r} (first on line {seen[rec.id]})")
             continue
         seen[rec.id] = item_line
-        cat.entries[kind][rec.id] = rec
-        cat.where[(kind, rec.id)] = Located(problems.path, item_line)
+        if _claim((kind, rec.id), Located(problems.path, item_line), f"{kind}[{i}].id", cat, problems, owners):
+            cat.entries[kind][rec.id] = rec
 
 
 def parse_gpu_option(text: str) -> tuple[int, str]:
@@ -151,8 +170,13 @@ def parse_gpu_option(text: str) -> tuple[int, str]:
         count = int(m.group(1))
         if count < 1:
             raise LlmcostError(f"GPU option {text!r}: the count before 'x' must be at least 1 (e.g. '2xrtx-3090')")
+        bounds.check("gpu_count", count, what=f"GPU option {_short(text)}: the count before 'x'")
         return count, m.group(2)
     return 1, text.strip()
+
+
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 def check_references(cat: Catalog) -> list[str]:
@@ -208,31 +232,66 @@ def _check_assumptions_complete(cat: Catalog, label: str) -> list[str]:
 
 
 def user_profile_paths(cli_dirs: Sequence[str] = ()) -> list[Path]:
-    """LLMCOST_PROFILES (os.pathsep list) first, then --profiles in the order given (later wins)."""
+    """LLMCOST_PROFILES (os.pathsep list) first, then --profiles in the order given."""
     env = os.environ.get("LLMCOST_PROFILES", "")
     return [Path(p) for p in env.split(os.pathsep) if p] + [Path(p) for p in cli_dirs]
 
 
-def load(user_paths: Sequence[Path] = (), *, builtin: bool = True) -> Catalog:
-    """Load built-in profiles, then each user path; entries with the same id replace earlier ones.
+def load(user_paths: Sequence[Path] = (), *, builtin: bool = True, skip: Sequence[Path] = ()) -> Catalog:
+    """The built-in profiles (validated once per process: `builtin_catalog`), then each user path on top.
 
-    Raises ProfileError listing every problem found (files, lines and key paths).
+    A user entry replaces the built-in entry with the same id (noted in `overridden`); an id defined in two user
+    files is an error naming both. A file reached twice (the same directory in LLMCOST_PROFILES and --profiles) is
+    read once; files in `skip` are not read. Raises ProfileError listing every problem (files, lines, key paths).
     """
-    cat = Catalog()
+    cat = builtin_catalog().copy() if builtin else Catalog()
     problems_all: list[str] = []
-    roots: list[tuple[Path, bool]] = ([(builtin_dir(), True)] if builtin else []) + [(p, False) for p in user_paths]
-    for root, is_builtin in roots:
+    owners: Owners = {}
+    done = {p.resolve() for p in skip}
+    for root in user_paths:
         for path in _profile_files(root):
-            if is_builtin and path.relative_to(root).parts[0] == BUILTIN_DATA_DIR:
+            if path.resolve() in done:
                 continue
-            label = f"profiles/{path.relative_to(root)}" if is_builtin else str(path)
-            problems = Problems(label)
+            done.add(path.resolve())
+            problems = Problems(str(path))
             try:
-                _load_file(path, label, cat, problems, trusted=is_builtin)
+                _load_doc(read_yaml(path, str(path)), cat, problems, owners)
             except ProfileError as e:
                 problems.lines.extend(e.problems)
             problems_all.extend(problems.lines)
-    if builtin and not problems_all:
+    if owners and not problems_all:
+        problems_all.extend(check_references(cat))
+    if problems_all:
+        raise ProfileError(sorted(problems_all, key=_problem_order))
+    return cat
+
+
+@functools.cache
+def builtin_catalog() -> Catalog:
+    """The profiles shipped with llmcost, validated: once per process, and from the disk cache (`cache`) when the
+    files and the code that reads them are unchanged. Callers copy it before adding entries (`load` does)."""
+    files = [(f"profiles/{p.relative_to(builtin_dir())}", p.read_bytes()) for p in _profile_files(builtin_dir())
+             if p.relative_to(builtin_dir()).parts[0] != BUILTIN_DATA_DIR]
+    key = cache.key(files)
+    cat = cache.read(key)
+    if not isinstance(cat, Catalog):
+        cat = _validate_builtin(files)
+        cache.write(key, cat)
+    return cat
+
+
+def _validate_builtin(files: Sequence[tuple[str, bytes]]) -> Catalog:
+    cat = Catalog()
+    problems_all: list[str] = []
+    owners: Owners = {}
+    for label, raw in files:
+        problems = Problems(label)
+        try:  # trusted: composed by libyaml in C (tests/test_profiles.py checks these files)
+            _load_doc(read_yaml_text(raw.decode("utf-8"), label, trusted=True), cat, problems, owners)
+        except ProfileError as e:
+            problems.lines.extend(e.problems)
+        problems_all.extend(problems.lines)
+    if not problems_all:
         problems_all.extend(_check_assumptions_complete(cat, "profiles/assumptions.yaml"))
     if not problems_all:
         problems_all.extend(check_references(cat))
@@ -248,8 +307,10 @@ def _problem_order(line: str) -> tuple[str, int]:
 
 
 def with_assumption(cat: Catalog, name: str, value: float) -> Catalog:
-    """A copy of `cat` with one assumption's value replaced (used by --set assumptions.NAME=V)."""
-    new = Catalog(entries=cat.entries, assumptions=dict(cat.assumptions), where=cat.where)
+    """A copy of `cat` with one assumption's value replaced (used by --set assumptions.NAME=V), checked against
+    the assumption's bounds: LlmcostError outside the valid range, an ImplausibleValue warning outside the plausible one."""
+    bounds.check(f"assumptions.{name}", value, what=f"--set assumptions.{name}")
+    new = Catalog(entries=cat.entries, assumptions=dict(cat.assumptions), where=cat.where, overridden=cat.overridden)
     new.assumptions[name] = replace(cat.assumptions[name], value=value, source="set on the command line")
     return new
 

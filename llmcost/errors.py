@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-from collections.abc import Iterable
+import sys
+import warnings
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 
 class LlmcostError(Exception):
@@ -63,3 +67,28 @@ def unknown(what: str, word: str, choices: Iterable[str]) -> str:
     near = closest(word, pool)
     hint = f"did you mean {', '.join(repr(c) for c in near)}?" if near else f"valid: {', '.join(sorted(pool)[:12])}"
     return f"unknown {what} {word!r}; {hint}"
+
+
+class ImplausibleValue(UserWarning):
+    """A valid number outside its plausible range: most likely a unit slip (0.3 for a power in kW).
+    The CLI prints each as one `llmcost: warning:` line on stderr; library callers see a Python warning."""
+
+
+@contextlib.contextmanager
+def warnings_to_stderr() -> Iterator[None]:
+    """Within: each distinct ImplausibleValue warning is printed once as `llmcost: warning: MESSAGE` on stderr
+    (a scenario resolved once per sweep combination warns once, not once per combination)."""
+    shown: set[str] = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ImplausibleValue)
+        original = warnings.showwarning
+
+        def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if not issubclass(category, ImplausibleValue):
+                original(message, category, *args, **kwargs)
+            elif str(message) not in shown:
+                shown.add(str(message))
+                sys.stderr.write(f"llmcost: warning: {_one_line(str(message))}\n")
+
+        warnings.showwarning = show
+        yield

@@ -12,7 +12,7 @@ import numpy as np
 from llmcost.catalog import Catalog, Located, check_references, parse_gpu_option
 from llmcost.errors import LlmcostError, ProfileError, unknown
 from llmcost.numbers import parse_quantity
-from llmcost.schema import Problems, Scenario, Spec, Uncertain, build, parse_range, spec_bounds, spec_of, yaml_key
+from llmcost.schema import Bounds, Problems, Scenario, Spec, Uncertain, build, parse_range, spec_bounds, spec_of, yaml_key
 from llmcost.yamlsrc import read_yaml
 
 DEFAULT_SCENARIO = "team-assistant"
@@ -124,7 +124,7 @@ def as_overrides(overrides: Mapping[str, Any] | Sequence[str] | None, what: str 
     return dict(overrides) if isinstance(overrides, Mapping) else parse_sets(overrides, what)
 
 
-def range_text(text: str, bounds: tuple[float | None, float | None, bool], what: str) -> Uncertain:
+def range_text(text: str, bounds: Bounds, what: str) -> Uncertain:
     """`low..high` (uniform) or `low..mode..high` (triangular) from the command line, checked like a range in a file."""
     parts = text.split("..")
     if len(parts) not in (2, 3):

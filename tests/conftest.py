@@ -57,6 +57,14 @@ VALID_PROFILES: dict[str, Any] = {
 """One valid entry of every kind, referring only to each other (loads with or without the built-ins)."""
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The built-in catalogue's disk cache (llmcost.cache) goes to a fresh directory, not the user's ~/.cache."""
+    import os
+
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
 @pytest.fixture(scope="session")
 def valid_profiles() -> Callable[[], dict[str, Any]]:
     """A function returning a fresh deep copy of VALID_PROFILES (safe to mutate)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -130,7 +129,10 @@ def test_validate_a_dangling_reference(tmp_path: Path, valid_profiles, cli) -> N
 
 
 def test_validate_a_good_file(good_file: Path, cli) -> None:
-    assert cli("profiles", "validate", str(good_file)) == (0, "ok: 7 entries valid in 1 path(s)\n", "")
+    line = next(i for i, text in enumerate(good_file.read_text().splitlines(), 1) if text.startswith("  electricity_usd_per_kwh:"))
+    assert cli("profiles", "validate", str(good_file)) == (
+        0, f"{good_file}:{line}: assumptions.electricity_usd_per_kwh overrides the built-in entry (profiles/assumptions.yaml:123)\n"
+           "ok: 7 entries valid in 1 path, 1 override of a built-in\n", "")
 
 
 def test_validate_warns_about_numbers_without_sources(tmp_path: Path, valid_profiles, cli) -> None:
@@ -139,7 +141,7 @@ def test_validate_warns_about_numbers_without_sources(tmp_path: Path, valid_prof
     path = tmp_path / "g.yaml"
     path.write_text(yaml.safe_dump({"gpus": doc["gpus"]}, sort_keys=False))
     rc, out, err = cli("profiles", "validate", str(path))
-    assert (rc, out) == (0, "ok: 1 entries valid in 1 path(s), 1 without full sources\n")
+    assert (rc, out) == (0, "ok: 1 entry valid in 1 path, 1 entry without full sources\n")
     assert one_line(err) == (f"{path}:2: warning: gpus[test-gpu] has no source for memory_bandwidth_gb_per_s, tflops_bf16, "
                              "tflops_fp16_acc16, power_w, idle_power_w, price_usd, link_bandwidth_gb_per_s")
 
@@ -307,19 +309,21 @@ def shown_price(cli, *args: str) -> float:
     return next(r["value"] for r in json.loads(out) if r["field"] == "price_usd")
 
 
-def test_profiles_option_and_environment_override_by_id_and_later_wins(tmp_path: Path, cli,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_profiles_option_and_environment_override_builtins_by_id_but_not_each_other(
+        tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
     builtin_price = catalog.load().get("gpus", "rtx-4090").price_usd
-    env_a, env_b = price_file(tmp_path / "a", 1111), price_file(tmp_path / "b", 2222)
-    opt_c, opt_d = price_file(tmp_path / "c", 3333), price_file(tmp_path / "d", 4444)
+    env_a, opt_c, opt_d = price_file(tmp_path / "a", 1111), price_file(tmp_path / "c", 3333), price_file(tmp_path / "d", 4444)
     monkeypatch.delenv("LLMCOST_PROFILES", raising=False)
     assert shown_price(cli) == builtin_price
     assert shown_price(cli, "--profiles", str(opt_c)) == 3333
-    assert shown_price(cli, "--profiles", str(opt_c), "--profiles", str(opt_d.parent)) == 4444
-    assert shown_price(cli, "--profiles", str(opt_d), "--profiles", str(opt_c)) == 3333
-    monkeypatch.setenv("LLMCOST_PROFILES", f"{env_a}{os.pathsep}{env_b.parent}")
-    assert shown_price(cli) == 2222
-    assert shown_price(cli, "--profiles", str(opt_c)) == 3333  # the command line comes after the environment
+    assert shown_price(cli, "--profiles", str(opt_c), "--profiles", str(opt_c.parent)) == 3333  # the same file, read once
+    rc, out, err = cli("profiles", "show", "rtx-4090", "--profiles", str(opt_c), "--profiles", str(opt_d.parent))
+    assert (rc, out) == (2, "")
+    assert one_line(err) == (f"llmcost: error: {opt_d}:2: gpus[0].id: 'rtx-4090' is also defined at {opt_c}:2; define it once "
+                             "(a user file may override a built-in entry, not another user file's)")
+    monkeypatch.setenv("LLMCOST_PROFILES", str(env_a.parent))
+    assert shown_price(cli) == 1111
+    assert cli("profiles", "show", "rtx-4090", "--profiles", str(opt_c))[0] == 2
 
 
 def test_show_names_the_user_file_of_an_override(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -238,10 +238,28 @@ def test_duplicate_ids_in_one_file(tmp_path: Path) -> None:
     assert line == f"{path}:{EXTRA_LINE}: gpus[1].id: duplicate id 'my-gpu' (first on line 2)"
 
 
-def test_same_id_in_two_files_is_an_override_not_an_error(tmp_path: Path) -> None:
+def test_same_id_in_two_user_files_is_an_error_naming_both(tmp_path: Path) -> None:
+    """Issue #14: the alphabetically later file used to win silently."""
     (tmp_path / "a.yaml").write_text(gpu_yaml(price_usd="1000"))
     (tmp_path / "b.yaml").write_text(gpu_yaml(price_usd="2000"))
-    assert catalog.load([tmp_path]).get("gpus", "my-gpu").price_usd == 2000.0
+    with pytest.raises(ProfileError) as e:
+        catalog.load([tmp_path])
+    assert e.value.problems == [f"{tmp_path / 'b.yaml'}:2: gpus[0].id: 'my-gpu' is also defined at {tmp_path / 'a.yaml'}:2; "
+                                "define it once (a user file may override a built-in entry, not another user file's)"]
+
+
+def test_same_assumption_in_two_user_files_is_an_error(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.yaml").write_text("assumptions:\n  pue: {value: 1.2, rationale: r, source: s}\n")
+    with pytest.raises(ProfileError) as e:
+        catalog.load([tmp_path / "a.yaml", tmp_path / "b.yaml"])
+    assert e.value.problems == [f"{tmp_path / 'b.yaml'}:2: assumptions.pue: 'pue' is also defined at {tmp_path / 'a.yaml'}:2; "
+                                "define it once (a user file may override a built-in entry, not another user file's)"]
+
+
+def test_a_path_given_twice_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(gpu_yaml())
+    assert "my-gpu" in catalog.load([tmp_path, tmp_path / "a.yaml", tmp_path]).entries["gpus"]
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -275,7 +293,7 @@ def test_bad_assumption_value(tmp_path: Path) -> None:
     text = "assumptions:\n  pue:\n    value: .nan\n    rationale: r\n    source: s\n    units: x\n"
     path, found = problems_in(tmp_path, text)
     assert found == [
-        f"{path}:3: assumptions.pue.value: expected a number, got nan (numbers must be finite)",
+        f"{path}:3: assumptions.pue.value: expected a number >= 1 and <= 100, got nan (numbers must be finite)",
         f"{path}:6: assumptions.pue.units: unknown key; did you mean 'unit'?",
     ]
 
@@ -427,7 +445,7 @@ def test_generated_json_schema_rejects_what_the_loader_rejects() -> None:
     validator = jsonschema.Draft202012Validator(json_schema.json_schema("gpus"))
     good = yaml.safe_load(gpu_yaml().replace("2022-10-12", "'2022-10-12'"))
     assert list(validator.iter_errors(good)) == []
-    for bad in ({"colour": "red"}, {"memory_gib": 0}, {"memory_gib": "24"}, {"class": "consumr"}, {"id": "My GPU"}):
+    for bad in ({"colour": "red"}, {"memory_gib": 0}, {"memory_gib": "24 GB"}, {"memory_bandwidth_gb_per_s": "1,008"}, {"class": "consumr"}, {"id": "My GPU"}):
         entry = {**good["gpus"][0], **bad}
         assert list(validator.iter_errors({"gpus": [entry]})), bad
 
@@ -453,18 +471,26 @@ def test_user_file_overrides_a_builtin_by_id(tmp_path: Path, builtin: catalog.Ca
     assert len(cat.entries["gpus"]) == len(builtin.entries["gpus"])
 
 
-def test_later_paths_win_and_env_comes_before_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for price in (1111, 2222, 3333):
+def test_env_comes_before_cli_and_user_files_may_not_override_each_other(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for price in (1111, 2222):
         (tmp_path / f"p{price}").mkdir()
         (tmp_path / f"p{price}" / "gpus.yaml").write_text(rtx_4090_at(price))
-    env = f"{tmp_path / 'p1111'}{__import__('os').pathsep}{tmp_path / 'p2222'}"
-    monkeypatch.setenv("LLMCOST_PROFILES", env)
-    assert catalog.load(catalog.user_profile_paths()).get("gpus", "rtx-4090").price_usd == 2222.0
-    paths = catalog.user_profile_paths([str(tmp_path / "p3333")])
-    assert paths == [tmp_path / "p1111", tmp_path / "p2222", tmp_path / "p3333"]
-    assert catalog.load(paths).get("gpus", "rtx-4090").price_usd == 3333.0
+    monkeypatch.setenv("LLMCOST_PROFILES", str(tmp_path / "p1111"))
+    assert catalog.load(catalog.user_profile_paths()).get("gpus", "rtx-4090").price_usd == 1111.0
+    paths = catalog.user_profile_paths([str(tmp_path / "p2222")])
+    assert paths == [tmp_path / "p1111", tmp_path / "p2222"]
+    with pytest.raises(ProfileError, match="gpus.yaml:2: gpus\\[0\\].id: 'rtx-4090' is also defined at .*p1111.gpus.yaml:2"):
+        catalog.load(paths)
     monkeypatch.setenv("LLMCOST_PROFILES", "")
     assert catalog.user_profile_paths() == []
+
+
+def test_overrides_of_builtins_are_recorded_with_the_builtin_place(tmp_path: Path, builtin: catalog.Catalog) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(rtx_4090_at(1234))
+    cat = catalog.load([path])
+    assert cat.overridden == {("gpus", "rtx-4090"): builtin.where[("gpus", "rtx-4090")]}
+    assert builtin.where[("gpus", "rtx-4090")].path == "profiles/gpus.yaml" and catalog.load().overridden == {}
 
 
 def test_multi_kind_user_file_with_references_between_and_to_builtins(tmp_path: Path, valid_profiles) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from llmcost import catalog, comparison, scenarios, uncertainty
 from llmcost.catalog import Catalog
-from llmcost.schema import Z90, Problems, Uncertain, parse_range
+from llmcost.schema import Z90, Bounds, Problems, Uncertain, parse_range
 
 N = 200_000
 
@@ -126,7 +126,7 @@ def test_percentiles_count_never_as_a_state() -> None:
 ])
 def test_parse_range_rejects_bad_ranges(body: dict, message: str) -> None:
     out = Problems("f.yaml")
-    assert parse_range(body, (0.0, None, False), (4, "scenario.workload.x"), out) is None
+    assert parse_range(body, Bounds("tokens", ge=0.0), (4, "scenario.workload.x"), out) is None
     assert out.lines and out.lines[0].startswith("f.yaml:4: scenario.workload.x") and message in out.lines[0], out.lines
 
 
@@ -165,7 +165,7 @@ def test_bad_assumption_ranges_in_a_profile_exit_2(tmp_path: Path, cli, monkeypa
         "  host_usd: {value: 1500, rationale: r, source: s, range: {low: 1000, mode: 1500, high: 2000}}\n")
     code, _, err = cli("profiles", "validate", str(tmp_path))
     assert code == 2
-    assert "a.yaml:2: assumptions.pue.range.low: 0.9 is outside the valid range (>= 1)" in err
+    assert "a.yaml:2: assumptions.pue.range.low: 0.9 is outside the valid range (>= 1 and <= 100)" in err
     assert "a.yaml:3: assumptions.resale_fraction.range: the range's mode 0.2 must equal value 0.3" in err
     assert "a.yaml:4: assumptions.host_usd.range_rationale: missing" in err
 

@@ -15,9 +15,9 @@ try:  # typer >= 0.26 vendors click
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as click_exc  # type: ignore[no-redef]
 
-from llmcost import __version__, render
+from llmcost import render
 from llmcost.cli import compare_cmd, estimates, profiles_cmd, sensitivity_cmd, sweep_cmd
-from llmcost.errors import LlmcostError
+from llmcost.errors import LlmcostError, warnings_to_stderr
 
 
 class _PipeClosed(Exception):
@@ -61,6 +61,8 @@ app.command("sensitivity")(sensitivity_cmd.sensitivity_command)
 
 def _version(value: bool) -> None:
     if value:
+        from llmcost import __version__  # importlib.metadata only when asked
+
         sys.stdout.write(f"llmcost {__version__}\n")
         raise typer.Exit()
 
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     """The command's exit code, with every error a user can cause turned into one line on stderr."""
     try:
-        with warnings.catch_warnings():
+        with warnings_to_stderr(), warnings.catch_warnings():  # implausible values: one `llmcost: warning:` line each
             warnings.simplefilter("ignore", RuntimeWarning)
             rc = app(args=argv, prog_name="llmcost", standalone_mode=False)
     except LlmcostError as e:

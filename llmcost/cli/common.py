@@ -19,7 +19,8 @@ from llmcost.results import DOES_NOT_FIT, NA, NEVER
 from llmcost.schema import Scenario
 
 ProfilesOpt = Annotated[list[str] | None, typer.Option(
-    "--profiles", help="Directory or file of user profiles (repeatable; later wins). Also LLMCOST_PROFILES.")]
+    "--profiles", help="Directory or file of user profiles (repeatable): entries replace the built-ins with their id; an id "
+                       "defined in two user files is an error. Also LLMCOST_PROFILES.")]
 FormatOpt = Annotated[str | None, typer.Option("--format", "-f", show_default=False, help="table, csv, json, jsonl or markdown "
                                                "(default: the --output file's extension, .csv .json .jsonl .md, else table).")]
 OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.")]

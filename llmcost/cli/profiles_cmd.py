@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from llmcost import catalog, prices, render, schema
+from llmcost import catalog, prices, render, scenarios, schema
 from llmcost.cli.common import FormatOpt, OutputOpt, ProfilesOpt, check_format, emit, inputs, load_catalog
-from llmcost.errors import LlmcostError, ProfileError, unknown
+from llmcost.errors import ImplausibleValue, LlmcostError, ProfileError, unknown
+from llmcost.yamlsrc import read_yaml
 
 app = typer.Typer(help="List, show and validate profiles; print their JSON Schemas; import API prices.", no_args_is_help=True)
 
@@ -56,7 +58,7 @@ def list_(kind: Annotated[str | None, typer.Argument(help="gpus, models, apis, r
     elif kind in cat.entries:
         rows = [{c: _field(rec, c) for c in _LIST_COLUMNS[kind]} for rec in cat.entries[kind].values()]
         if kind == "apis":  # how old each price is, so stale ones stand out (llmcost profiles import-prices refreshes them)
-            rows = [{**r, "age_days": prices.age_days(r["as_of"], prices.today())} for r in rows]
+            rows = [{**r, "age_days": prices.age_days(str(r["as_of"]), prices.today())} for r in rows]
     else:
         raise LlmcostError(unknown("profile kind", kind, schema.ALL_KINDS))
     emit(rows, fmt, output, title=kind, inputs=inputs(profiles))
@@ -68,6 +70,7 @@ def show(entry_id: Annotated[str, typer.Argument(help="An id of any kind (or an 
     """Every field of one entry with the source of each number."""
     fmt = check_format(fmt, output)
     cat = load_catalog(profiles)
+    rows: list[dict[str, Any]] = []
     if entry_id in cat.assumptions:
         a = cat.assumptions[entry_id]
         rows = [{"field": k, "value": getattr(a, k), "source": ""} for k in ("value", "unit", "rationale", "source")]
@@ -76,7 +79,6 @@ def show(entry_id: Annotated[str, typer.Argument(help="An id of any kind (or an 
     for kind, table in cat.entries.items():
         if entry_id in table:
             rec = table[entry_id]
-            rows: list[dict[str, Any]] = []
             _flatten_record(rec, rows)
             if fmt in ("table", "markdown"):  # people check profile values here: print them as written, not rounded
                 rows = [{**r, "value": _as_written(r["value"])} for r in rows]
@@ -119,24 +121,116 @@ def _flatten_record(rec: Any, rows: list[dict[str, Any]], prefix: str = "") -> N
 
 
 @app.command("validate")
-def validate(paths: Annotated[list[Path], typer.Argument(help="Profile files or directories to check.")]) -> None:
-    """Check user profile files against the schema and the built-ins: exit 0 when valid, 2 listing every error."""
-    try:
-        cat = catalog.load(paths)
-    except ProfileError as e:
-        for line in e.problems:
-            sys.stderr.write(line + "\n")
-        raise typer.Exit(2) from None
-    warned = 0
+def validate(paths: Annotated[list[Path], typer.Argument(help="Profile, scenario or sweep-grid files, or directories of profiles.")]) -> None:
+    """Check files against the schema and the built-ins: exit 0 when valid, 2 listing every error.
+
+    A file with workload, serving, options, economics or lifecycle (or `scenarios:` with one entry) is checked as
+    a scenario (`compare -s FILE`), one with `grid:` as a sweep grid (`sweep FILE`), any other file and every file
+    in a directory as profiles (`--profiles`). Values outside their plausible range (likely unit slips) and numbers
+    without a source are warnings; entries that replace a built-in one are listed.
+    """
+    groups = _file_kinds(paths)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ImplausibleValue)
+        try:
+            cat = catalog.load(groups["profiles"])
+            problems = _check_scenarios_and_grids(cat, groups)
+        except ProfileError as e:
+            problems = e.problems
+    implausible = _write_warnings(caught)
+    if problems:
+        sys.stderr.write("".join(line + "\n" for line in problems))
+        raise typer.Exit(2)
+    unsourced = _write_unsourced(cat)
+    for key, builtin_loc in cat.overridden.items():
+        loc = cat.where[key]
+        name = f"assumptions.{key[1]}" if key[0] == "assumptions" else f"{key[0]}[{key[1]}]"
+        sys.stdout.write(f"{loc.path}:{loc.line}: {name} overrides the built-in entry ({builtin_loc.path}:{builtin_loc.line})\n")
+    count = sum(1 for loc in cat.where.values() if not loc.path.startswith("profiles/"))
+    valid = ([_count(count, "entry", "entries")] if count or groups["profiles"] else []) + [
+        _count(len(groups[g]), f"{g} file") for g in ("scenario", "grid") if groups[g]]
+    notes = [_count(n, what, plural) for n, what, plural in ((len(cat.overridden), "override of a built-in", "overrides of built-ins"),
+                                                             (implausible, "implausible value", ""),
+                                                             (unsourced, "entry without full sources", "entries without full sources")) if n]
+    sys.stdout.write(f"ok: {' and '.join(valid)} valid in {_count(len(paths), 'path')}" + "".join(f", {n}" for n in notes) + "\n")
+
+
+SCENARIO_SECTIONS = tuple(schema.yaml_key(f) for f in dataclasses.fields(schema.Scenario) if schema.spec_of(f).type == "record")
+"""Top-level keys that make a file a scenario: workload, serving, options, economics, lifecycle."""
+
+
+def _file_kinds(paths: list[Path]) -> dict[str, list[Path]]:
+    """The paths by what they hold: profiles (directories, and files that are neither of the others), scenario, grid."""
+    groups: dict[str, list[Path]] = {"profiles": [], "scenario": [], "grid": []}
+    for path in paths:
+        kind = "profiles"
+        if path.is_file():
+            try:
+                doc = read_yaml(path)
+            except ProfileError:  # the profile loader reports it
+                doc = None
+            if isinstance(doc, dict) and "grid" in doc:
+                kind = "grid"
+            elif isinstance(doc, dict) and (set(doc) & set(SCENARIO_SECTIONS) or (
+                    set(doc) == {"scenarios"} and isinstance(doc["scenarios"], list) and len(doc["scenarios"]) == 1)):
+                kind = "scenario"
+        groups[kind].append(path)
+    return groups
+
+
+def _check_scenarios_and_grids(cat: catalog.Catalog, groups: dict[str, list[Path]]) -> list[str]:
+    """Every problem of the scenario and grid files, read the way `compare -s` and `sweep` read them."""
+    problems: list[str] = []
+    checks = [(path, scenarios.resolve) for path in groups["scenario"]] + [(path, _check_grid) for path in groups["grid"]]
+    for path, check in checks:
+        try:
+            check(cat, str(path))
+        except ProfileError as e:
+            problems += e.problems
+        except LlmcostError as e:
+            problems.append(str(e) if str(e).startswith(str(path)) else f"{path}: {e}")
+    return problems
+
+
+def _check_grid(cat: catalog.Catalog, path: str) -> None:
+    """A grid read as `sweep` reads it, then each value of each structural key (models, GPUs, ...) once against the
+    base scenario, so that a bad id is found now rather than in the middle of a sweep."""
+    from llmcost import sweeps  # the sweep machinery only when a grid is checked
+
+    grid = sweeps.load_grid(cat, path)
+    lines = getattr(read_yaml(Path(path)).get("grid"), "key_lines", {})
+    for axis in grid.structural:
+        for step in axis.values:
+            sets = [f"{k}={sweeps.set_text(v)}" for k, v in zip(axis.keys, step, strict=True)]
+            try:
+                scenarios.resolve(cat, grid.base, sets)
+            except LlmcostError as e:
+                raise LlmcostError(f"{path}:{lines.get(axis.keys[0], 1)}: grid: {', '.join(sets)}: {e}") from None
+
+
+def _write_unsourced(cat: catalog.Catalog) -> int:
+    """Warn about user entries with numbers that no `sources` key covers; their count."""
+    unsourced = 0
     for (kind, entry_id), loc in cat.where.items():
-        if kind == "assumptions" or loc.path.startswith("profiles/"):
+        if kind in ("assumptions", "scenarios") or loc.path.startswith("profiles/"):
             continue
         missing = schema.uncovered_numbers(cat.entries[kind][entry_id])
-        if missing and kind != "scenarios":
-            warned += 1
+        if missing:
+            unsourced += 1
             sys.stderr.write(f"{loc.path}:{loc.line}: warning: {kind}[{entry_id}] has no source for {', '.join(missing)}\n")
-    count = sum(1 for _, loc in cat.where.items() if not loc.path.startswith("profiles/"))
-    sys.stdout.write(f"ok: {count} entries valid in {len(paths)} path(s)" + (f", {warned} without full sources" if warned else "") + "\n")
+    return unsourced
+
+
+def _count(n: int, word: str, plural: str = "") -> str:
+    """'1 entry', '2 entries', '0 paths'."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _write_warnings(caught: list[warnings.WarningMessage]) -> int:
+    """Print the implausible values found (recorded while loading) as `llmcost: warning:` lines; their count."""
+    found = [str(w.message) for w in caught if issubclass(w.category, ImplausibleValue)]
+    sys.stderr.write("".join(f"llmcost: warning: {m}\n" for m in dict.fromkeys(found)))
+    return len(dict.fromkeys(found))
 
 
 @app.command("schema")

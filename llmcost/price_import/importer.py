@@ -167,6 +167,6 @@ def validate_text(text: str, file_name: str, user_paths: Sequence[Path] = ()) ->
         path = Path(tmp) / (Path(file_name).name or "prices.yaml")
         path.write_text(text, encoding="utf-8")
         try:
-            catalog.load([*user_paths, path])
+            catalog.load([*user_paths, path], skip=[Path(file_name)])  # the file it replaces is not a second definition
         except ProfileError as e:  # name the file the user asked for, not the temporary copy
             raise LlmcostError(f"the imported file does not load, nothing written: {str(e).replace(str(path), file_name)}") from None

@@ -6,19 +6,19 @@ message`; numbers may be written as ranges (`ranges.Uncertain`); `json_schema.js
 same specs into a JSON Schema for editors (imported only by `llmcost profiles schema`).
 """
 
+from llmcost.numbers import MAX_VALUE
 from llmcost.schema.checks import Problems, check_number, describe
 from llmcost.schema.fields import (
     DATE_RE,
     ID_RE,
-    MAX_VALUE,
     Spec,
     spec_of,
     yaml_key,
 )
+from llmcost.schema.quantities import ASSUMPTIONS, Bounds
 from llmcost.schema.ranges import RANGE_SHAPES, Z90, Uncertain, parse_range, spec_bounds
 from llmcost.schema.records import (
     ALL_KINDS,
-    ASSUMPTION_BOUNDS,
     KINDS,
     RANGE_RECORDS,
     Api,
@@ -43,7 +43,7 @@ from llmcost.schema.records import (
 from llmcost.schema.validate import build, numeric_fields, uncovered_numbers
 
 __all__ = [
-    "ALL_KINDS", "ASSUMPTION_BOUNDS", "DATE_RE", "ID_RE", "KINDS", "MAX_VALUE", "RANGE_RECORDS", "RANGE_SHAPES", "Z90",
+    "ALL_KINDS", "ASSUMPTIONS", "Bounds", "DATE_RE", "ID_RE", "KINDS", "MAX_VALUE", "RANGE_RECORDS", "RANGE_SHAPES", "Z90",
     "Api", "Assumption", "ContextTier", "Economics", "Engine", "FinetuneRun", "Gpu", "Lifecycle", "Model", "Options",
     "PretrainRun", "Problems", "Quantization", "Rental", "Reported", "Scenario", "Serving", "Spec", "Uncertain", "Workload",
     "assumption_bounds", "build", "check_number", "describe", "numeric_fields", "parse_range", "spec_bounds", "spec_of",

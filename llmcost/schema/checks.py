@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import math
+import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmcost.schema.fields import MAX_VALUE, Spec
+from llmcost.errors import ImplausibleValue
+from llmcost.numbers import quantity_value
+from llmcost.schema.quantities import Bounds
 from llmcost.yamlsrc import YList, YMap
 
 
 @dataclass
 class Problems:
-    """Collects `path:line: key.path: message` lines."""
+    """Collects `path:line: key.path: message` lines; implausible values are warned about as they are found."""
 
     path: str
     lines: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, line: int, keypath: str, message: str) -> None:
         self.lines.append(f"{self.path}:{line}: {keypath}: {message}")
+
+    def check_plausible(self, line: int, keypath: str, value: float, bounds: Bounds) -> None:
+        """Warn (ImplausibleValue) when a valid `value` is outside `bounds`' plausible range."""
+        reason = bounds.implausible(value)
+        if reason:
+            text = f"{self.path}:{line}: {keypath} = {value:g}: {reason}"
+            self.warnings.append(text)
+            warnings.warn(text, ImplausibleValue, stacklevel=2)
 
 
 def describe(value: Any) -> str:
@@ -33,21 +46,37 @@ def describe(value: Any) -> str:
     return repr(value)
 
 
-def bounds_text(spec: Spec, show_cap: bool = False) -> str:
-    """The bounds in words; the general cap (MAX_VALUE) only when it is the bound that was broken."""
-    parts = []
-    if spec.gt is not None:
-        parts.append(f"> {spec.gt:g}")
-    if spec.ge is not None:
-        parts.append(f">= {spec.ge:g}")
-    if spec.le is not None and (spec.le != MAX_VALUE or show_cap):
-        parts.append(f"<= {spec.le:g}")
-    return " and ".join(parts)
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Characters that can drive a terminal or reorder what it shows (C0 and C1 controls, DEL, bidirectional overrides);
+newline is matched separately."""
 
 
-def check_number(value: Any, spec: Spec, integer_only: bool = False) -> str | None:
-    """None when `value` is acceptable for `spec`, else the reason."""
-    want = ("an integer" if integer_only else "a number") + (f" {bounds_text(spec)}" if bounds_text(spec) else "")
+def control_character(text: str, multiline: bool = False) -> str | None:
+    """None when `text` is safe to print, else why not: the first control character (a newline only outside
+    multi-line text such as notes and rationales)."""
+    found = _CONTROL.search(text) or (None if multiline else re.search("\n", text))
+    if found is None:
+        return None
+    ch = found.group()
+    where = "; newlines belong only in notes and rationales" if ch == "\n" else "; remove it"
+    return f"control character {ch!r} (U+{ord(ch):04X}) in text{where}"
+
+
+def as_number(value: Any, integer: bool = False) -> Any:
+    """A number written as text the way the command line takes it ('20M', '1.4T', '5k', '2e12') as that number
+    (an int for `integer` fields when whole); anything else unchanged, for the checks to name."""
+    if not isinstance(value, str):
+        return value
+    number = quantity_value(value)
+    if number is None:
+        return value
+    return int(number) if integer and math.isfinite(number) and number.is_integer() else number
+
+
+def check_number(value: Any, bounds: Bounds, integer_only: bool = False) -> str | None:
+    """None when `value` is within `bounds`' valid range (and an int when `integer_only`), else the reason."""
+    kind = "an integer" if integer_only or bounds.integer else "a number"
+    want = f"{kind} {bounds.in_words()}".rstrip()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"expected {want}, got {describe(value)}"
     if integer_only and not isinstance(value, int):
@@ -58,11 +87,8 @@ def check_number(value: Any, spec: Spec, integer_only: bool = False) -> str | No
         return f"expected {want}, got a number with {len(str(abs(value)))} digits (too large)"
     if not finite:
         return f"expected {want}, got {value!r} (numbers must be finite)"
-    if spec.le is not None and not value <= spec.le:
-        bounds = bounds_text(spec, show_cap=True)
-        return f"expected {'an integer' if integer_only else 'a number'} {bounds}, got {value!r}"
-    if spec.gt is not None and not value > spec.gt or spec.ge is not None and not value >= spec.ge:
+    if not value <= bounds.le:
+        return f"expected {kind} {bounds.in_words(show_cap=True)}, got {value!r}"
+    if not bounds.valid(value):
         return f"expected {want}, got {value!r}"
     return None
-
-

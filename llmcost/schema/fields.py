@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from llmcost.schema.quantities import Bounds
+
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._/+-]*$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -22,13 +24,12 @@ class Spec:
     type: str  # str | id | int | num | bool | date | enum | ref | refs | sources | record | records | num_map | gpu_opt | range
     doc: str
     required: bool = True
-    gt: float | None = None
-    ge: float | None = None
-    le: float | None = None
+    bounds: Bounds | None = None  # numbers (num, int, num_map, range): valid and plausible values, unit
     choices: tuple[str, ...] = ()
     ref: str = ""
     record: Any = None
     key: str = ""  # YAML key when it differs from the attribute name
+    multiline: bool = False  # text that may hold newlines (notes, rationales)
 
 
 def field_of(spec: Spec, default: Any = dataclasses.MISSING) -> Any:
@@ -40,30 +41,24 @@ def field_of(spec: Spec, default: Any = dataclasses.MISSING) -> Any:
     return field(default=default, metadata={"spec": spec})
 
 
-def text(doc: str, required: bool = True, default: Any = dataclasses.MISSING) -> Any:
-    return field_of(Spec("str", doc, required), default)
+def text(doc: str, required: bool = True, default: Any = dataclasses.MISSING, *, multiline: bool = False) -> Any:
+    return field_of(Spec("str", doc, required, multiline=multiline), default)
 
 
 def ident(doc: str = "unique id: lowercase letters, digits and . _ / + -") -> Any:
     return field_of(Spec("id", doc))
 
 
-MAX_VALUE = 1e18
-"""Largest number any profile or scenario field accepts unless it says otherwise: far above any real
-quantity (1e18 tokens, parameters or dollars), and small enough that no product of them overflows."""
+ANY_NUMBER = Bounds("a number")
+"""Any finite number up to MAX_VALUE: the ends of a range, before the field's own bounds apply."""
 
 
-def integer(doc: str, *, ge: float = 1, le: float = MAX_VALUE, required: bool = True, default: Any = dataclasses.MISSING) -> Any:
-    return field_of(Spec("int", doc, required, ge=ge, le=le), default)
+def integer(doc: str, bounds: Bounds, *, required: bool = True, default: Any = dataclasses.MISSING) -> Any:
+    return field_of(Spec("int", doc, required, bounds=bounds), default)
 
 
-def number(doc: str, *, gt: float | None = 0, ge: float | None = None, le: float | None = MAX_VALUE,
-           required: bool = True, default: Any = dataclasses.MISSING) -> Any:
-    return field_of(Spec("num", doc, required, gt=gt, ge=ge, le=le), default)
-
-
-def fraction(doc: str, required: bool = True, default: Any = dataclasses.MISSING) -> Any:
-    return number(doc, gt=None, ge=0, le=1, required=required, default=default)
+def number(doc: str, bounds: Bounds, *, required: bool = True, default: Any = dataclasses.MISSING) -> Any:
+    return field_of(Spec("num", doc, required, bounds=bounds), default)
 
 
 def flag(doc: str, default: bool | None = None) -> Any:
@@ -99,8 +94,8 @@ def records(doc: str, cls: Any) -> Any:
     return field_of(Spec("records", doc, False, record=cls), ())
 
 
-def num_map(doc: str, *, gt: float | None = 0, le: float | None = None) -> Any:
-    return field_of(Spec("num_map", doc, False, gt=gt, le=le), {})
+def num_map(doc: str, bounds: Bounds) -> Any:
+    return field_of(Spec("num_map", doc, False, bounds=bounds), {})
 
 
 def spec_of(f: dataclasses.Field[Any]) -> Spec:

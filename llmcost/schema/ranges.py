@@ -6,8 +6,9 @@ import math
 from typing import Any
 
 from llmcost.errors import key_text
-from llmcost.schema.checks import Problems, check_number, describe
-from llmcost.schema.fields import Spec
+from llmcost.schema.checks import Problems, as_number, check_number, describe
+from llmcost.schema.fields import ANY_NUMBER, Spec
+from llmcost.schema.quantities import Bounds
 
 Z90 = 1.2815515655446004
 """The standard normal's 90th percentile: a normal's P10 and P90 are mean -/+ Z90 sd."""
@@ -86,26 +87,14 @@ class Uncertain(float):
         return f"{self.dist} " + ", ".join(f"{k} {self.params[k]:g}" for k in order)
 
 
-def bound_text(lower: float | None, upper: float | None, lower_open: bool) -> str:
-    parts = []
-    if lower is not None:
-        parts.append(f"{'>' if lower_open else '>='} {lower:g}")
-    if upper is not None:
-        parts.append(f"<= {upper:g}")
-    return " and ".join(parts) or "finite"
+def spec_bounds(spec: Spec) -> Bounds:
+    """The valid and plausible values of a numeric field."""
+    return spec.bounds or ANY_NUMBER
 
 
-def spec_bounds(spec: Spec) -> tuple[float | None, float | None, bool]:
-    """(lower, upper, lower_open) of a numeric field."""
-    if spec.gt is not None and (spec.ge is None or spec.gt >= spec.ge):
-        return spec.gt, spec.le, True
-    return spec.ge, spec.le, False
-
-
-def parse_range(value: Any, bounds: tuple[float | None, float | None, bool], where: tuple[int, str],
-                out: Problems) -> Uncertain | None:
+def parse_range(value: Any, bounds: Bounds, where: tuple[int, str], out: Problems) -> Uncertain | None:
     """A range mapping ({low, mode, high}, {low, high}, {mean, sd} or {p10, p90}) checked against the field's
-    bounds; problems go to `out` as `path:line: key.path: message`."""
+    valid range (problems go to `out` as `path:line: key.path: message`) and plausible range (warnings)."""
     line, keypath = where
     if not isinstance(value, dict):
         out.add(line, keypath, f"expected a range {{low, mode, high}}, {{low, high}}, {{mean, sd}} or {{p10, p90}}, "
@@ -119,13 +108,13 @@ def parse_range(value: Any, bounds: tuple[float | None, float | None, bool], whe
         return None
     params: dict[str, float] = {}
     key_lines = getattr(value, "key_lines", {})
-    for k, v in value.items():
-        reason = check_number(v, Spec("num", "", gt=None))
+    for k, v in ((k, as_number(v)) for k, v in value.items()):
+        reason = check_number(v, ANY_NUMBER)
         if reason:
             out.add(key_lines.get(k, line), f"{keypath}.{k}", reason)
             return None
         params[str(k)] = float(v)
-    lower, upper, lower_open = bounds
+    lower, upper, lower_open = bounds.lower, bounds.le, bounds.lower_open
     p = params
     order_problem = {
         "triangular": None if p.get("low", 0) <= p.get("mode", 0) <= p.get("high", 0)
@@ -146,7 +135,9 @@ def parse_range(value: Any, bounds: tuple[float | None, float | None, bool], whe
         below = lower is not None and (v <= lower if lower_open else v < lower)
         if below or (upper is not None and v > upper):
             out.add(key_lines.get(k, line), f"{keypath}.{k}",
-                    f"{v:g} is outside the valid range ({bound_text(lower, upper, lower_open)})")
+                    f"{v:g} is outside the valid range ({bounds.in_words(show_cap=v > upper)})")
             return None
+    for k in checked:
+        out.check_plausible(key_lines.get(k, line), f"{keypath}.{k}", p[k], bounds)
     return Uncertain.of(dist, params, lower, upper, lower_open)
 

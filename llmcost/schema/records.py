@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmcost.schema.fields import (
+    ANY_NUMBER,
     Spec,
     choice,
     date,
     field_of,
     flag,
-    fraction,
     ident,
     integer,
     num_map,
@@ -22,6 +22,63 @@ from llmcost.schema.fields import (
     refs,
     sources,
     text,
+)
+from llmcost.schema.quantities import (
+    ASSUMPTIONS,
+    BANDWIDTH_GB_PER_S,
+    BITS_PER_WEIGHT,
+    BOARD_POWER_W,
+    CONCURRENCY,
+    CONTEXT_TOKENS,
+    COST_USD,
+    DATASET_TOKENS,
+    DISCOUNT,
+    DISCOUNT_RATE,
+    EFFICIENCY,
+    ELECTRICITY_USD_PER_KWH,
+    ENERGY_MWH,
+    EPOCHS,
+    EVERY_MONTHS,
+    EXPERT_PARAMS_B,
+    EXPERTS,
+    GPU_COUNT,
+    GPU_HOURS,
+    GPU_PRICE_USD,
+    GPUS_PER_INSTANCE,
+    HEAD_DIM,
+    HEADS,
+    HIDDEN,
+    HORIZON_MONTHS,
+    HOST_POWER_W,
+    HOST_USD,
+    IDLE_POWER_W,
+    KV_ELEMENTS,
+    LAYERS,
+    LIFETIME_MONTHS,
+    LINK_GB_PER_S,
+    LORA_RANK,
+    MEMORY_GIB,
+    MFU,
+    MONTHLY_GROWTH,
+    OPS_USD_PER_MONTH,
+    PARAMS_B,
+    PEAK_TO_AVERAGE,
+    PRETRAIN_TOKENS,
+    PUE,
+    REQUESTS_PER_DAY,
+    RESALE,
+    SHARE,
+    TENSOR_TFLOPS,
+    TOKENS_B,
+    TOKENS_PER_REQUEST,
+    TPOT_MS,
+    TRAIN_USD_PER_MTOK,
+    TRAINING_FLOPS,
+    USD_PER_GPU_HOUR,
+    USD_PER_MTOK,
+    VOCAB,
+    WALL_DAYS,
+    Bounds,
 )
 from llmcost.schema.ranges import Uncertain
 
@@ -34,39 +91,46 @@ class Gpu:
     name: str = text("human name")
     vendor: str = choice("maker", ("nvidia", "amd", "apple", "intel"))
     gpu_class: str = choice("market class", ("consumer", "workstation", "datacenter"), key="class")
-    memory_gib: float = number("memory, GiB (a '24 GB' card is 24)")
-    memory_bandwidth_gb_per_s: float = number("memory bandwidth, decimal GB/s")
-    tflops_bf16: float = number("dense BF16 tensor TFLOPS with FP32 accumulate")
-    tflops_fp16_acc16: float = number("dense FP16 tensor TFLOPS with FP16 accumulate (GeForce: 2x tflops_bf16)")
-    power_w: float = number("board power, W")
-    idle_power_w: float = number("idle power, W", gt=None, ge=0)
-    price_usd: float = number("new price per GPU, USD (MSRP for consumer cards, estimate for datacenter)")
+    memory_gib: float = number("memory, GiB (a '24 GB' card is 24)", MEMORY_GIB)
+    memory_bandwidth_gb_per_s: float = number("memory bandwidth, decimal GB/s", BANDWIDTH_GB_PER_S)
+    tflops_bf16: float = number("dense BF16 tensor TFLOPS with FP32 accumulate", TENSOR_TFLOPS)
+    tflops_fp16_acc16: float = number("dense FP16 tensor TFLOPS with FP16 accumulate (GeForce: 2x tflops_bf16)", TENSOR_TFLOPS)
+    power_w: float = number("board power, W", BOARD_POWER_W)
+    idle_power_w: float = number("idle power, W", IDLE_POWER_W)
+    price_usd: float = number("new price per GPU, USD (MSRP for consumer cards, estimate for datacenter)", GPU_PRICE_USD)
     price_as_of: str = date("when price_usd was published or checked")
     interconnect: str = choice("multi-GPU link", ("pcie", "nvlink"))
-    link_bandwidth_gb_per_s: float = number("bidirectional link bandwidth per GPU, GB/s")
-    tflops_fp8: float | None = number("dense FP8 tensor TFLOPS", required=False)
-    tops_int8: float | None = number("dense INT8 tensor TOPS", required=False)
-    used_price_usd: float | None = number("used-market price, USD", required=False)
+    link_bandwidth_gb_per_s: float = number("bidirectional link bandwidth per GPU, GB/s", LINK_GB_PER_S)
+    tflops_fp8: float | None = number("dense FP8 tensor TFLOPS", TENSOR_TFLOPS, required=False)
+    tops_int8: float | None = number("dense INT8 tensor TOPS", TENSOR_TFLOPS, required=False)
+    used_price_usd: float | None = number("used-market price, USD", GPU_PRICE_USD, required=False)
     used_price_as_of: str | None = date("when used_price_usd was checked", required=False)
     release_date: str | None = date("release date", required=False)
     sources: dict[str, str] = sources()
-    notes: str | None = text("caveats", required=False)
+    notes: str | None = text("caveats", required=False, multiline=True)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Checks across fields: (key, message) pairs."""
+        if self.idle_power_w > self.power_w:
+            return [("idle_power_w", f"idle power {self.idle_power_w:g} W is above the board power {self.power_w:g} W; "
+                                     "both are watts (W)")]
+        return []
 
 
 @dataclass(frozen=True)
 class Reported:
     """Published figures for a model: shown beside estimates, never used to compute them."""
 
-    training_flops: float | None = number("total training FLOPs", le=1e40, required=False)
-    gpu_hours: float | None = number("GPU-hours of the run", required=False)
+    training_flops: float | None = number("total training FLOPs", TRAINING_FLOPS, required=False)
+    gpu_hours: float | None = number("GPU-hours of the run", GPU_HOURS, required=False)
     gpu: str | None = ref("GPU used (gpu id)", "gpus", required=False)
     hardware: str | None = text("hardware in words", required=False)
-    gpus: int | None = integer("number of accelerators", required=False)
-    wall_days: float | None = number("wall-clock days", required=False)
-    energy_mwh: float | None = number("energy, MWh", required=False)
-    mfu: float | None = number("model FLOPs utilisation, fraction", le=1, required=False)
-    tokens_b: float | None = number("training tokens of the run, billions", required=False)
-    cost_usd: float | None = number("reported cost, USD", required=False)
+    gpus: int | None = integer("number of accelerators", GPU_COUNT, required=False)
+    wall_days: float | None = number("wall-clock days", WALL_DAYS, required=False)
+    energy_mwh: float | None = number("energy, MWh", ENERGY_MWH, required=False)
+    mfu: float | None = number("model FLOPs utilisation, fraction", MFU, required=False)
+    tokens_b: float | None = number("training tokens of the run, billions", TOKENS_B, required=False)
+    cost_usd: float | None = number("reported cost, USD", COST_USD, required=False)
     setting: str | None = text("what the run was", required=False)
     sources: dict[str, str] = sources()
 
@@ -77,40 +141,49 @@ class Model:
 
     id: str = ident()
     name: str = text("human name")
-    params_b: float = number("total parameters, billions")
-    layers: int = integer("transformer layers")
-    d_model: int = integer("hidden size")
-    heads: int = integer("attention heads")
-    kv_heads: int = integer("key/value heads (= heads for MHA, 1 for MQA)")
-    ffn_dim: int = integer("MLP hidden size (per expert for MoE)")
-    vocab: int = integer("vocabulary size")
-    context: int = integer("maximum context, tokens")
+    params_b: float = number("total parameters, billions", PARAMS_B)
+    layers: int = integer("transformer layers", LAYERS)
+    d_model: int = integer("hidden size", HIDDEN)
+    heads: int = integer("attention heads", HEADS)
+    kv_heads: int = integer("key/value heads (= heads for MHA, 1 for MQA)", HEADS)
+    ffn_dim: int = integer("MLP hidden size (per expert for MoE)", HIDDEN)
+    vocab: int = integer("vocabulary size", VOCAB)
+    context: int = integer("maximum context, tokens", CONTEXT_TOKENS)
     ffn_gated: bool = flag("MLP has gate, up and down matrices (SwiGLU/GeGLU)")
     license: str = text("licence")
     open_weights: bool = flag("weights are downloadable")
     release_date: str = date("first public release")
     family: str | None = text("model family", required=False)
-    head_dim: int | None = integer("head size when not d_model/heads", required=False)
+    head_dim: int | None = integer("head size when not d_model/heads", HEAD_DIM, required=False)
     tied_embeddings: bool = flag("input and output embeddings shared", default=False)
-    experts: int | None = integer("routed experts (MoE)", required=False)
-    experts_per_token: int | None = integer("experts each token uses (MoE)", required=False)
-    expert_params_b: float | None = number("parameters of one routed expert over all layers, billions", required=False)
-    kv_elements_per_token_per_layer: int | None = integer("cached elements per token and layer when not 2 kv_heads head_dim (MLA)", required=False)
-    pretrain_tokens_b: float | None = number("pre-training tokens, billions", required=False)
+    experts: int | None = integer("routed experts (MoE)", EXPERTS, required=False)
+    experts_per_token: int | None = integer("experts each token uses (MoE)", EXPERTS, required=False)
+    expert_params_b: float | None = number("parameters of one routed expert over all layers, billions", EXPERT_PARAMS_B, required=False)
+    kv_elements_per_token_per_layer: int | None = integer("cached elements per token and layer when not 2 kv_heads head_dim (MLA)", KV_ELEMENTS, required=False)
+    pretrain_tokens_b: float | None = number("pre-training tokens, billions", TOKENS_B, required=False)
     base_model: str | None = ref("model this one was fine-tuned from", "models", required=False)
     reported: Reported | None = record("published figures (shown, never used)", Reported)
     sources: dict[str, str] = sources()
-    notes: str | None = text("caveats", required=False)
+    notes: str | None = text("caveats", required=False, multiline=True)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Checks across fields: (key, message) pairs."""
+        out = []
+        if self.kv_heads > self.heads:
+            out.append(("kv_heads", f"{self.kv_heads} key/value heads is more than the {self.heads} attention heads"))
+        if self.experts is not None and self.experts_per_token is not None and self.experts_per_token > self.experts:
+            out.append(("experts_per_token", f"{self.experts_per_token} experts per token is more than the {self.experts} experts"))
+        return out
 
 
 @dataclass(frozen=True)
 class ContextTier:
     """Prices that apply to a whole request whose prompt is longer than `above_tokens`."""
 
-    above_tokens: int = integer("prompt length above which these prices apply")
-    input_usd_per_mtok: float = number("input price, USD per 1M tokens", gt=None, ge=0)
-    output_usd_per_mtok: float = number("output price, USD per 1M tokens", gt=None, ge=0)
-    cached_input_usd_per_mtok: float | None = number("cached-input price, USD per 1M tokens", gt=None, ge=0, required=False)
+    above_tokens: int = integer("prompt length above which these prices apply", CONTEXT_TOKENS)
+    input_usd_per_mtok: float = number("input price, USD per 1M tokens", USD_PER_MTOK)
+    output_usd_per_mtok: float = number("output price, USD per 1M tokens", USD_PER_MTOK)
+    cached_input_usd_per_mtok: float | None = number("cached-input price, USD per 1M tokens", USD_PER_MTOK, required=False)
 
 
 @dataclass(frozen=True)
@@ -120,19 +193,19 @@ class Api:
     id: str = ident("provider/model")
     name: str = text("human name")
     provider: str = text("provider")
-    input_usd_per_mtok: float = number("input price, USD per 1M tokens", gt=None, ge=0)
-    output_usd_per_mtok: float = number("output price, USD per 1M tokens", gt=None, ge=0)
+    input_usd_per_mtok: float = number("input price, USD per 1M tokens", USD_PER_MTOK)
+    output_usd_per_mtok: float = number("output price, USD per 1M tokens", USD_PER_MTOK)
     as_of: str = date("when the prices were published or checked")
-    cached_input_usd_per_mtok: float | None = number("cached-input read price, USD per 1M tokens", gt=None, ge=0, required=False)
-    batch_discount: float | None = fraction("fraction off with the batch API", required=False)
-    context: int | None = integer("context window, tokens", required=False)
+    cached_input_usd_per_mtok: float | None = number("cached-input read price, USD per 1M tokens", USD_PER_MTOK, required=False)
+    batch_discount: float | None = number("fraction off with the batch API", DISCOUNT, required=False)
+    context: int | None = integer("context window, tokens", CONTEXT_TOKENS, required=False)
     context_tiers: tuple[ContextTier, ...] = records("long-context price tiers", ContextTier)
-    finetune_train_usd_per_mtok: float | None = number("fine-tuning price, USD per 1M trained tokens", required=False)
-    finetuned_input_usd_per_mtok: float | None = number("fine-tuned model input price", gt=None, ge=0, required=False)
-    finetuned_output_usd_per_mtok: float | None = number("fine-tuned model output price", gt=None, ge=0, required=False)
+    finetune_train_usd_per_mtok: float | None = number("fine-tuning price, USD per 1M trained tokens", TRAIN_USD_PER_MTOK, required=False)
+    finetuned_input_usd_per_mtok: float | None = number("fine-tuned model input price", USD_PER_MTOK, required=False)
+    finetuned_output_usd_per_mtok: float | None = number("fine-tuned model output price", USD_PER_MTOK, required=False)
     serves_model: str | None = ref("open model this API hosts (model id)", "models", required=False)
     sources: dict[str, str] = sources()
-    notes: str | None = text("caveats", required=False)
+    notes: str | None = text("caveats", required=False, multiline=True)
 
 
 @dataclass(frozen=True)
@@ -143,12 +216,12 @@ class Rental:
     name: str = text("human name")
     provider: str = text("provider")
     gpu: str = ref("GPU (gpu id)", "gpus")
-    gpus_per_instance: int = integer("GPUs per instance")
-    usd_per_gpu_hour: float = number("price per GPU-hour, USD")
+    gpus_per_instance: int = integer("GPUs per instance", GPUS_PER_INSTANCE)
+    usd_per_gpu_hour: float = number("price per GPU-hour, USD", USD_PER_GPU_HOUR)
     kind: str = choice("billing", ("on-demand", "spot", "serverless"))
     as_of: str = date("when the price was published or checked")
     sources: dict[str, str] = sources()
-    notes: str | None = text("caveats", required=False)
+    notes: str | None = text("caveats", required=False, multiline=True)
 
 
 @dataclass(frozen=True)
@@ -157,10 +230,10 @@ class Quantization:
 
     id: str = ident()
     name: str = text("human name")
-    bits_per_weight: float = number("bits per weight including scales and zero points")
+    bits_per_weight: float = number("bits per weight including scales and zero points", BITS_PER_WEIGHT)
     tensor_rate: str = choice("tensor-core rate its matrix multiplies run at", ("bf16", "fp16", "fp8", "int8"))
     sources: dict[str, str] = sources()
-    notes: str | None = text("caveats", required=False)
+    notes: str | None = text("caveats", required=False, multiline=True)
 
 
 @dataclass(frozen=True)
@@ -171,26 +244,26 @@ class Engine:
     name: str = text("human name")
     quantizations: tuple[str, ...] = refs("quantizations it runs (`*bpw` = any N.Nbpw)", "quantizations", required=True)
     accumulate: str = choice("accumulate precision of its FP16 GEMMs", ("fp16", "fp32"))
-    max_concurrency: int = integer("most sequences it batches")
-    bandwidth_efficiency: dict[str, float] = num_map("fraction of memory bandwidth reached in decode, by quantization (`default`)", le=1)
-    compute_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in batched decode, by quantization", le=1)
-    prefill_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in prefill, by quantization", le=1)
+    max_concurrency: int = integer("most sequences it batches", CONCURRENCY)
+    bandwidth_efficiency: dict[str, float] = num_map("fraction of memory bandwidth reached in decode, by quantization (`default`)", EFFICIENCY)
+    compute_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in batched decode, by quantization", EFFICIENCY)
+    prefill_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in prefill, by quantization", EFFICIENCY)
     sources: dict[str, str] = sources()
-    notes: str | None = text("caveats", required=False)
+    notes: str | None = text("caveats", required=False, multiline=True)
 
 
 @dataclass(frozen=True)
 class Assumption:
     """One default the engine uses, with why and where from."""
 
-    value: float = number("the value", gt=None)
-    rationale: str = text("why this value")
+    value: float = number("the value", ANY_NUMBER)
+    rationale: str = text("why this value", multiline=True)
     source: str = text("where it comes from")
     unit: str | None = text("unit", required=False)
     range: Uncertain | None = field_of(Spec("range", "plausible range for Monte Carlo and sensitivity: {low, mode, high}, "
                                        "{low, high}, {mean, sd} or {p10, p90}; its mode (median) must equal value",
                                        False))
-    range_rationale: str | None = text("why this range (required with range)", required=False)
+    range_rationale: str | None = text("why this range (required with range)", required=False, multiline=True)
 
     def problems(self) -> list[tuple[str, str]]:
         """Checks across fields: (key, message) pairs."""
@@ -210,12 +283,12 @@ class Assumption:
 
 @dataclass(frozen=True)
 class Workload:
-    requests_per_day: float = number("requests per day", gt=None, ge=0)
-    input_tokens: float = number("input tokens per request", gt=None, ge=0)
-    output_tokens: float = number("output tokens per request", gt=None, ge=0)
-    cached_input_share: float = fraction("share of input tokens served from the provider's prompt cache", default=0.0)
-    peak_to_average: float | None = number("peak request rate over the daily average", ge=1, gt=None, required=False)
-    monthly_growth: float = number("volume growth per month, fraction (0.05 = +5%/month)", gt=None, ge=-0.99, le=10.0,
+    requests_per_day: float = number("requests per day", REQUESTS_PER_DAY)
+    input_tokens: float = number("input tokens per request", TOKENS_PER_REQUEST)
+    output_tokens: float = number("output tokens per request", TOKENS_PER_REQUEST)
+    cached_input_share: float = number("share of input tokens served from the provider's prompt cache", SHARE, default=0.0)
+    peak_to_average: float | None = number("peak request rate over the daily average", PEAK_TO_AVERAGE, required=False)
+    monthly_growth: float = number("volume growth per month, fraction (0.05 = +5%/month)", MONTHLY_GROWTH,
                                    default=0.0)
     batch: bool = flag("offline work: batch API discounts apply and no latency target", default=False)
 
@@ -225,7 +298,7 @@ class Serving:
     model: str = ref("model served", "models")
     quantization: str = text("weight format (quantization id or N.Nbpw)", default="q4_k_m")
     engine: str = ref("serving engine", "engines", default="vllm")
-    max_tpot_ms: float | None = number("latency target: most milliseconds per output token", required=False)
+    max_tpot_ms: float | None = number("latency target: most milliseconds per output token", TPOT_MS, required=False)
 
 
 @dataclass(frozen=True)
@@ -239,30 +312,30 @@ class Options:
 
 @dataclass(frozen=True)
 class Economics:
-    electricity_usd_per_kwh: float | None = number("electricity price, USD/kWh", gt=None, ge=0, required=False)
-    pue: float | None = number("power usage effectiveness (1 = no overhead)", gt=None, ge=1, required=False)
-    lifetime_months: float | None = number("months over which hardware is depreciated", le=1200, required=False)
-    resale_fraction: float | None = fraction("share of the purchase price recovered at the end of life", required=False)
-    horizon_months: float | None = number("months the comparison covers (at most 100 years)", le=1200, required=False)
-    discount_rate: float | None = number("yearly discount rate for NPV (0.08 = 8%)", gt=None, ge=0, required=False)
-    ops_usd_per_month: float | None = number("operations cost per replica and month, USD", gt=None, ge=0, required=False)
-    host_usd: float | None = number("host (CPU, board, PSU, case) cost per replica, USD", gt=None, ge=0, required=False)
-    host_power_w: float | None = number("host power draw, W", gt=None, ge=0, required=False)
+    electricity_usd_per_kwh: float | None = number("electricity price, USD/kWh", ELECTRICITY_USD_PER_KWH, required=False)
+    pue: float | None = number("power usage effectiveness (1 = no overhead)", PUE, required=False)
+    lifetime_months: float | None = number("months over which hardware is depreciated", LIFETIME_MONTHS, required=False)
+    resale_fraction: float | None = number("share of the purchase price recovered at the end of life", RESALE, required=False)
+    horizon_months: float | None = number("months the comparison covers (at most 100 years)", HORIZON_MONTHS, required=False)
+    discount_rate: float | None = number("yearly discount rate for NPV (0.08 = 8%)", DISCOUNT_RATE, required=False)
+    ops_usd_per_month: float | None = number("operations cost per replica and month, USD", OPS_USD_PER_MONTH, required=False)
+    host_usd: float | None = number("host (CPU, board, PSU, case) cost per replica, USD", HOST_USD, required=False)
+    host_power_w: float | None = number("host power draw, W", HOST_POWER_W, required=False)
 
 
 @dataclass(frozen=True)
 class FinetuneRun:
-    tokens: float = number("dataset tokens per run")
+    tokens: float = number("dataset tokens per run", DATASET_TOKENS)
     method: str = choice("fine-tuning method", ("lora", "qlora", "full"), default="lora")
-    epochs: float = number("epochs per run", default=1.0)
-    every_months: float | None = number("repeat every N months (absent: once)", required=False)
-    rank: int = integer("LoRA rank", default=16)
+    epochs: float = number("epochs per run", EPOCHS, default=1.0)
+    every_months: float | None = number("repeat every N months (absent: once)", EVERY_MONTHS, required=False)
+    rank: int = integer("LoRA rank", LORA_RANK, default=16)
 
 
 @dataclass(frozen=True)
 class PretrainRun:
-    tokens: float = number("pre-training tokens")
-    gpus: int | None = integer("GPUs used (absent: the scenario's first GPU option)", required=False)
+    tokens: float = number("pre-training tokens", PRETRAIN_TOKENS)
+    gpus: int | None = integer("GPUs used (absent: the scenario's first GPU option)", GPU_COUNT, required=False)
 
 
 @dataclass(frozen=True)
@@ -283,7 +356,7 @@ class Scenario:
     options: Options = record("what to compare", Options, required=True)
     economics: Economics = record("money and power (defaults from assumptions)", Economics)
     lifecycle: Lifecycle = record("one-time and periodic training", Lifecycle)
-    notes: str | None = text("caveats", required=False)
+    notes: str | None = text("caveats", required=False, multiline=True)
 
 
 KINDS: dict[str, Any] = {
@@ -302,16 +375,8 @@ ALL_KINDS = (*KINDS, "assumptions")
 RANGE_RECORDS: tuple[Any, ...] = (Workload, Serving, Economics, FinetuneRun, PretrainRun, Assumption)
 """Records whose numbers may be written as ranges (scenarios and assumptions)."""
 
-_FRACTION, _AT_LEAST_1, _POSITIVE = (0.0, 1.0, False), (1.0, None, False), (0.0, None, True)
-ASSUMPTION_BOUNDS: dict[str, tuple[float | None, float | None, bool]] = {
-    **{n: _FRACTION for n in ("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "usable_memory_fraction", "tp_efficiency_pcie",
-                               "tp_efficiency_nvlink", "resale_fraction", "resale_fraction_datacenter")},
-    **{n: _AT_LEAST_1 for n in ("pue", "pue_datacenter", "peak_to_average", "qlora_compute_overhead")},
-    **{n: _POSITIVE for n in ("lifetime_months", "horizon_months", "kv_cache_bytes", "electricity_usd_per_kwh")},
-}
-"""Valid values of an assumption's range (lower, upper, lower_open); every other assumption is >= 0."""
 
 
-def assumption_bounds(name: str) -> tuple[float | None, float | None, bool]:
-    return ASSUMPTION_BOUNDS.get(name, (0.0, None, False))
-
+def assumption_bounds(name: str) -> Bounds:
+    """The valid and plausible values of assumption `name` (one of quantities.ASSUMPTIONS)."""
+    return ASSUMPTIONS[name]

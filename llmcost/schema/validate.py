@@ -7,22 +7,26 @@ import datetime
 from typing import Any
 
 from llmcost.errors import closest, key_text
-from llmcost.schema.checks import Problems, check_number, describe
+from llmcost.schema.checks import Problems, as_number, check_number, control_character, describe
 from llmcost.schema.fields import DATE_RE, ID_RE, Spec, spec_of, yaml_key
+from llmcost.schema.quantities import Bounds
 from llmcost.schema.ranges import Uncertain, parse_range, spec_bounds
-from llmcost.schema.records import RANGE_RECORDS, Assumption, assumption_bounds
+from llmcost.schema.records import RANGE_RECORDS
 
 
 def _scalar(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> Any:
     line, keypath = where
     t = spec.type
     if t in ("num", "int"):
-        reason = check_number(value, spec, integer_only=(t == "int"))
+        value = as_number(value, integer=(t == "int"))
+        bounds = spec_bounds(spec)
+        reason = check_number(value, bounds, integer_only=(t == "int"))
         if reason:
             out.add(line, keypath, reason)
             return None
         if isinstance(value, Uncertain):  # a range already checked: keep it (it is its point value)
             return value
+        out.check_plausible(line, keypath, value, bounds)
         return float(value) if t == "num" else int(value)
     if t == "bool":
         if not isinstance(value, bool):
@@ -31,7 +35,10 @@ def _scalar(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> An
     if not isinstance(value, str):
         out.add(line, keypath, f"expected text, got {describe(value)}")
         return None
-    if t == "id" and not ID_RE.fullmatch(value):  # fullmatch: `$` alone lets "id\n" through
+    unsafe = control_character(value, spec.multiline) if t == "str" else None  # ids, dates and choices have stricter forms
+    if unsafe:
+        out.add(line, keypath, unsafe)
+    elif t == "id" and not ID_RE.fullmatch(value):  # fullmatch: `$` alone lets "id\n" through
         out.add(line, keypath, f"id {value!r} must be lowercase letters, digits and . _ / + - (e.g. 'my-rtx-4090')")
     elif t == "date" and not is_date(value):
         out.add(line, keypath, f"expected a date YYYY-MM-DD, got {describe(value)}")
@@ -76,7 +83,10 @@ def _value(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> Any
         result = {}
         for k, v in value.items():
             kl = getattr(value, "key_lines", {}).get(k, line)
-            inner = Spec("str", "") if spec.type == "sources" else Spec("num", "", gt=spec.gt, le=spec.le)
+            unsafe = control_character(str(k))
+            if unsafe:
+                out.add(kl, f"{keypath}.{key_text(k)}", f"key: {unsafe}")
+            inner = Spec("str", "") if spec.type == "sources" else Spec("num", "", bounds=spec.bounds)
             result[k] = _scalar(v, inner, (kl, f"{keypath}.{key_text(k)}"), out)
         return result
     if spec.type == "ref":
@@ -86,8 +96,11 @@ def _value(value: Any, spec: Spec, where: tuple[int, str], out: Problems) -> Any
     return _scalar(value, spec, where, out)
 
 
-def build(cls: Any, data: Any, out: Problems, line: int, keypath: str) -> Any:
-    """Check `data` (a YMap) against record class `cls`; add problems to `out`; return the record or None."""
+def build(cls: Any, data: Any, out: Problems, line: int, keypath: str, numbers: Bounds | None = None) -> Any:
+    """Check `data` (a YMap) against record class `cls`; add problems to `out`; return the record or None.
+
+    `numbers`: the bounds of the record's numbers when its type does not fix them (an assumption's value
+    and range: one record type, bounds by name)."""
     if not isinstance(data, dict):
         out.add(line, keypath, f"expected a mapping, got {describe(data)}")
         return None
@@ -102,6 +115,8 @@ def build(cls: Any, data: Any, out: Problems, line: int, keypath: str) -> Any:
     kwargs: dict[str, Any] = {}
     for key, f in fields.items():
         spec = spec_of(f)
+        if numbers is not None and spec.type in ("num", "range"):
+            spec = dataclasses.replace(spec, bounds=numbers)
         if key not in data or data[key] is None:
             if key in data and spec.type not in ("record", "records", "refs", "sources", "num_map") and not spec.required:
                 out.add(key_lines.get(key, line), f"{keypath}.{key}", "empty value; give a value or leave the key out")
@@ -110,8 +125,7 @@ def build(cls: Any, data: Any, out: Problems, line: int, keypath: str) -> Any:
             continue
         where = (key_lines.get(key, line), f"{keypath}.{key}")
         if cls in RANGE_RECORDS and spec.type in ("num", "range") and isinstance(data[key], dict):
-            bounds = assumption_bounds(keypath.split(".")[-1]) if cls is Assumption else spec_bounds(spec)
-            kwargs[f.name] = parse_range(data[key], bounds, where, out)
+            kwargs[f.name] = parse_range(data[key], spec_bounds(spec), where, out)
             continue
         kwargs[f.name] = _value(data[key], spec, where, out)
     if len(out.lines) > before:
