@@ -77,7 +77,9 @@ def api_price_per_request(api: Api, sc: Scenario, finetuned: bool) -> tuple[Any,
     per row, and its note says on which rows."""
     w = sc.workload
     notes: list[Note] = []
-    inp, out_, cached = api.input_usd_per_mtok, api.output_usd_per_mtok, api.cached_input_usd_per_mtok
+    inp: Any = api.input_usd_per_mtok
+    out_: Any = api.output_usd_per_mtok
+    cached: Any = api.cached_input_usd_per_mtok
     for tier in sorted(api.context_tiers, key=lambda t: t.above_tokens):
         above = np.asarray(w.input_tokens) > tier.above_tokens
         if not above.any():
@@ -262,7 +264,7 @@ def gpu_counts(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int) -> di
     return out
 
 
-def serve_rows(rows: Sequence[Mapping[str, Any]], n: int) -> dict[str, np.ndarray]:
+def serve_rows(rows: Sequence[dict[str, Any]], n: int) -> dict[str, np.ndarray]:
     """The serving engine on each input row x n values, shaped (rows, n). Rows whose inputs are all single
     values (nothing swept or sampled reaches serving) run once and are broadcast."""
     def constant(v: Any) -> bool:
@@ -310,7 +312,9 @@ class Evaluation:
         def per_kind(v: np.ndarray, hw_only: bool = True) -> np.ndarray:
             return np.where(api, np.nan, v) if hw_only else v
 
-        finite_or_nan = lambda v: np.where(np.isfinite(v), v, np.nan)  # noqa: E731
+        def finite_or_nan(v: np.ndarray) -> np.ndarray:
+            return np.where(np.isfinite(v), v, np.nan)
+
         counts = np.concatenate([np.where(o.gpu is not None, c, np.nan) for o, c in zip(self.opts, self.counts, strict=True)])
         label = np.concatenate([options.labels(o, c) for o, c in zip(self.opts, self.counts, strict=True)])
         cols: dict[str, np.ndarray] = {
@@ -400,7 +404,7 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
             count = count_of[(o.gpu.id, o.count)]
             fits[i] = served["fits"][j]
             ttft[i], tpot[i], meets[i] = served["ttft_s"][j], served["tpot_s"][j], served["meets_latency"][j]
-            capacity = np.where(fits[i], served["requests_per_s"][j], 0.0)
+            capacity: Any = np.where(fits[i], served["requests_per_s"][j], 0.0)
             api_usd: Any = 0.0
         else:
             assert o.api is not None

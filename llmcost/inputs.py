@@ -118,7 +118,8 @@ def engine_for(cat: Catalog, engine_id: str, quant: Quantization) -> Engine:
     if engine_id == "auto":
         for e in cat.entries["engines"].values():
             if runs(e, quant.id):
-                return e
+                found: Engine = e
+                return found
         raise LlmcostError(f"no engine runs quantization {quant.id!r}; pick another --quant")
     engine: Engine = cat.get("engines", engine_id)
     if not runs(engine, quant.id):

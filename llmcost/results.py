@@ -52,7 +52,8 @@ def _numbers(v: np.ndarray) -> list[Any]:
         whole = np.isfinite(v) & (np.abs(v) < 2.0**53) & (v == np.floor(v))
     out[whole] = v[whole].astype(np.int64).tolist()
     out[~whole] = v[~whole].tolist()
-    return out.tolist()  # type: ignore[no-any-return]
+    cells: list[Any] = out.tolist()
+    return cells
 
 
 SMALL = 64

@@ -181,7 +181,8 @@ def resolve(cat: Catalog, scenario: str | None, overrides: Mapping[str, Any] | S
     dangling = [p for p in check_references(probe) if "scenarios[" in p]
     if dangling:
         raise ProfileError(dangling)
-    return rec
+    resolved: Scenario = rec
+    return resolved
 
 
 _SET_KINDS = {"serving.model": "models", "serving.engine": "engines", "serving.quantization": "quantizations",
@@ -210,7 +211,8 @@ def _check_set_ids(cat: Catalog, sets: Mapping[str, Any], what: str) -> None:
 def with_values(sc: Scenario, values: Mapping[str, Any]) -> Scenario:
     """The scenario with numbers replaced by the values (arrays of draws or grid points) at dotted keys;
     keys of records the scenario leaves out (economics, lifecycle) create them."""
-    return _substitute(sc, values, "")
+    out: Scenario = _substitute(sc, values, "")
+    return out
 
 
 def _substitute(rec: Any, values: Mapping[str, Any], prefix: str) -> Any:

@@ -103,8 +103,8 @@ def tornado(cat: Catalog, sc: Scenario, option: str | None = None, metric: str =
         rows.append({"input": k, "distribution": u.dist, "low": num(u.low), "mode": num(float(u)), "high": num(u.high),
                      f"{metric}_at_low": a, f"{metric}_at_high": b, f"{metric}_swing": swing})
     rows.sort(key=lambda r: (-math.inf if r[f"{metric}_swing"] == UNBOUNDED else -r[f"{metric}_swing"], r["input"]))
-    keys = ("input", "distribution", "low", "mode", "high", f"{metric}_at_low", f"{metric}_at_high", f"{metric}_swing")
-    table = Table({k: text_column([r[k] for r in rows]) for k in keys})
+    names = ("input", "distribution", "low", "mode", "high", f"{metric}_at_low", f"{metric}_at_high", f"{metric}_swing")
+    table = Table({k: text_column([r[k] for r in rows]) for k in names})
     return Tornado(table, label, point.reference, metric, _cell(m[0], ok[0], never), no_effect)
 
 
