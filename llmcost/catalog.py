@@ -186,7 +186,8 @@ def check_references(cat: Catalog) -> list[str]:
     for sc in cat.entries["scenarios"].values():
         owner = ("scenarios", sc.id)
         need("models", owner, "serving.model", sc.serving.model)
-        need("engines", owner, "serving.engine", sc.serving.engine)
+        if sc.serving.engine != "auto":
+            need("engines", owner, "serving.engine", sc.serving.engine)
         need("quantizations", owner, "serving.quantization", sc.serving.quantization)
         for g in sc.options.gpus:
             try:

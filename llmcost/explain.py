@@ -111,6 +111,9 @@ class Explanation:
         self.add("max_concurrency", out["max_concurrency"][i],
                  f"floor((GPUs x (memory x usable - overhead) - W) / (KV x {x['input_tokens'] + x['output_tokens']:.0f} tokens)), "
                  f"engine cap {engine.max_concurrency}")
+        if ch.gpu.usable_memory_fraction is not None:
+            src = (ch.gpu.sources or {}).get("usable_memory_fraction", "gpus profile")
+            self.add("usable memory fraction", x["usable_fraction"], f"gpus/{ch.gpu.id}.usable_memory_fraction [{src}]")
         self.add("concurrency", out["concurrency"][i], "as asked, or auto: the batch with most requests/s meeting --max-tpot-ms")
         self.add("effective bandwidth (GB/s)", x["bandwidth_gb_per_s"] * x["bandwidth_efficiency"] * x["gpus"],
                  f"{ch.gpu.memory_bandwidth_gb_per_s:g} GB/s x {engine.id} efficiency {x['bandwidth_efficiency']:g} x GPUs")

@@ -25,6 +25,12 @@ from llmcost.schema.fields import (
 )
 from llmcost.schema.ranges import Uncertain
 
+GPU_VENDORS = ("nvidia", "amd", "apple", "intel")
+"""GPU makers: a GPU's `vendor`, and the makers an engine runs on."""
+
+INTERCONNECTS = ("pcie", "nvlink", "none")
+"""Multi-GPU links; `none` = the device works alone (an Apple SoC: no tensor parallelism across machines)."""
+
 
 @dataclass(frozen=True)
 class Gpu:
@@ -32,7 +38,7 @@ class Gpu:
 
     id: str = ident()
     name: str = text("human name")
-    vendor: str = choice("maker", ("nvidia", "amd", "apple", "intel"))
+    vendor: str = choice("maker", GPU_VENDORS)
     gpu_class: str = choice("market class", ("consumer", "workstation", "datacenter"), key="class")
     memory_gib: float = number("memory, GiB (a '24 GB' card is 24)")
     memory_bandwidth_gb_per_s: float = number("memory bandwidth, decimal GB/s")
@@ -42,13 +48,16 @@ class Gpu:
     idle_power_w: float = number("idle power, W", gt=None, ge=0)
     price_usd: float = number("new price per GPU, USD (MSRP for consumer cards, estimate for datacenter)")
     price_as_of: str = date("when price_usd was published or checked")
-    interconnect: str = choice("multi-GPU link", ("pcie", "nvlink"))
+    interconnect: str = choice("multi-GPU link (none: works alone, one per replica)", INTERCONNECTS)
     link_bandwidth_gb_per_s: float = number("bidirectional link bandwidth per GPU, GB/s")
     tflops_fp8: float | None = number("dense FP8 tensor TFLOPS", required=False)
     tops_int8: float | None = number("dense INT8 tensor TOPS", required=False)
     used_price_usd: float | None = number("used-market price, USD", required=False)
     used_price_as_of: str | None = date("when used_price_usd was checked", required=False)
     release_date: str | None = date("release date", required=False)
+    usable_memory_fraction: float | None = fraction("share of memory_gib serving may use, instead of the assumption "
+                                                    "usable_memory_fraction (Apple: macOS's GPU working-set limit)", required=False)
+    integrated_host: bool = flag("price_usd and the power figures are the whole machine's (a Mac): no host is added", default=False)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False)
 
@@ -175,8 +184,18 @@ class Engine:
     bandwidth_efficiency: dict[str, float] = num_map("fraction of memory bandwidth reached in decode, by quantization (`default`)", le=1)
     compute_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in batched decode, by quantization", le=1)
     prefill_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in prefill, by quantization", le=1)
+    vendors: tuple[str, ...] = refs(f"GPU makers it runs on ({', '.join(GPU_VENDORS)}); absent: any", "vendors")
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Checks across fields: (key, message) pairs."""
+        bad = [v for v in self.vendors if v not in GPU_VENDORS]
+        return [("vendors", f"unknown maker {v!r}; expected {', '.join(GPU_VENDORS)}") for v in bad]
+
+    def runs_on(self, gpu: Gpu) -> bool:
+        """Whether this engine runs on `gpu`'s maker (an engine that names none runs on any)."""
+        return not self.vendors or gpu.vendor in self.vendors
 
 
 @dataclass(frozen=True)
@@ -224,7 +243,8 @@ class Workload:
 class Serving:
     model: str = ref("model served", "models")
     quantization: str = text("weight format (quantization id or N.Nbpw)", default="q4_k_m")
-    engine: str = ref("serving engine", "engines", default="vllm")
+    engine: str = ref("serving engine, or auto: for each GPU the first engine that runs the quantization on it", "engines",
+                      default="vllm")
     max_tpot_ms: float | None = number("latency target: most milliseconds per output token", required=False)
 
 
