@@ -117,7 +117,7 @@ class Explanation:
         self.add("concurrency", out["concurrency"][i], "as asked, or auto: the batch with most requests/s meeting --max-tpot-ms")
         self.add("effective bandwidth (GB/s)", x["bandwidth_gb_per_s"] * x["bandwidth_efficiency"] * x["gpus"],
                  f"{ch.gpu.memory_bandwidth_gb_per_s:g} GB/s x {engine.id} efficiency {x['bandwidth_efficiency']:g} x GPUs")
-        self.add("tensor peak (TFLOPS)", x["decode_tflops"], f"{quant.tensor_rate} rate, {engine.accumulate} accumulate")
+        self.add("tensor peak (TFLOPS)", x["decode_tflops"], f"{engine.matmul_rate or quant.tensor_rate} rate, {engine.accumulate} accumulate")
         self.add("decode_tokens_per_s", out["decode_tokens_per_s"][i],
                  "S / max((W_read(S) + S ctx KV) / BW_eff, S (2 N_a + 4 L d ctx) / peak_eff) x TP efficiency")
         self.add("prefill_tokens_per_s", out["prefill_tokens_per_s"][i],

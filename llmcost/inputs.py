@@ -200,7 +200,7 @@ def serve_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, quant_id: str,
     engine = cat.get("engines", engine_id)
     shape = model_shape(model)
     bits = quant.bits_per_weight
-    rate_peak = tensor_tflops(gpu, quant.tensor_rate, engine.accumulate)
+    rate_peak = tensor_tflops(gpu, engine.matmul_rate or quant.tensor_rate, engine.accumulate)
     tpot = np.inf if max_tpot_ms is None else np.where(np.asarray(max_tpot_ms, dtype=float) > 0,
                                                        np.asarray(max_tpot_ms, dtype=float) / 1000.0, np.inf)
     return {

@@ -69,13 +69,14 @@ def test_compare_prices_a_mac_at_its_own_price_and_power(cat: catalog.Catalog) -
 
 
 def test_auto_picks_an_engine_that_runs_on_the_gpus_maker(cat: catalog.Catalog) -> None:
-    rows = runs.serve(cat, "llama-3.1-8b", ["test-mac", "rtx-4090"], "q4_0", "auto").rows()
-    assert [r["engine"] for r in rows] == ["test-metal", "llama.cpp"]
+    rows = runs.serve(cat, "llama-3.1-8b", ["test-mac", "rtx-4090", "rx-7900-xtx", "m2-ultra-76c-192gb"], "q4_0", "auto").rows()
+    assert [r["engine"] for r in rows] == ["llama.cpp-metal", "llama.cpp", "llama.cpp-rocm", "llama.cpp-metal"]
+    assert runs.serve(cat, "llama-3.1-8b", ["m2-ultra-76c-192gb"], "mlx-4bit", "auto").rows()[0]["engine"] == "mlx"
 
 
 def test_an_engine_on_a_gpu_it_does_not_run_on_is_an_error(cat: catalog.Catalog) -> None:
     with pytest.raises(LlmcostError, match=r"engine 'llama.cpp' runs on nvidia GPUs, not on test-mac \(apple\); "
-                                           r"engines that run q4_0 there: test-metal"):
+                                           r"engines that run q4_0 there: llama.cpp-metal, test-metal \(or engine auto\)"):
         runs.serve(cat, "llama-3.1-8b", ["test-mac"], "q4_0", "llama.cpp")
     sc = scenarios.resolve(cat, "team-assistant", {"options.gpus": "test-mac"})
     with pytest.raises(LlmcostError, match="engine 'vllm' runs on nvidia GPUs, not on test-mac"):
@@ -97,3 +98,13 @@ def test_engine_vendors_must_be_gpu_makers(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump({"engines": [{**METAL, "vendors": ["apel"]}]}, sort_keys=False))
     with pytest.raises(LlmcostError, match=r"engines\[0\]\.vendors: unknown maker 'apel'; expected nvidia, amd, apple, intel"):
         catalog.load([path])
+
+
+def test_builtin_apple_entries_are_whole_machines_with_the_working_set_limit() -> None:
+    """profiles/gpus.yaml, Apple block: 2/3 of RAM up to 36 GB, 3/4 from 64 GB (macOS 13-15 readouts)."""
+    apple = [g for g in catalog.load().entries["gpus"].values() if g.vendor == "apple"]
+    assert len(apple) >= 10
+    for g in apple:
+        assert g.integrated_host and g.interconnect == "none", g.id
+        assert g.usable_memory_fraction == (0.6667 if g.memory_gib <= 36 else 0.75), g.id
+        assert g.tflops_fp16_acc16 == g.tflops_bf16 and g.tops_int8 is None and g.tflops_fp8 is None, g.id

@@ -185,6 +185,9 @@ class Engine:
     compute_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in batched decode, by quantization", le=1)
     prefill_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in prefill, by quantization", le=1)
     vendors: tuple[str, ...] = refs(f"GPU makers it runs on ({', '.join(GPU_VENDORS)}); absent: any", "vendors")
+    matmul_rate: str | None = choice("tensor rate its matrix multiplies run at whatever the weight format (it dequantizes "
+                                     "to this); absent: the quantization's tensor_rate", ("bf16", "fp16", "fp8", "int8"),
+                                     required=False)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False)
 
