@@ -398,6 +398,9 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
     for i, o in enumerate(opts):
         note_list: list[Note] = [(t, True) for t in o.notes]
         if o.gpu is not None:
+            cal = inputs.calibration_for(cat, o.gpu.id, inputs.engine_for(cat, sc.serving.engine, quant, o.gpu).id, quant.id)
+            if cal is not None:
+                note_list.append((f"calibrated ({cal.id}, {cal.as_of})", True))
             j = at[(o.gpu.id, o.count)]
             count = count_of[(o.gpu.id, o.count)]
             fits[i] = served["fits"][j]

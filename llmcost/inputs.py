@@ -14,7 +14,7 @@ import numpy as np
 from llmcost.catalog import BPW_RE, Catalog, gpu_price_usd, parse_gpu_option
 from llmcost.engine import flops, memory
 from llmcost.errors import LlmcostError
-from llmcost.schema import Engine, Gpu, Model, Quantization, Rental
+from llmcost.schema import CALIBRATED_EFFICIENCIES, Calibration, Engine, Gpu, Model, Quantization, Rental
 
 
 def model_shape(m: Model) -> dict[str, float]:
@@ -160,6 +160,23 @@ def runs(engine: Engine, quant_id: str) -> bool:
     return quant_id in engine.quantizations or ("*bpw" in engine.quantizations and bool(BPW_RE.fullmatch(quant_id)))
 
 
+def calibration_for(cat: Catalog, gpu_id: str, engine_id: str, quant_id: str) -> Calibration | None:
+    """The calibration (`llmcost calibrate`) of this engine and format on this GPU, the last loaded when several."""
+    found = [c for c in cat.entries["calibrations"].values() if (c.gpu, c.engine, c.quantization) == (gpu_id, engine_id, quant_id)]
+    return found[-1] if found else None
+
+
+def engine_efficiencies(cat: Catalog, gpu: Gpu, engine: Engine, quant_id: str) -> dict[str, float]:
+    """Bandwidth, compute and prefill efficiency of `engine` running `quant_id` on `gpu`: the calibration's
+    where one was fitted for them, else the engine's defaults."""
+    cal = calibration_for(cat, gpu.id, engine.id, quant_id)
+    out = {}
+    for name in CALIBRATED_EFFICIENCIES:
+        fitted = getattr(cal, name) if cal is not None else None
+        out[name] = fitted if fitted is not None else efficiency(getattr(engine, name), quant_id, name, engine.id)
+    return out
+
+
 def efficiency(table: dict[str, float], quant_id: str, what: str, engine_id: str) -> float:
     if quant_id in table:
         return table[quant_id]
@@ -212,9 +229,7 @@ def serve_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, quant_id: str,
         "usable_fraction": usable_fraction(cat, gpu), "overhead_gib": cat.value("runtime_overhead_gib"),
         "bandwidth_gb_per_s": gpu.memory_bandwidth_gb_per_s,
         "decode_tflops": rate_peak, "prefill_tflops": rate_peak,
-        "bandwidth_efficiency": efficiency(engine.bandwidth_efficiency, quant.id, "bandwidth_efficiency", engine.id),
-        "compute_efficiency": efficiency(engine.compute_efficiency, quant.id, "compute_efficiency", engine.id),
-        "prefill_efficiency": efficiency(engine.prefill_efficiency, quant.id, "prefill_efficiency", engine.id),
+        **engine_efficiencies(cat, gpu, engine, quant.id),
         "engine_max_concurrency": float(engine.max_concurrency),
         "tp_efficiency": tp_efficiency(cat, gpu, gpus),
         "input_tokens": input_tokens, "output_tokens": output_tokens, "model_context": shape["context"],

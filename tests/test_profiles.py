@@ -261,7 +261,7 @@ def test_unknown_profile_kind(tmp_path: Path) -> None:
     assert found == [
         f"{path}:1: gpu: unknown profile kind; did you mean 'gpus'?",
         f"{path}:3: widgets: unknown profile kind; valid kinds: gpus, models, apis, rentals, quantizations, engines, "
-        "scenarios, assumptions",
+        "scenarios, calibrations, assumptions",
     ]
 
 
@@ -282,7 +282,7 @@ def test_bad_assumption_value(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ("- a\n- b\n", "1: (top level): expected a mapping of kinds (gpus, models, apis, rentals, quantizations, engines, "
-                   "scenarios, assumptions)"),
+                   "scenarios, calibrations, assumptions)"),
     ("gpus:\n  id: x\n", "1: gpus: expected a list of entries, each with an `id`"),
     ("gpus:\n  - just text\n", "2: gpus[0]: expected a mapping, got 'just text'"),
     ("assumptions: [1]\n", "1: assumptions: expected a mapping of name -> {value, rationale, source}"),

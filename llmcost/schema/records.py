@@ -201,6 +201,49 @@ class Engine:
         return not self.vendors or gpu.vendor in self.vendors
 
 
+CALIBRATED_QUANTITIES = ("prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "ttft_s", "tpot_s")
+"""Serve outputs a measured run can be fitted to (the names of `llmcost serve`'s columns)."""
+
+CALIBRATED_EFFICIENCIES = ("bandwidth_efficiency", "compute_efficiency", "prefill_efficiency")
+
+
+@dataclass(frozen=True)
+class MeasuredRun:
+    """One measured figure a calibration was fitted to, at the shape it was measured."""
+
+    source: str = text("result file and entry, e.g. bench.json[2]")
+    model: str = ref("model run (model id)", "models")
+    quantity: str = choice("what was measured (a serve column)", CALIBRATED_QUANTITIES)
+    measured: float = number("the measured value, in the column's unit", le=1e12)
+    input_tokens: float = number("prompt tokens per request", gt=None, ge=0)
+    output_tokens: float = number("generated tokens per request", gt=None, ge=0)
+    concurrency: int = integer("sequences run together")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Efficiencies of one engine and weight format on one GPU, fitted to measured runs (`llmcost calibrate`).
+    `serve`, `compare` and sweeps use them instead of the engine's defaults for that GPU."""
+
+    id: str = ident()
+    gpu: str = ref("GPU the runs were made on (gpu id)", "gpus")
+    engine: str = ref("engine that ran them (engine id)", "engines")
+    quantization: str = text("weight format run (quantization id)")
+    as_of: str = date("when the runs were made")
+    bandwidth_efficiency: float | None = number("fitted fraction of memory bandwidth reached in decode", le=1, required=False)
+    compute_efficiency: float | None = number("fitted fraction of tensor peak reached in batched decode", le=1, required=False)
+    prefill_efficiency: float | None = number("fitted fraction of tensor peak reached in prefill", le=1, required=False)
+    runs: tuple[MeasuredRun, ...] = records("the measured figures fitted", MeasuredRun)
+    sources: dict[str, str] = sources()
+    notes: str | None = text("caveats", required=False)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Checks across fields: (key, message) pairs."""
+        if all(getattr(self, k) is None for k in CALIBRATED_EFFICIENCIES):
+            return [("bandwidth_efficiency", f"a calibration needs at least one of {', '.join(CALIBRATED_EFFICIENCIES)}")]
+        return []
+
+
 @dataclass(frozen=True)
 class Assumption:
     """One default the engine uses, with why and where from."""
@@ -317,6 +360,7 @@ KINDS: dict[str, Any] = {
     "quantizations": Quantization,
     "engines": Engine,
     "scenarios": Scenario,
+    "calibrations": Calibration,
 }
 """Profile kinds that are lists of entries with ids; `assumptions` is a mapping of name -> Assumption."""
 
