@@ -108,3 +108,18 @@ def test_builtin_apple_entries_are_whole_machines_with_the_working_set_limit() -
         assert g.integrated_host and g.interconnect == "none", g.id
         assert g.usable_memory_fraction == (0.6667 if g.memory_gib <= 36 else 0.75), g.id
         assert g.tflops_fp16_acc16 == g.tflops_bf16 and g.tops_int8 is None and g.tflops_fp8 is None, g.id
+
+
+def test_a_mac_and_an_amd_box_are_own_options_beside_an_rtx_box(cli) -> None:
+    """compare: the Mac's capex is its price (integrated host); the Radeon and RTX boxes add the desktop host."""
+    import json
+
+    rc, out, err = cli("compare", "-m", "llama-3.1-8b", "-g", "m4-max-32c-36gb", "-g", "rx-7900-xtx", "-g", "rtx-4090",
+                       "--set", "serving.engine=auto", "--set", "serving.quantization=q4_k_m", "-f", "json")
+    assert rc == 0, err
+    rows = {r["option"]: r for r in json.loads(out)}
+    host = catalog.load().value("host_usd")
+    assert rows["own m4-max-32c-36gb"]["kind"] == "own"
+    assert rows["own m4-max-32c-36gb"]["capex_usd"] == rows["own m4-max-32c-36gb"]["replicas"] * 1999
+    assert rows["own rx-7900-xtx"]["capex_usd"] == rows["own rx-7900-xtx"]["replicas"] * (999 + host)
+    assert rows["own rtx-4090"]["capex_usd"] == rows["own rtx-4090"]["replicas"] * (1599 + host)
