@@ -201,4 +201,16 @@ def sensitivity(scenario: Scenario | str | None = None, option: str | None = Non
     return uncertainty.tornado(cat, _scenario(scenario, cat), option, metric, vs)
 
 
-__all__ = ["breakeven", "compare", "finetune", "load_catalog", "pretrain", "scenario", "sensitivity", "serve", "sweep"]
+def calibrate(results: str | Path | Sequence[str | Path], gpu: str, model: str | None = None, engine: str | None = None,
+              quant: str | None = None, catalog: Catalog | None = None) -> Any:
+    """`llmcost calibrate`: engine efficiencies for `gpu` fitted to llama-bench (-o json/jsonl) or vLLM
+    (--save-result) result files; `.records` are the calibrations, `.profile_text()` the profile to pass with
+    --profiles, `.rows()` the measured and fitted figures."""
+    from llmcost import calibration, prices
+
+    paths = [str(results)] if isinstance(results, (str, Path)) else [str(r) for r in results]
+    return calibration.calibrate(_catalog(catalog), paths, gpu, model, engine, quant, today=prices.today())
+
+
+__all__ = ["breakeven", "calibrate", "compare", "finetune", "load_catalog", "pretrain", "scenario", "sensitivity", "serve",
+           "sweep"]

@@ -207,10 +207,18 @@ def check_references(cat: Catalog) -> list[str]:
         for q in engine.quantizations:
             if q != "*bpw":
                 need("quantizations", ("engines", engine.id), "quantizations", q)
+    for cal in cat.entries["calibrations"].values():
+        owner = ("calibrations", cal.id)
+        need("gpus", owner, "gpu", cal.gpu)
+        need("engines", owner, "engine", cal.engine)
+        need("quantizations", owner, "quantization", cal.quantization)
+        for run in cal.runs:
+            need("models", owner, "runs.model", run.model)
     for sc in cat.entries["scenarios"].values():
         owner = ("scenarios", sc.id)
         need("models", owner, "serving.model", sc.serving.model)
-        need("engines", owner, "serving.engine", sc.serving.engine)
+        if sc.serving.engine != "auto":
+            need("engines", owner, "serving.engine", sc.serving.engine)
         need("quantizations", owner, "serving.quantization", sc.serving.quantization)
         for g in sc.options.gpus:
             try:

@@ -163,6 +163,7 @@ def training_costs(cat: Catalog, sc: Scenario, opt: Option, count: Any) -> Train
     pt = life.pretrain
     if pt is not None and opt.gpu is not None:
         gpus = pt.gpus or count
+        inputs.check_group(opt.gpu, gpus)
         x = inputs.pretrain_inputs(cat, model, opt.gpu, gpus, pt.tokens)
         out = training.pretrain(x)
         fits = out["fits"]
@@ -239,7 +240,6 @@ def gpu_counts(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int) -> di
     """GPUs per replica of every hardware option, per row: the count given, or the fewest of
     AUTO_GPU_COUNTS that hold the model and one sequence (the most when none does)."""
     quant = cat.get("quantizations", sc.serving.quantization)
-    engine = inputs.engine_for(cat, sc.serving.engine, quant)
     model = cat.get("models", sc.serving.model)
     w = sc.workload
     out: dict[tuple[str, int | None], np.ndarray] = {}
@@ -249,13 +249,15 @@ def gpu_counts(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int) -> di
             continue
         if o.count is not None:
             out[(o.gpu.id, o.count)] = np.full(n, float(o.count))
+        elif o.gpu.interconnect == "none":  # works alone: one per replica
+            out[(o.gpu.id, None)] = np.ones(n)
         else:
             out[(o.gpu.id, None)] = np.zeros(n)
             auto.append(o.gpu)
     if auto:
         cands = options.AUTO_GPU_COUNTS
-        rows = [inputs.serve_inputs(cat, model, g, float(c), quant.id, engine.id, w.input_tokens, w.output_tokens, 1.0, None)
-                for g in auto for c in cands]
+        rows = [inputs.serve_inputs(cat, model, g, float(c), quant.id, inputs.engine_for(cat, sc.serving.engine, quant, g).id,
+                                    w.input_tokens, w.output_tokens, 1.0, None) for g in auto for c in cands]
         fits = serve_rows(rows, n)["fits"].reshape(len(auto), len(cands), n)
         first = np.argmax(fits, axis=1)
         chosen = np.where(fits.any(axis=1), np.asarray(cands, dtype=float)[first], float(cands[-1]))
@@ -374,7 +376,6 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
     opts = list(opts)
     ref = reference_api(cat, sc, opts, vs)
     quant = cat.get("quantizations", sc.serving.quantization)
-    engine = inputs.engine_for(cat, sc.serving.engine, quant)
     model = cat.get("models", sc.serving.model)
     w = sc.workload
     eco = economics(cat, sc)
@@ -388,7 +389,8 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
     max_tpot = None if w.batch else sc.serving.max_tpot_ms
     served: dict[str, np.ndarray] = {}
     if keys:
-        rows = [inputs.serve_inputs(cat, model, gpus[g], count_of[(g, c)], quant.id, engine.id, w.input_tokens, w.output_tokens,
+        rows = [inputs.serve_inputs(cat, model, gpus[g], count_of[(g, c)], quant.id,
+                                    inputs.engine_for(cat, sc.serving.engine, quant, gpus[g]).id, w.input_tokens, w.output_tokens,
                                     0.0, max_tpot) for g, c in keys]
         served = serve_rows(rows, n)
     at = {key: j for j, key in enumerate(keys)}
@@ -400,6 +402,9 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
     for i, o in enumerate(opts):
         note_list: list[Note] = [(t, True) for t in o.notes]
         if o.gpu is not None:
+            cal = inputs.calibration_for(cat, o.gpu.id, inputs.engine_for(cat, sc.serving.engine, quant, o.gpu).id, quant.id)
+            if cal is not None:
+                note_list.append((f"calibrated ({cal.id}, {cal.as_of})", True))
             j = at[(o.gpu.id, o.count)]
             count = count_of[(o.gpu.id, o.count)]
             fits[i] = served["fits"][j]

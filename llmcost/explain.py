@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from llmcost import inputs
 from llmcost.catalog import Catalog
 from llmcost.engine import memory
+from llmcost.schema import CALIBRATED_EFFICIENCIES
 
 _ASSUMED = {
     "pretrain": ("optimizer_bytes_per_param", "activation_bytes_per_token_hidden", "checkpoint_bytes_per_token_hidden",
@@ -120,13 +122,31 @@ class Explanation:
         self.add("max_concurrency", out["max_concurrency"][i],
                  f"floor((GPUs x (memory x usable - overhead) - W) / (KV x {x['input_tokens'] + x['output_tokens']:.0f} tokens)), "
                  f"engine cap {engine.max_concurrency}")
+        if ch.gpu.usable_memory_fraction is not None:
+            src = (ch.gpu.sources or {}).get("usable_memory_fraction", "gpus profile")
+            self.add("usable memory fraction", x["usable_fraction"], f"gpus/{ch.gpu.id}.usable_memory_fraction [{src}]")
         self.add("concurrency", out["concurrency"][i], "as asked, or auto: the batch with most requests/s meeting --max-tpot-ms")
         self.add("effective bandwidth (GB/s)", x["bandwidth_gb_per_s"] * x["bandwidth_efficiency"] * x["gpus"],
                  f"{ch.gpu.memory_bandwidth_gb_per_s:g} GB/s x {engine.id} efficiency {x['bandwidth_efficiency']:g} x GPUs")
-        self.add("tensor peak (TFLOPS)", x["decode_tflops"], f"{quant.tensor_rate} rate, {engine.accumulate} accumulate")
+        self._calibration(ch, quant, engine)
+        self.add("tensor peak (TFLOPS)", x["decode_tflops"], f"{engine.matmul_rate or quant.tensor_rate} rate, {engine.accumulate} accumulate")
         self.add("decode_tokens_per_s", out["decode_tokens_per_s"][i],
                  "S / max((W_read(S) + S ctx KV) / BW_eff, S (2 N_a + 4 L d ctx) / peak_eff) x TP efficiency")
         self.add("prefill_tokens_per_s", out["prefill_tokens_per_s"][i],
                  f"input / max(input (2 N_a + 2 L d input) / (peak x {x['prefill_efficiency']:g}), W / BW_eff)")
         self.add("requests_per_s", out["requests_per_s"][i], "S / (S x t_prefill + output x t_step)")
         self.add("tpot_s", out["tpot_s"][i], "(output x t_step + (S - 1) x t_prefill) / output")
+
+    def _calibration(self, ch: Any, quant: Any, engine: Any) -> None:
+        """Efficiencies fitted by `llmcost calibrate`, with the result files they were fitted to."""
+        cal = inputs.calibration_for(self.cat, ch.gpu.id, engine.id, quant.id)
+        if cal is None:
+            return
+        where = self.cat.where.get(("calibrations", cal.id))
+        at = f"{where.path}:{where.line}" if where is not None else f"calibrations/{cal.id}"
+        for name in CALIBRATED_EFFICIENCIES:
+            value = getattr(cal, name)
+            if value is not None:
+                source = cal.sources.get(name) or cal.sources.get("default", "no source given")
+                self.add(f"{name} (calibrated)", value, f"calibrated from {source} [{at}]")
+

@@ -14,7 +14,7 @@ import numpy as np
 from llmcost.catalog import BPW_RE, Catalog, gpu_price_usd, parse_gpu_option
 from llmcost.engine import flops, memory
 from llmcost.errors import LlmcostError
-from llmcost.schema import Engine, Gpu, Model, Quantization, Rental
+from llmcost.schema import CALIBRATED_EFFICIENCIES, Calibration, Engine, Gpu, Model, Quantization, Rental
 
 
 def model_shape(m: Model) -> dict[str, float]:
@@ -73,7 +73,10 @@ def _per_count(gpus: Any, one: Any, many: Any) -> Any:
 
 
 def host_per_gpu(cat: Catalog, gpu: Gpu) -> tuple[float, float]:
-    """(USD, W) of host per GPU in a training cluster: datacenter servers or desktop hosts."""
+    """(USD, W) of host per GPU in a training cluster: datacenter servers or desktop hosts; none for a
+    GPU whose price and power are the whole machine's (`integrated_host`, e.g. a Mac)."""
+    if gpu.integrated_host:
+        return 0.0, 0.0
     if gpu.gpu_class == "datacenter":
         return cat.value("datacenter_host_usd_per_gpu"), cat.value("datacenter_host_power_w_per_gpu")
     per = cat.value("consumer_gpus_per_host")
@@ -82,11 +85,27 @@ def host_per_gpu(cat: Catalog, gpu: Gpu) -> tuple[float, float]:
 
 def replica_host(cat: Catalog, gpu: Gpu, gpus: float, host_usd: Any = None, host_power_w: Any = None) -> tuple[Any, Any]:
     """(USD, W) of the host of one serving replica: an 8-GPU server's share per datacenter GPU, or one
-    desktop box (host_usd, host_power_w; a scenario may override them) for consumer and workstation cards."""
+    desktop box (host_usd, host_power_w; a scenario may override them) for consumer and workstation cards;
+    none for a GPU whose price and power are the whole machine's (`integrated_host`, e.g. a Mac)."""
+    if gpu.integrated_host:
+        return 0.0, 0.0
     if gpu.gpu_class == "datacenter":
         return cat.value("datacenter_host_usd_per_gpu") * gpus, cat.value("datacenter_host_power_w_per_gpu") * gpus
     return (cat.value("host_usd") if host_usd is None else host_usd,
             cat.value("host_power_w") if host_power_w is None else host_power_w)
+
+
+def usable_fraction(cat: Catalog, gpu: Gpu) -> Any:
+    """Share of a GPU's memory serving may use: the GPU's own limit when its profile has one (Apple: macOS's
+    GPU working-set limit), else the assumption usable_memory_fraction (may be an array in Monte Carlo)."""
+    return gpu.usable_memory_fraction if gpu.usable_memory_fraction is not None else cat.value("usable_memory_fraction")
+
+
+def check_group(gpu: Gpu, gpus: Any) -> None:
+    """A GPU with no multi-GPU link (`interconnect: none`, e.g. a Mac) runs alone: one per replica."""
+    if gpu.interconnect == "none" and np.any(np.asarray(gpus) > 1):
+        raise LlmcostError(f"{gpu.id} has no multi-GPU link (interconnect: none), so llmcost runs it alone: use {gpu.id} "
+                           "without a count (compare adds replicas for more load)")
 
 
 def resale_fraction(cat: Catalog, gpu: Gpu) -> float:
@@ -113,25 +132,50 @@ def cheapest_rental(cat: Catalog, gpu_id: str, kinds: Sequence[str] = ("on-deman
     return None
 
 
-def engine_for(cat: Catalog, engine_id: str, quant: Quantization) -> Engine:
-    """The engine asked for (or the first that runs `quant` when 'auto'); error if it cannot run it."""
+def engine_for(cat: Catalog, engine_id: str, quant: Quantization, gpu: Gpu | None = None) -> Engine:
+    """The engine asked for, or for 'auto' the first that runs `quant` (on `gpu`'s maker when given); an
+    error if it cannot run them."""
+    def able(e: Engine) -> bool:
+        return runs(e, quant.id) and (gpu is None or e.runs_on(gpu))
+
+    where = f" on {gpu.vendor} GPUs" if gpu is not None else ""
     if engine_id == "auto":
         for e in cat.entries["engines"].values():
-            if runs(e, quant.id):
+            if able(e):
                 found: Engine = e
                 return found
-        raise LlmcostError(f"no engine runs quantization {quant.id!r}; pick another --quant")
+        raise LlmcostError(f"no engine runs quantization {quant.id!r}{where}; pick another --quant")
     engine: Engine = cat.get("engines", engine_id)
+    others = ", ".join(e.id for e in cat.entries["engines"].values() if able(e)) or "none"
     if not runs(engine, quant.id):
-        able = [e.id for e in cat.entries["engines"].values() if runs(e, quant.id)]
         raise LlmcostError(f"engine {engine.id!r} does not run {quant.id!r} (it runs {', '.join(engine.quantizations)}); "
-                           f"engines that do: {', '.join(able) or 'none'}")
+                           f"engines that do{where}: {others}")
+    if gpu is not None and not engine.runs_on(gpu):
+        raise LlmcostError(f"engine {engine.id!r} runs on {', '.join(engine.vendors)} GPUs, not on {gpu.id} ({gpu.vendor}); "
+                           f"engines that run {quant.id} there: {others} (or engine auto)")
     return engine
 
 
 def runs(engine: Engine, quant_id: str) -> bool:
     """Whether `engine` runs quantization `quant_id` (`*bpw` in its list: any N.Nbpw)."""
     return quant_id in engine.quantizations or ("*bpw" in engine.quantizations and bool(BPW_RE.fullmatch(quant_id)))
+
+
+def calibration_for(cat: Catalog, gpu_id: str, engine_id: str, quant_id: str) -> Calibration | None:
+    """The calibration (`llmcost calibrate`) of this engine and format on this GPU, the last loaded when several."""
+    found = [c for c in cat.entries["calibrations"].values() if (c.gpu, c.engine, c.quantization) == (gpu_id, engine_id, quant_id)]
+    return found[-1] if found else None
+
+
+def engine_efficiencies(cat: Catalog, gpu: Gpu, engine: Engine, quant_id: str) -> dict[str, float]:
+    """Bandwidth, compute and prefill efficiency of `engine` running `quant_id` on `gpu`: the calibration's
+    where one was fitted for them, else the engine's defaults."""
+    cal = calibration_for(cat, gpu.id, engine.id, quant_id)
+    out = {}
+    for name in CALIBRATED_EFFICIENCIES:
+        fitted = getattr(cal, name) if cal is not None else None
+        out[name] = fitted if fitted is not None else efficiency(getattr(engine, name), quant_id, name, engine.id)
+    return out
 
 
 def efficiency(table: dict[str, float], quant_id: str, what: str, engine_id: str) -> float:
@@ -160,7 +204,9 @@ def gpu_choices(cat: Catalog, specs: Sequence[str], default_count: int | None = 
     for spec in specs:
         count, gid = parse_gpu_option(spec)
         explicit = spec.strip() != gid
-        out.append(GpuChoice(count if explicit or default_count is None else default_count, cat.get("gpus", gid)))
+        choice = GpuChoice(count if explicit or default_count is None else default_count, cat.get("gpus", gid))
+        check_group(choice.gpu, choice.count)
+        out.append(choice)
     return out
 
 
@@ -172,7 +218,7 @@ def serve_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, quant_id: str,
     engine = cat.get("engines", engine_id)
     shape = model_shape(model)
     bits = quant.bits_per_weight
-    rate_peak = tensor_tflops(gpu, quant.tensor_rate, engine.accumulate)
+    rate_peak = tensor_tflops(gpu, engine.matmul_rate or quant.tensor_rate, engine.accumulate)
     tpot = np.inf if max_tpot_ms is None else np.where(np.asarray(max_tpot_ms, dtype=float) > 0,
                                                        np.asarray(max_tpot_ms, dtype=float) / 1000.0, np.inf)
     return {
@@ -181,12 +227,10 @@ def serve_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, quant_id: str,
         "expert_bytes": float(memory.weights_bytes(shape["expert_params_total"], bits)),
         "kv_bytes_per_token": memory.kv_bytes_per_token(shape["layers"], shape["kv_elements_per_layer"], cat.value("kv_cache_bytes")),
         "memory_gib": gpu.memory_gib, "gpus": gpus,
-        "usable_fraction": cat.value("usable_memory_fraction"), "overhead_gib": cat.value("runtime_overhead_gib"),
+        "usable_fraction": usable_fraction(cat, gpu), "overhead_gib": cat.value("runtime_overhead_gib"),
         "bandwidth_gb_per_s": gpu.memory_bandwidth_gb_per_s,
         "decode_tflops": rate_peak, "prefill_tflops": rate_peak,
-        "bandwidth_efficiency": efficiency(engine.bandwidth_efficiency, quant.id, "bandwidth_efficiency", engine.id),
-        "compute_efficiency": efficiency(engine.compute_efficiency, quant.id, "compute_efficiency", engine.id),
-        "prefill_efficiency": efficiency(engine.prefill_efficiency, quant.id, "prefill_efficiency", engine.id),
+        **engine_efficiencies(cat, gpu, engine, quant.id),
         "engine_max_concurrency": float(engine.max_concurrency),
         "tp_efficiency": tp_efficiency(cat, gpu, gpus),
         "input_tokens": input_tokens, "output_tokens": output_tokens, "model_context": shape["context"],

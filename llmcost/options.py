@@ -67,7 +67,9 @@ def build(cat: Catalog, sc: Scenario, extra_apis: Sequence[str] = ()) -> list[Op
         count, gid = parse_gpu_option(spec)
         n = count if spec.strip() != gid else None
         counts.setdefault(gid, n)
-        out.append(Option(OWN, gpu=cat.get("gpus", gid), count=n))
+        gpu = cat.get("gpus", gid)
+        inputs.check_group(gpu, n or 1)
+        out.append(Option(OWN, gpu=gpu, count=n))
     offers: list[Rental] = []
     for rid in sc.options.rentals:
         if rid == "auto":

@@ -100,8 +100,8 @@ def pretrain(cat: Catalog, model_id: str, gpu_specs: Sequence[str], gpus: int | 
     out = training.pretrain(inputs.stack(base))
     if gpus is None:  # bare ids: the fewest GPUs that fit (min_gpus does not depend on the count asked)
         bare = [parse_gpu_option(spec)[1] == spec.strip() for spec in gpu_specs]
-        fewest = [GpuChoice(int(out["min_gpus"][i]), ch.gpu) if b and np.isfinite(out["min_gpus"][i]) else ch
-                  for i, (ch, b) in enumerate(zip(choices, bare, strict=True))]
+        fewest = [GpuChoice(int(out["min_gpus"][i]), ch.gpu) if b and np.isfinite(out["min_gpus"][i]) and ch.gpu.interconnect != "none"
+                  else ch for i, (ch, b) in enumerate(zip(choices, bare, strict=True))]
         if fewest != choices:
             choices = fewest
             base = engine_inputs(choices)
@@ -190,12 +190,12 @@ def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, 
     """Serving estimate for one model, format and engine on each GPU option (NxID = tensor parallel)."""
     model: Model = cat.get("models", model_id)
     quant = cat.get("quantizations", quant_id)
-    engine = inputs.engine_for(cat, engine_id, quant)
     inp = input_tokens if input_tokens is not None else cat.value("serve_input_tokens")
     outp = output_tokens if output_tokens is not None else cat.value("serve_output_tokens")
     choices = inputs.gpu_choices(cat, gpu_specs)
-    base = [inputs.serve_inputs(cat, model, ch.gpu, float(ch.count), quant.id, engine.id, float(inp), float(outp),
-                                float(concurrency), max_tpot_ms) for ch in choices]
+    engines = [inputs.engine_for(cat, engine_id, quant, ch.gpu) for ch in choices]
+    base = [inputs.serve_inputs(cat, model, ch.gpu, float(ch.count), quant.id, e.id, float(inp), float(outp),
+                                float(concurrency), max_tpot_ms) for ch, e in zip(choices, engines, strict=True)]
     out = serving.serve(inputs.stack(base))
     n = len(choices)
     fits = np.asarray(out["fits"], dtype=bool)
@@ -207,7 +207,7 @@ def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, 
     cols: dict[str, np.ndarray] = {
         "model": text_column([model.id] * n), "gpu": text_column([ch.gpu.id for ch in choices]),
         "gpus": _floats([ch.count for ch in choices]), "quantization": text_column([quant.id] * n),
-        "engine": text_column([engine.id] * n), "fits": fits, "weights_gib": out["weights_bytes"] / memory.GIB,
+        "engine": text_column([e.id for e in engines]), "fits": fits, "weights_gib": out["weights_bytes"] / memory.GIB,
         "kv_mib_per_sequence": out["kv_bytes_per_sequence"] / 2**20, "max_concurrency": out["max_concurrency"],
         "concurrency": out["concurrency"],
         **{k: out[k] for k in ("prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "requests_per_s",
@@ -219,7 +219,7 @@ def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, 
     }
     ex = Explanation(cat, "serve")
     for i, ch in enumerate(choices):
-        ex.later(functools.partial(ex.serve, model, ch, quant, engine, base[i], out, i))
+        ex.later(functools.partial(ex.serve, model, ch, quant, engines[i], base[i], out, i))
     unfit = frozenset({"prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "requests_per_s", "ttft_s",
                        "tpot_s", "bound", "usd_per_mtok", "usd_per_mtok_rented"})
     return Estimate(Table(cols, fits, unfit), ex)

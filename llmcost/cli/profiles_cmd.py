@@ -28,6 +28,8 @@ _LIST_COLUMNS = {
     "quantizations": ("id", "name", "bits_per_weight", "tensor_rate"),
     "engines": ("id", "name", "accumulate", "max_concurrency", "quantizations"),
     "scenarios": ("id", "name", "description"),
+    "calibrations": ("id", "gpu", "engine", "quantization", "bandwidth_efficiency", "compute_efficiency", "prefill_efficiency",
+                     "as_of"),
 }
 
 
@@ -43,7 +45,7 @@ def _field(rec: Any, key: str) -> Any:
 
 
 @app.command("list")
-def list_(kind: Annotated[str | None, typer.Argument(help="gpus, models, apis, rentals, quantizations, engines, scenarios, assumptions")] = None,
+def list_(kind: Annotated[str | None, typer.Argument(help="gpus, models, apis, rentals, quantizations, engines, scenarios, calibrations, assumptions")] = None,
           fmt: FormatOpt = None, output: OutputOpt = None, profiles: ProfilesOpt = None) -> None:
     """The catalogue: every entry of one kind (or a count of each kind)."""
     fmt = check_format(fmt, output)
@@ -234,7 +236,7 @@ def _write_warnings(caught: list[warnings.WarningMessage]) -> int:
 
 
 @app.command("schema")
-def schema_(kind: Annotated[str, typer.Argument(help="gpus, models, apis, rentals, quantizations, engines, scenarios, assumptions")],
+def schema_(kind: Annotated[str, typer.Argument(help="gpus, models, apis, rentals, quantizations, engines, scenarios, calibrations, assumptions")],
             output: OutputOpt = None) -> None:
     """Print the JSON Schema of a profile kind, for editors (yaml-language-server $schema comments)."""
     if kind not in schema.ALL_KINDS:

@@ -129,6 +129,8 @@ BITS_PER_WEIGHT = Bounds("bits per weight", gt=0, le=64, plausible=(1, 32))
 KV_BYTES = Bounds("bytes per cached element", gt=0, le=16, plausible=(0.25, 4), above="bits")
 EFFICIENCY = fraction("a fraction of the hardware roof (0.7 = 70%)", (0.05, 1.0), positive=True)
 CONCURRENCY = count("sequences", (1, 1_000_000))
+USABLE_MEMORY = fraction("a fraction of the GPU's memory (0.75 = 75%)", (0.5, 1.0), positive=True)
+MEASURED = Bounds("the serve column's unit (tokens/s or seconds)", gt=0, le=1e12, plausible=(1e-4, 1e7))
 
 # ------------------------------------------------------------------------------------------ training memory and shape
 BYTES_PER_PARAM = Bounds("bytes per parameter", ge=0, le=1024, plausible=(1, 64))

@@ -57,6 +57,7 @@ from llmcost.schema.quantities import (
     LIFETIME_MONTHS,
     LINK_GB_PER_S,
     LORA_RANK,
+    MEASURED,
     MEMORY_GIB,
     MFU,
     MONTHLY_GROWTH,
@@ -74,6 +75,7 @@ from llmcost.schema.quantities import (
     TPOT_MS,
     TRAIN_USD_PER_MTOK,
     TRAINING_FLOPS,
+    USABLE_MEMORY,
     USD_PER_GPU_HOUR,
     USD_PER_MTOK,
     VOCAB,
@@ -82,6 +84,12 @@ from llmcost.schema.quantities import (
 )
 from llmcost.schema.ranges import Uncertain
 
+GPU_VENDORS = ("nvidia", "amd", "apple", "intel")
+"""GPU makers: a GPU's `vendor`, and the makers an engine runs on."""
+
+INTERCONNECTS = ("pcie", "nvlink", "none")
+"""Multi-GPU links; `none` = the device works alone (an Apple SoC: no tensor parallelism across machines)."""
+
 
 @dataclass(frozen=True)
 class Gpu:
@@ -89,7 +97,7 @@ class Gpu:
 
     id: str = ident()
     name: str = text("human name")
-    vendor: str = choice("maker", ("nvidia", "amd", "apple", "intel"))
+    vendor: str = choice("maker", GPU_VENDORS)
     gpu_class: str = choice("market class", ("consumer", "workstation", "datacenter"), key="class")
     memory_gib: float = number("memory, GiB (a '24 GB' card is 24)", MEMORY_GIB)
     memory_bandwidth_gb_per_s: float = number("memory bandwidth, decimal GB/s", BANDWIDTH_GB_PER_S)
@@ -99,13 +107,17 @@ class Gpu:
     idle_power_w: float = number("idle power, W", IDLE_POWER_W)
     price_usd: float = number("new price per GPU, USD (MSRP for consumer cards, estimate for datacenter)", GPU_PRICE_USD)
     price_as_of: str = date("when price_usd was published or checked")
-    interconnect: str = choice("multi-GPU link", ("pcie", "nvlink"))
+    interconnect: str = choice("multi-GPU link (none: works alone, one per replica)", INTERCONNECTS)
     link_bandwidth_gb_per_s: float = number("bidirectional link bandwidth per GPU, GB/s", LINK_GB_PER_S)
     tflops_fp8: float | None = number("dense FP8 tensor TFLOPS", TENSOR_TFLOPS, required=False)
     tops_int8: float | None = number("dense INT8 tensor TOPS", TENSOR_TFLOPS, required=False)
     used_price_usd: float | None = number("used-market price, USD", GPU_PRICE_USD, required=False)
     used_price_as_of: str | None = date("when used_price_usd was checked", required=False)
     release_date: str | None = date("release date", required=False)
+    usable_memory_fraction: float | None = number("share of memory_gib serving may use, instead of the assumption "
+                                                  "usable_memory_fraction (Apple: macOS's GPU working-set limit)", USABLE_MEMORY,
+                                                  required=False)
+    integrated_host: bool = flag("price_usd and the power figures are the whole machine's (a Mac): no host is added", default=False)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False, multiline=True)
 
@@ -248,8 +260,64 @@ class Engine:
     bandwidth_efficiency: dict[str, float] = num_map("fraction of memory bandwidth reached in decode, by quantization (`default`)", EFFICIENCY)
     compute_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in batched decode, by quantization", EFFICIENCY)
     prefill_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in prefill, by quantization", EFFICIENCY)
+    vendors: tuple[str, ...] = refs(f"GPU makers it runs on ({', '.join(GPU_VENDORS)}); absent: any", "vendors")
+    matmul_rate: str | None = choice("tensor rate its matrix multiplies run at whatever the weight format (it dequantizes "
+                                     "to this); absent: the quantization's tensor_rate", ("bf16", "fp16", "fp8", "int8"),
+                                     required=False)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False, multiline=True)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Checks across fields: (key, message) pairs."""
+        bad = [v for v in self.vendors if v not in GPU_VENDORS]
+        return [("vendors", f"unknown maker {v!r}; expected {', '.join(GPU_VENDORS)}") for v in bad]
+
+    def runs_on(self, gpu: Gpu) -> bool:
+        """Whether this engine runs on `gpu`'s maker (an engine that names none runs on any)."""
+        return not self.vendors or gpu.vendor in self.vendors
+
+
+CALIBRATED_QUANTITIES = ("prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "ttft_s", "tpot_s")
+"""Serve outputs a measured run can be fitted to (the names of `llmcost serve`'s columns)."""
+
+CALIBRATED_EFFICIENCIES = ("bandwidth_efficiency", "compute_efficiency", "prefill_efficiency")
+
+
+@dataclass(frozen=True)
+class MeasuredRun:
+    """One measured figure a calibration was fitted to, at the shape it was measured."""
+
+    source: str = text("result file and entry, e.g. bench.json[2]")
+    model: str = ref("model run (model id)", "models")
+    quantity: str = choice("what was measured (a serve column)", CALIBRATED_QUANTITIES)
+    measured: float = number("the measured value, in the column's unit", MEASURED)
+    input_tokens: float = number("prompt tokens per request", TOKENS_PER_REQUEST)
+    output_tokens: float = number("generated tokens per request", TOKENS_PER_REQUEST)
+    concurrency: int = integer("sequences run together", CONCURRENCY)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Efficiencies of one engine and weight format on one GPU, fitted to measured runs (`llmcost calibrate`).
+    `serve`, `compare` and sweeps use them instead of the engine's defaults for that GPU."""
+
+    id: str = ident()
+    gpu: str = ref("GPU the runs were made on (gpu id)", "gpus")
+    engine: str = ref("engine that ran them (engine id)", "engines")
+    quantization: str = text("weight format run (quantization id)")
+    as_of: str = date("when the runs were made")
+    bandwidth_efficiency: float | None = number("fitted fraction of memory bandwidth reached in decode", EFFICIENCY, required=False)
+    compute_efficiency: float | None = number("fitted fraction of tensor peak reached in batched decode", EFFICIENCY, required=False)
+    prefill_efficiency: float | None = number("fitted fraction of tensor peak reached in prefill", EFFICIENCY, required=False)
+    runs: tuple[MeasuredRun, ...] = records("the measured figures fitted", MeasuredRun)
+    sources: dict[str, str] = sources()
+    notes: str | None = text("caveats", required=False)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Checks across fields: (key, message) pairs."""
+        if all(getattr(self, k) is None for k in CALIBRATED_EFFICIENCIES):
+            return [("bandwidth_efficiency", f"a calibration needs at least one of {', '.join(CALIBRATED_EFFICIENCIES)}")]
+        return []
 
 
 @dataclass(frozen=True)
@@ -297,7 +365,8 @@ class Workload:
 class Serving:
     model: str = ref("model served", "models")
     quantization: str = text("weight format (quantization id or N.Nbpw)", default="q4_k_m")
-    engine: str = ref("serving engine", "engines", default="vllm")
+    engine: str = ref("serving engine, or auto: for each GPU the first engine that runs the quantization on it", "engines",
+                      default="vllm")
     max_tpot_ms: float | None = number("latency target: most milliseconds per output token", TPOT_MS, required=False)
 
 
@@ -367,6 +436,7 @@ KINDS: dict[str, Any] = {
     "quantizations": Quantization,
     "engines": Engine,
     "scenarios": Scenario,
+    "calibrations": Calibration,
 }
 """Profile kinds that are lists of entries with ids; `assumptions` is a mapping of name -> Assumption."""
 
