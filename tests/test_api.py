@@ -101,3 +101,9 @@ def test_overrides_are_typed_and_checked() -> None:
         llmcost.scenario("team-assistant", {"workload.requests_per_day": [1]})
     with pytest.raises(LlmcostError, match="load_catalog"):
         llmcost.scenario("team-assistant", {"assumptions.pue": 1.2})
+
+
+def test_calibrate_rows_equal_the_command(cli, tmp_path: Path) -> None:
+    src = Path(__file__).resolve().parent / "fixtures" / "calibrate" / "llama-bench-rtx4080.json"
+    api_rows = llmcost.calibrate([str(src)], gpu="rtx-4080").rows()
+    _same(api_rows, _json(cli, "calibrate", str(src), "-g", "rtx-4080", "-o", str(tmp_path / "cal.yaml")))
