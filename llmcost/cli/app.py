@@ -15,8 +15,9 @@ try:  # typer >= 0.26 vendors click
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as click_exc  # type: ignore[no-redef]
 
+import importlib
+
 from llmcost import render
-from llmcost.cli import calibrate_cmd, compare_cmd, estimates, profiles_cmd, sensitivity_cmd, sweep_cmd
 from llmcost.errors import LlmcostError, warnings_to_stderr
 
 
@@ -40,24 +41,43 @@ class _Group(TyperGroup):
             raise _PipeClosed from e
 
 
-app = typer.Typer(
-    name="llmcost",
-    cls=_Group,
-    help="Total cost of ownership for LLMs: pre-train, fine-tune and serve on owned or rented GPUs vs cloud APIs.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-app.add_typer(profiles_cmd.app, name="profiles")
-app.command("compare")(compare_cmd.compare_command)
-app.command("breakeven")(compare_cmd.breakeven_command)
-app.command("pretrain")(estimates.pretrain)
-app.command("finetune")(estimates.finetune)
-app.command("serve")(estimates.serve)
-app.command("sweep")(sweep_cmd.sweep_command)
-app.command("sensitivity")(sensitivity_cmd.sensitivity_command)
-app.command("calibrate")(calibrate_cmd.calibrate_command)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "compare": ("compare_cmd", "compare_command"),
+    "breakeven": ("compare_cmd", "breakeven_command"),
+    "pretrain": ("estimates", "pretrain"),
+    "finetune": ("estimates", "finetune"),
+    "serve": ("estimates", "serve"),
+    "sweep": ("sweep_cmd", "sweep_command"),
+    "sensitivity": ("sensitivity_cmd", "sensitivity_command"),
+    "calibrate": ("calibrate_cmd", "calibrate_command"),
+    "profiles": ("profiles_cmd", "app"),
+}
+"""Command name -> (module in llmcost.cli, attribute): a function, or a typer app for a command group."""
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The typer app with every command, or with only the one being run: a command's module (and what it
+    imports) loads only when that command runs, which keeps `llmcost compare` from importing sweeps,
+    calibration and the profile tools."""
+    app = typer.Typer(name="llmcost", cls=_Group, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                      rich_markup_mode=None,
+                      help="Total cost of ownership for LLMs: pre-train, fine-tune and serve on owned or rented GPUs vs cloud APIs.")
+    app.callback()(_root)
+    for name, (module, attr) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        target = getattr(importlib.import_module(f"llmcost.cli.{module}"), attr)
+        if isinstance(target, typer.Typer):
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
+    return app
+
+
+def _command(argv: list[str]) -> str | None:
+    """The command named on the command line, when there is exactly one known command word before any option."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in COMMANDS and argv and argv[0] == first else None
 
 
 def _version(value: bool) -> None:
@@ -68,7 +88,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                 help="Print the version and exit.")] = False) -> None:
     """llmcost: is it cheaper to own GPUs, rent them, or pay an API per token?"""
@@ -100,7 +119,8 @@ def _run(argv: list[str] | None) -> int:
     try:
         with warnings_to_stderr(), warnings.catch_warnings():  # implausible values: one `llmcost: warning:` line each
             warnings.simplefilter("ignore", RuntimeWarning)
-            rc = app(args=argv, prog_name="llmcost", standalone_mode=False)
+            args = list(sys.argv[1:] if argv is None else argv)
+            rc = build_app(_command(args))(args=args, prog_name="llmcost", standalone_mode=False)
     except LlmcostError as e:
         sys.stderr.write(f"llmcost: error: {render.printable(str(e))}\n")  # one line, no escape reaches the terminal
         return e.exit_code

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost import api, gate, prices, uncertainty
+from llmcost import api, gate, prices
 from llmcost.cli.charts import check_plot, terminal_chart, terminal_volume_chart, volume_curves, write_plot
 from llmcost.cli.common import (
     ApiOpt,
@@ -32,6 +32,8 @@ from llmcost.cli.common import (
 from llmcost.comparison import ROW_KEYS
 from llmcost.comparison import explain as explain_comparison
 from llmcost.errors import GateFailed
+from llmcost.uncertainty.montecarlo import MC_KEYS
+from llmcost.uncertainty.sampling import DEFAULT_SEED
 
 FailIfOpt = Annotated[str | None, typer.Option("--fail-if", help="Exit 1 when a row matches, e.g. 'kind == \"own\" and payback_months > 18'.")]
 
@@ -67,16 +69,16 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
                     explain: Annotated[bool, typer.Option("--explain", help="Show the scenario values and assumptions used.")] = False,
                     fail_if: FailIfOpt = None, profiles: ProfilesOpt = None,
                     max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
-                    samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED,
+                    samples: SamplesOpt = None, seed: SeedOpt = DEFAULT_SEED,
                     columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """One row per option (own N x GPU, rent offer, API): capex, monthly, $ per 1M tokens, TCO, break-even, payback."""
     fmt = check_format(fmt, output, inputs=inputs(scenario_id, profiles))  # format, --output, --columns before any work
-    pick_columns(columns, uncertainty.MC_KEYS if samples else ROW_KEYS)
+    pick_columns(columns, MC_KEYS if samples else ROW_KEYS)
     if plot:
         check_plot(plot)
     cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
     if fail_if:
-        gate.parse(fail_if, gate_keys(uncertainty.MC_KEYS if samples else ROW_KEYS))  # reject a bad gate before computing
+        gate.parse(fail_if, gate_keys(MC_KEYS if samples else ROW_KEYS))  # reject a bad gate before computing
     result = api.compare(sc, vs=vs, samples=samples, seed=seed, catalog=cat)
     priced = prices.scenario_api_ids(cat, sc, vs)
     prices.warn_if_stale(cat, prices.scenario_prices(cat, sc, vs), max_price_age_days)
@@ -103,7 +105,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
 def breakeven_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
                       sets: ScenarioSetOpt = None, fmt: FormatOpt = None, output: OutputOpt = None, fail_if: FailIfOpt = None,
                       profiles: ProfilesOpt = None, max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
-                      samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED,
+                      samples: SamplesOpt = None, seed: SeedOpt = DEFAULT_SEED,
                       columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """Break-even table: own and rent options x APIs; cells are break-even tokens/day and payback months."""
     fmt = check_format(fmt, output, inputs=inputs(scenario_id, profiles))  # format and --output before any work

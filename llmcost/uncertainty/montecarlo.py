@@ -25,7 +25,6 @@ from llmcost.options import API, Option
 from llmcost.render import csv_cell
 from llmcost.results import DOES_NOT_FIT, NA, NEVER, Table, num, text_column
 from llmcost.schema import Scenario, Uncertain
-from llmcost.sweeps import Grid, Result, cell_value, check_condition
 from llmcost.uncertainty.sampling import DEFAULT_SEED, draws, uncertain_inputs, with_assumption_values
 
 QUANTILES = (("p10", 0.1), ("p50", 0.5), ("p90", 0.9))
@@ -179,18 +178,20 @@ def breakeven_uncertain(cat: Catalog, sc: Scenario, samples: int, seed: int = DE
 # ---------------------------------------------------------------------------------------------- sweeps
 
 
-def sample_columns(grids: Sequence[Grid]) -> list[str]:
+def sample_columns(grids: Sequence[Any]) -> list[str]:
     """Output columns of `sweep --samples`: the grid keys, then the Monte Carlo compare keys."""
     keys = list(dict.fromkeys(k for g in grids for k in g.keys))
     return (["grid"] if len(grids) > 1 else []) + keys + list(MC_KEYS)
 
 
-def sweep_samples(cat: Catalog, grids: Sequence[Grid], out: IO[str], fmt: str, samples: int, seed: int,
+def sweep_samples(cat: Catalog, grids: Sequence[Any], out: IO[str], fmt: str, samples: int, seed: int,
                   columns: Sequence[str] | None = None, sets: Any = None, vs: str | None = None,
-                  where: str | None = None, fail_if: str | None = None) -> Result:
+                  where: str | None = None, fail_if: str | None = None) -> Any:
     """`sweep --samples`: every grid combination through `compare --samples` (the same draws for every
     combination: common random numbers across the grid too), rows streamed as they come. Each
     combination runs its own Monte Carlo, so this path is for grids of hundreds, not millions."""
+    from llmcost.sweeps import Result, cell_value, check_condition  # the sweep machinery only for sweeps
+
     every = sample_columns(grids)
     cols = list(columns) if columns else every
     keep = check_condition(where, every, "--where") if where else None
