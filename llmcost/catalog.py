@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from llmcost.errors import LlmcostError, ProfileError, closest, key_text, unknown
-from llmcost.schema import ALL_KINDS, KINDS, Assumption, Gpu, Problems, Quantization, build
+from llmcost.schema import ALL_KINDS, KINDS, Assumption, Gpu, Problems, Quantization, Spec, assumption_bounds, build, check_number
 from llmcost.yamlsrc import YMap, read_yaml
 
 ASSUMPTION_NAMES: tuple[str, ...] = (
@@ -22,6 +22,9 @@ ASSUMPTION_NAMES: tuple[str, ...] = (
     "resale_fraction_datacenter", "horizon_months", "discount_rate", "ops_usd_per_month", "host_usd", "host_power_w",
     "gpus_per_host", "consumer_gpus_per_host", "finetune_dataset_tokens", "finetune_epochs", "finetune_batch",
     "finetune_seq_len", "serve_input_tokens", "serve_output_tokens", "datacenter_host_usd_per_gpu", "datacenter_host_power_w_per_gpu",
+    # price trends and quality beside cost (issue #12)
+    "api_price_decline_per_year", "rental_price_decline_per_year", "gpu_price_decline_per_year",
+    "gpu_price_decline_per_year_datacenter", "quality_material_gap_points",
 )
 """Every default the engine reads; the values, rationales and sources live in profiles/assumptions.yaml."""
 
@@ -121,7 +124,9 @@ def _load_assumptions(body: Any, line: int, cat: Catalog, problems: Problems) ->
             problems.add(item_line, f"assumptions.{key_text(name)}", f"unknown assumption; {hint}")
             continue
         rec = build(Assumption, item, problems, item_line, f"assumptions.{name}")
-        if rec is not None:
+        if rec is not None and (bad := value_problem(name, rec.value)):
+            problems.add(item_line, f"assumptions.{key_text(name)}.value", bad)
+        elif rec is not None:
             cat.assumptions[name] = rec
             cat.where[("assumptions", name)] = Located(problems.path, item_line)
 
@@ -247,8 +252,17 @@ def _problem_order(line: str) -> tuple[str, int]:
     return path, int(number) if number.isdigit() else 0
 
 
+def value_problem(name: str, value: Any) -> str | None:
+    """Why an assumption's value is outside its valid bounds (schema.assumption_bounds), or None."""
+    lower, upper, open_ = assumption_bounds(name)
+    return check_number(float(value), Spec("num", "", gt=lower if open_ else None, ge=None if open_ else lower, le=upper))
+
+
 def with_assumption(cat: Catalog, name: str, value: float) -> Catalog:
     """A copy of `cat` with one assumption's value replaced (used by --set assumptions.NAME=V)."""
+    bad = value_problem(name, value)
+    if bad:
+        raise LlmcostError(f"--set assumptions.{name}={value:g}: {bad}")
     new = Catalog(entries=cat.entries, assumptions=dict(cat.assumptions), where=cat.where)
     new.assumptions[name] = replace(cat.assumptions[name], value=value, source="set on the command line")
     return new

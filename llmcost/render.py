@@ -117,9 +117,9 @@ def write_markdown(rows: Sequence[Row], out: IO[str], title: str | None = None) 
 
 
 HEADINGS = {
-    "gpus_per_replica": "GPUs/replica", "capex_usd": "capex", "monthly_usd": "monthly", "usd_per_mtok": "$/Mtok",
+    "gpus_per_replica": "GPUs/rep", "capex_usd": "capex", "monthly_usd": "monthly", "usd_per_mtok": "$/Mtok",
     "tco_usd": "TCO", "breakeven_tokens_per_day": "break-even tok/day", "payback_months": "payback mo",
-    "utilization": "util", "tpot_s": "TPOT s", "ttft_s": "TTFT s",
+    "utilization": "util", "tpot_s": "TPOT s", "ttft_s": "TTFT s", "quality_score": "quality",
 }
 """Short column headings for people (table format only); CSV, JSON and Markdown keep the key names."""
 

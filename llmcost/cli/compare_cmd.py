@@ -8,12 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from llmcost import api, gate, prices, uncertainty
-from llmcost.cli.charts import check_plot, terminal_chart, terminal_volume_chart, volume_curves, write_plot
+from llmcost.cli.charts import check_plot, terminal_chart, terminal_trend_chart, terminal_volume_chart, volume_curves, write_plot
 from llmcost.cli.common import (
     ApiOpt,
     FormatOpt,
     GpuOpt,
     MaxPriceAgeOpt,
+    MinQualityOpt,
     OutputOpt,
     ProfilesOpt,
     ScenarioModelOpt,
@@ -30,14 +31,17 @@ FailIfOpt = Annotated[str | None, typer.Option("--fail-if", help="Exit 1 when a 
 SamplesOpt = Annotated[int | None, typer.Option("--samples", min=1, help="Monte Carlo: N correlated draws of every ranged input; "
                                                 "adds P10/P50/P90 columns and p_cheaper_than_api.")]
 SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Random seed for --samples (same seed, same output).")]
+VsOpt = Annotated[str | None, typer.Option("--vs", help="Reference API for break-even and payback (default: the scenario's first), "
+                                           "or cheapest-at-quality: the cheapest API option scoring at least --min-quality "
+                                           "(default: the served model's score).")]
 MC_TABLE_COLUMNS = ("option", "kind", "fits", "tco_usd_p10", "tco_usd_p50", "tco_usd_p90", "payback_months_p10", "payback_months_p50",
                     "payback_months_p90", "breakeven_tokens_per_day_p50", "p_cheaper_than_api")
 MC_BREAKEVEN_COLUMNS = ("option", "api", "fits", "breakeven_tokens_per_day_p10", "breakeven_tokens_per_day_p50",
                         "breakeven_tokens_per_day_p90", "payback_months_p10", "payback_months_p50", "payback_months_p90",
                         "p_cheaper_than_api")
 
-TABLE_COLUMNS = ("option", "kind", "fits", "gpus_per_replica", "replicas", "capex_usd", "monthly_usd", "usd_per_mtok", "tco_usd",
-                 "breakeven_tokens_per_day", "payback_months", "utilization", "tpot_s")
+TABLE_COLUMNS = ("option", "fits", "gpus_per_replica", "replicas", "capex_usd", "monthly_usd", "usd_per_mtok", "tco_usd",
+                 "breakeven_tokens_per_day", "payback_months", "utilization", "tpot_s", "quality_score")
 
 
 def _pct(value: Any) -> Any:
@@ -56,10 +60,12 @@ def _gate(rows: list[dict[str, Any]], fail_if: str | None) -> None:
 
 
 def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
-                    vs: Annotated[str | None, typer.Option("--vs", help="Reference API for break-even and payback (default: the scenario's first).")] = None,
+                    vs: VsOpt = None, min_quality: MinQualityOpt = None,
                     sets: ScenarioSetOpt = None, fmt: FormatOpt = "table", output: OutputOpt = None,
-                    chart: Annotated[bool, typer.Option("--chart", help="Draw cumulative cost per option in the terminal (stderr when not a table).")] = False,
-                    plot: Annotated[str | None, typer.Option("--plot", help="Write the charts to FILE.png or FILE.svg (needs the 'plot' extra).")] = None,
+                    chart: Annotated[bool, typer.Option("--chart", help="Draw cumulative cost per option, with the price trends and "
+                                                        "with flat prices, in the terminal (stderr when not a table).")] = False,
+                    plot: Annotated[str | None, typer.Option("--plot", help="Write the charts (with and without price trends) to "
+                                                             "FILE.png or FILE.svg (needs the 'plot' extra).")] = None,
                     explain: Annotated[bool, typer.Option("--explain", help="Show the scenario values and assumptions used.")] = False,
                     fail_if: FailIfOpt = None, profiles: ProfilesOpt = None,
                     max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
@@ -67,7 +73,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
     """One row per option (own N x GPU, rent offer, API): capex, monthly, $ per 1M tokens, TCO, break-even, payback."""
     if plot:
         check_plot(plot)
-    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
+    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids, min_quality)
     if fail_if:
         gate.parse(fail_if, list(uncertainty.MC_KEYS if samples else ROW_KEYS))  # reject a bad gate before computing
     result = api.compare(sc, vs=vs, samples=samples, seed=seed, catalog=cat)
@@ -78,10 +84,11 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
              for r in rows] if fmt == "table" else rows
     footer = result.verdict
     volume = volume_curves(cat, sc, vs) if chart or plot else None
-    charts = f"{terminal_chart(result)}\n\n{terminal_volume_chart(*volume)}" if chart and volume else ""
+    charts = f"{terminal_chart(result)}\n\n{terminal_trend_chart(result)}\n\n{terminal_volume_chart(*volume)}" if chart and volume else ""
     if chart and fmt == "table":
         footer = footer + "\n\n" + charts
-    emit(shown, fmt, output, title=f"{sc.name}: {sc.serving.model} ({sc.serving.quantization}), vs {result.reference}",
+    bench = f", quality = {rows[0]['quality_benchmark']}" if rows and "quality_benchmark" in rows[0] else ""
+    emit(shown, fmt, output, title=f"{sc.name}: {sc.serving.model} ({sc.serving.quantization}), vs {result.reference}{bench}",
          footer=footer, explanation=explain_comparison(cat, sc, result) + prices.price_lines(cat, priced) if explain else None)
     if fmt != "table":
         sys.stderr.write(result.verdict + "\n")
@@ -93,11 +100,12 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
 
 
 def breakeven_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
-                      sets: ScenarioSetOpt = None, fmt: FormatOpt = "table", output: OutputOpt = None, fail_if: FailIfOpt = None,
+                      min_quality: MinQualityOpt = None, sets: ScenarioSetOpt = None, fmt: FormatOpt = "table",
+                      output: OutputOpt = None, fail_if: FailIfOpt = None,
                       profiles: ProfilesOpt = None, max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
                       samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED) -> None:
     """Break-even table: own and rent options x APIs; cells are break-even tokens/day and payback months."""
-    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
+    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids, min_quality)
     rows = api.breakeven(sc, samples=samples, seed=seed, catalog=cat).rows()
     if fail_if:
         gate.parse(fail_if, list(rows[0]) if rows else [])

@@ -19,6 +19,7 @@ from llmcost.schema.ranges import RANGE_SHAPES, Z90, Uncertain, parse_range, spe
 from llmcost.schema.records import (
     ALL_KINDS,
     ASSUMPTION_BOUNDS,
+    BENCHMARKS,
     KINDS,
     RANGE_RECORDS,
     Api,
@@ -32,6 +33,7 @@ from llmcost.schema.records import (
     Model,
     Options,
     PretrainRun,
+    QualityScore,
     Quantization,
     Rental,
     Reported,
@@ -43,9 +45,9 @@ from llmcost.schema.records import (
 from llmcost.schema.validate import build, numeric_fields, uncovered_numbers
 
 __all__ = [
-    "ALL_KINDS", "ASSUMPTION_BOUNDS", "DATE_RE", "ID_RE", "KINDS", "MAX_VALUE", "RANGE_RECORDS", "RANGE_SHAPES", "Z90",
+    "ALL_KINDS", "ASSUMPTION_BOUNDS", "BENCHMARKS", "DATE_RE", "ID_RE", "KINDS", "MAX_VALUE", "RANGE_RECORDS", "RANGE_SHAPES", "Z90",
     "Api", "Assumption", "ContextTier", "Economics", "Engine", "FinetuneRun", "Gpu", "Lifecycle", "Model", "Options",
-    "PretrainRun", "Problems", "Quantization", "Rental", "Reported", "Scenario", "Serving", "Spec", "Uncertain", "Workload",
+    "PretrainRun", "Problems", "QualityScore", "Quantization", "Rental", "Reported", "Scenario", "Serving", "Spec", "Uncertain", "Workload",
     "assumption_bounds", "build", "check_number", "describe", "numeric_fields", "parse_range", "spec_bounds", "spec_of",
     "uncovered_numbers", "yaml_key",
 ]

@@ -71,6 +71,36 @@ class Reported:
     sources: dict[str, str] = sources()
 
 
+BENCHMARKS = ("MMLU-Pro", "MMLU")
+"""Benchmarks a quality score may name, headline first (llmcost.quality says why these two)."""
+
+
+@dataclass(frozen=True)
+class QualityScore:
+    """One published benchmark score of a model or an API (issue #12): the number with its source and date,
+    or no number and the reason why none is recorded (never a guess)."""
+
+    benchmark: str = choice("benchmark", BENCHMARKS)
+    score: float | None = number("score, percent correct", gt=None, ge=0, le=100, required=False)
+    as_of: str | None = date("when the source published it", required=False)
+    setting: str | None = text("how it was run (shots, chain of thought, metric) as the source says", required=False)
+    variant: str | None = text("the checkpoint or mode the number belongs to", required=False)
+    evaluator: str | None = text("who ran the evaluation", required=False)
+    reasoning: bool = flag("measured with hidden reasoning (thinking mode): more output tokens than a plain answer",
+                           default=False)
+    source: str | None = text("where the number comes from (paper and table, model card, URL)", required=False)
+    doubtful: str | None = text("a known caveat of this number", required=False)
+    note: str | None = text("a remark that is not a doubt (e.g. near the chance level)", required=False)
+    reason: str | None = text("why there is no score (required without one)", required=False)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """A score needs its source and date; no score needs a reason."""
+        if self.score is None:
+            return [] if self.reason else [("reason", "missing: say why there is no score (a score is never guessed)")]
+        out = [(k, f"missing: a score needs its {k}") for k in ("source", "as_of") if getattr(self, k) is None]
+        return out + ([("reason", "given with a score; use doubtful for a caveat")] if self.reason else [])
+
+
 @dataclass(frozen=True)
 class Model:
     """A model's shape, from which parameters, FLOPs and memory are derived."""
@@ -99,6 +129,7 @@ class Model:
     pretrain_tokens_b: float | None = number("pre-training tokens, billions", required=False)
     base_model: str | None = ref("model this one was fine-tuned from", "models", required=False)
     reported: Reported | None = record("published figures (shown, never used)", Reported)
+    quality: tuple[QualityScore, ...] = records("published benchmark scores, headline benchmark first", QualityScore)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False)
 
@@ -131,6 +162,8 @@ class Api:
     finetuned_input_usd_per_mtok: float | None = number("fine-tuned model input price", gt=None, ge=0, required=False)
     finetuned_output_usd_per_mtok: float | None = number("fine-tuned model output price", gt=None, ge=0, required=False)
     serves_model: str | None = ref("open model this API hosts (model id)", "models", required=False)
+    quality: tuple[QualityScore, ...] = records("published benchmark scores (absent: the served model's when "
+                                                "serves_model is set)", QualityScore)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False)
 
@@ -235,6 +268,8 @@ class Options:
     apis: tuple[str, ...] = refs("API offers; the first is the reference for break-even", "apis")
     hosts: bool = flag("add the APIs that host the served model (serves_model)", default=True)
     used: bool = flag("price owned GPUs at used-market prices where known", default=False)
+    min_quality: float | None = number("leave out options whose quality score (the comparison's benchmark) is below this",
+                                       gt=None, ge=0, le=100, required=False)
 
 
 @dataclass(frozen=True)
@@ -248,6 +283,14 @@ class Economics:
     ops_usd_per_month: float | None = number("operations cost per replica and month, USD", gt=None, ge=0, required=False)
     host_usd: float | None = number("host (CPU, board, PSU, case) cost per replica, USD", gt=None, ge=0, required=False)
     host_power_w: float | None = number("host power draw, W", gt=None, ge=0, required=False)
+    # Price trends (issue #12): fractions lost per year, 0 = flat, negative = rising.
+    api_price_decline_per_year: float | None = number(
+        "API price decline per year at constant quality (0.9 = 10x cheaper a year; buyers switch to newer models)",
+        gt=None, ge=-1, le=1, required=False)
+    rental_price_decline_per_year: float | None = number("rental $/GPU-hour decline per year for a given GPU",
+                                                         gt=None, ge=-1, le=1, required=False)
+    gpu_price_decline_per_year: float | None = number("GPU market price decline per year (later purchases, resale by age)",
+                                                      gt=None, ge=-1, le=1, required=False)
 
 
 @dataclass(frozen=True)
@@ -303,11 +346,14 @@ RANGE_RECORDS: tuple[Any, ...] = (Workload, Serving, Economics, FinetuneRun, Pre
 """Records whose numbers may be written as ranges (scenarios and assumptions)."""
 
 _FRACTION, _AT_LEAST_1, _POSITIVE = (0.0, 1.0, False), (1.0, None, False), (0.0, None, True)
+_DECLINE = (-1.0, 1.0, False)
 ASSUMPTION_BOUNDS: dict[str, tuple[float | None, float | None, bool]] = {
     **{n: _FRACTION for n in ("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "usable_memory_fraction", "tp_efficiency_pcie",
                                "tp_efficiency_nvlink", "resale_fraction", "resale_fraction_datacenter")},
     **{n: _AT_LEAST_1 for n in ("pue", "pue_datacenter", "peak_to_average", "qlora_compute_overhead")},
     **{n: _POSITIVE for n in ("lifetime_months", "horizon_months", "kv_cache_bytes", "electricity_usd_per_kwh")},
+    **{n: _DECLINE for n in ("api_price_decline_per_year", "rental_price_decline_per_year", "gpu_price_decline_per_year",
+                             "gpu_price_decline_per_year_datacenter")},
 }
 """Valid values of an assumption's range (lower, upper, lower_open); every other assumption is >= 0."""
 
