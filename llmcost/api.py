@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -91,17 +92,26 @@ def scenario(id_or_path: str | None = None, overrides: Mapping[str, Any] | None 
     return scenario_mod.resolve(_catalog(catalog), id_or_path, given, what="overrides:")
 
 
-def _scenario(sc: Scenario | str | None, catalog: Catalog) -> Scenario:
-    return sc if isinstance(sc, Scenario) else scenario_mod.resolve(catalog, sc)
+def _scenario(sc: Scenario | str | None, catalog: Catalog, min_quality: Number | None = None) -> Scenario:
+    """The scenario (by id, path or record), with `min_quality` (--min-quality) as its options.min_quality."""
+    out = sc if isinstance(sc, Scenario) else scenario_mod.resolve(catalog, sc)
+    if min_quality is None:
+        return out
+    floor = _number(min_quality, "--min-quality")
+    if floor > 100:
+        raise LlmcostError(f"--min-quality {floor:g}: expected a benchmark score from 0 to 100")
+    return dataclasses.replace(out, options=dataclasses.replace(out.options, min_quality=floor))
 
 
 def compare(scenario: Scenario | str | None = None, vs: str | None = None, samples: int | None = None, seed: int = 0,
-            catalog: Catalog | None = None) -> compare_mod.Comparison:
+            catalog: Catalog | None = None, min_quality: Number | None = None) -> compare_mod.Comparison:
     """`llmcost compare`: one row per option (own N x GPU, rent offer, API) with capex, monthly cost, $ per 1M
-    tokens, TCO, break-even volume and payback against `vs` (default: the scenario's first API); with
-    `samples`, P10/P50/P90 columns over that many correlated draws of the ranged inputs."""
+    tokens, TCO, break-even volume and payback against `vs` (default: the scenario's first API;
+    "cheapest-at-quality": the cheapest API option that clears the quality floor), and each option's quality
+    score; `min_quality` leaves out options below it; with `samples`, P10/P50/P90 columns over that many
+    correlated draws of the ranged inputs."""
     cat = _catalog(catalog)
-    sc = _scenario(scenario, cat)
+    sc = _scenario(scenario, cat, min_quality)
     if samples is not None:
         from llmcost import uncertainty
 
@@ -110,10 +120,11 @@ def compare(scenario: Scenario | str | None = None, vs: str | None = None, sampl
 
 
 def breakeven(scenario: Scenario | str | None = None, samples: int | None = None, seed: int = 0,
-              catalog: Catalog | None = None) -> Table:
-    """`llmcost breakeven`: every own and rent option against every API of the scenario."""
+              catalog: Catalog | None = None, min_quality: Number | None = None) -> Table:
+    """`llmcost breakeven`: every own and rent option against every API of the scenario (that clears
+    `min_quality`, if given)."""
     cat = _catalog(catalog)
-    sc = _scenario(scenario, cat)
+    sc = _scenario(scenario, cat, min_quality)
     if samples is not None:
         from llmcost import uncertainty
 

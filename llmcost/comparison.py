@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from llmcost import inputs, options, results
+from llmcost import inputs, options, quality, results, trends
 from llmcost.catalog import Catalog, gpu_price_usd
 from llmcost.engine import lifecycle, money, serving, training
 from llmcost.errors import LlmcostError
@@ -31,7 +31,7 @@ Note = tuple[str, Any]
 
 ROW_KEYS = ("option", "kind", "model", "fits", "gpus_per_replica", "replicas", "capex_usd", "monthly_usd", "usd_per_mtok",
             "tco_usd", "breakeven_tokens_per_day", "payback_months", "utilization", "capacity_tokens_per_day", "ttft_s",
-            "tpot_s", "notes")
+            "tpot_s", "quality_score", "quality_benchmark", "notes")
 """Keys of every compare row, in order (the CSV header)."""
 
 UNFIT_KEYS = frozenset(ROW_KEYS[4:16])
@@ -213,6 +213,7 @@ def lifecycle_inputs(cat: Catalog, sc: Scenario, opt: Option, eco: Mapping[str, 
         "api_usd_per_request": api_usd, "ref_api_usd_per_request": ref_usd,
         "one_time_usd": train.one_time_usd, "periodic_usd": train.periodic_usd, "period_months": train.period_months,
         "discount_rate": eco["discount_rate"],
+        **trends.lifecycle_inputs(cat, sc, gpu, n),  # price trends (issue #12)
     }
 
 
@@ -227,13 +228,34 @@ def _set_or(sc: Scenario, name: str, default: Any) -> Any:
 
 def reference_api(cat: Catalog, sc: Scenario, opts: Sequence[Option], vs: str | None) -> Api:
     """The API break-even and payback are measured against: `vs`, else the first API option."""
+    if vs == quality.CHEAPEST_AT_QUALITY:
+        return cheapest_at_quality(sc, opts)
     if vs:
         api: Api = cat.get("apis", vs)
         return api
     for o in opts:
         if o.api is not None:
             return o.api
-    raise LlmcostError("the scenario names no API to compare against; add options.apis or --api")
+    floor = "" if sc.options.min_quality is None else f" that clears options.min_quality {sc.options.min_quality:g}"
+    raise LlmcostError(f"the scenario names no API{floor} to compare against; add options.apis or --api")
+
+
+def cheapest_at_quality(sc: Scenario, opts: Sequence[Option]) -> Api:
+    """`--vs cheapest-at-quality` (issue #12): the API option with the lowest price per request for this workload
+    (the mean over rows when numbers are arrays) among those that score at least the floor on the comparison's
+    benchmark: options.min_quality, else the served model's own score (an API at least as good as self-hosting)."""
+    floor = sc.options.min_quality
+    if floor is None:
+        floor = next((o.quality_score for o in opts if o.gpu is not None), None)
+    apis = [o for o in opts if o.api is not None and o.quality_score is not None and (floor is None or o.quality_score >= floor)]
+    bench = opts[0].quality_benchmark if opts else quality.HEADLINE
+    if floor is None or not apis:
+        what = f"scores at least {floor:g} on {bench}" if floor is not None else "has a score to compare (set --min-quality)"
+        raise LlmcostError(f"--vs {quality.CHEAPEST_AT_QUALITY}: no API option {what}; add APIs with --api or lower the floor")
+    price = [float(np.mean(api_price_per_request(o.api, sc, finetuned(sc))[0])) for o in apis if o.api is not None]
+    best = apis[int(np.argmin(price))].api
+    assert best is not None
+    return best
 
 
 def gpu_counts(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int) -> dict[tuple[str, int | None], np.ndarray]:
@@ -302,6 +324,11 @@ class Evaluation:
         return Evaluation(self.opts, self.n, self.model, api, self.counts, self.fits, self.ttft_s, self.tpot_s,
                           self.meets_latency, self.notes, x, lifecycle.evaluate(x))
 
+    def with_x(self, x: dict[str, np.ndarray]) -> Evaluation:
+        """The same options with other lifecycle inputs (only the lifecycle runs again)."""
+        return Evaluation(self.opts, self.n, self.model, self.ref, self.counts, self.fits, self.ttft_s, self.tpot_s,
+                          self.meets_latency, self.notes, x, lifecycle.evaluate(x))
+
     def table(self) -> Table:
         """One row per option and value (option-major), the compare row keys."""
         k, n = len(self.opts), self.n
@@ -336,6 +363,9 @@ class Evaluation:
             "capacity_tokens_per_day": per_kind(finite_or_nan(res["capacity_tokens_per_day"])),
             "ttft_s": self.ttft_s.reshape(-1) if k else nan,
             "tpot_s": self.tpot_s.reshape(-1) if k else nan,
+            # quality beside cost (issue #12): the option's score on the comparison's benchmark (NaN = n/a)
+            "quality_score": np.repeat([np.nan if o.quality_score is None else o.quality_score for o in self.opts], n),
+            "quality_benchmark": results.text_column([o.quality_benchmark for o in self.opts for _ in range(n)]),
             "notes": self.notes_column(),
         }
         return Table(cols, fits, UNFIT_KEYS, NEVER_KEYS)
@@ -435,13 +465,15 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
 
 @dataclass(frozen=True)
 class Comparison:
-    """`compare`'s result: rows (as columns), the verdict, and the monthly cumulative cost per option."""
+    """`compare`'s result: rows (as columns), the verdict, and the monthly cumulative cost per option, with the
+    price trends and (`cumulative_flat`) with flat prices."""
 
     table: Table
     verdict: str
     reference: str
     months: np.ndarray
     cumulative: dict[str, np.ndarray]
+    cumulative_flat: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def columns(self) -> Mapping[str, np.ndarray]:
@@ -455,19 +487,46 @@ class Comparison:
 def compare(cat: Catalog, sc: Scenario, vs: str | None = None, extra_apis: Sequence[str] = ()) -> Comparison:
     """Every option of the scenario costed over its horizon, with break-even and payback against `vs`."""
     ev = evaluate(cat, sc, options.build(cat, sc, extra_apis), 1, vs)
-    return finish(ev, sc)
+    return finish(ev, sc, cat)
 
 
-def finish(ev: Evaluation, sc: Scenario) -> Comparison:
+def finish(ev: Evaluation, sc: Scenario, cat: Catalog) -> Comparison:
     """Rows, verdict and cumulative cost curves of a one-row-per-option evaluation."""
     table = ev.table()
     rows = table.rows()
     horizon = float(np.max(ev.x["horizon_months"])) if len(ev.opts) else 0.0
     months = int(np.ceil(horizon))
-    flows = lifecycle.monthly_costs(ev.x, months) if len(ev.opts) else {}
-    cumulative = {rows[i]["option"]: np.cumsum(flows["capex_usd"][i] + flows["opex_usd"][i]) for i in range(len(rows))
-                  if rows[i]["fits"]}
-    return Comparison(table, verdict(rows, sc, ev.ref.id, horizon), ev.ref.id, np.arange(1, months + 1), cumulative)
+
+    def curves(x: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        flows = lifecycle.monthly_costs(x, months)
+        return {rows[i]["option"]: np.cumsum(flows["capex_usd"][i] + flows["opex_usd"][i]) for i in range(len(rows)) if rows[i]["fits"]}
+
+    if not ev.opts:
+        return Comparison(table, verdict(rows, sc, ev.ref.id, horizon), ev.ref.id, np.arange(1, months + 1), {})
+    text = " ".join(t for t in [verdict(rows, sc, ev.ref.id, horizon), *trend_and_quality_lines(cat, sc, ev, rows)] if t)
+    return Comparison(table, text, ev.ref.id, np.arange(1, months + 1), curves(ev.x), curves(trends.flat(ev.x)))
+
+
+def trend_and_quality_lines(cat: Catalog, sc: Scenario, ev: Evaluation, rows: Sequence[Row]) -> list[str]:
+    """The verdict's sentences on the price trends and quality (issue #12): what holding API prices flat
+    would change, quality gaps of the cheapest and the best own option against the reference API, and
+    what the quality floor left out."""
+    decline = float(np.mean(ev.x[trends.API_KEY]))
+    flat_rows = ev.with_x(trends.flat(ev.x, (trends.API_KEY,))).table().rows() if decline else rows
+    out = [trends.sentence(rows, flat_rows, decline)]
+    ok = [r for r in rows if r["fits"] and isinstance(r["tco_usd"], (int, float))]
+    gap = cat.value("quality_material_gap_points")
+    named = [min(ok, key=lambda r: r["tco_usd"])["option"]] if ok else []
+    own = [r for r in ok if r["kind"] == "own"]
+    if own:
+        named.append(min(own, key=lambda r: r["tco_usd"])["option"])
+    out.append(quality.gap_sentence(rows, list(dict.fromkeys(named)), ev.ref.id, gap) or "")
+    floor = sc.options.min_quality
+    if floor is not None:
+        kept = {o.label() for o in ev.opts}
+        dropped = [o for o in options.every(cat, sc) if o.label() not in kept]
+        out.append(quality.floor_sentence(dropped, floor, ev.opts[0].quality_benchmark))
+    return out
 
 
 def against_each_api(cat: Catalog, sc: Scenario, extra_apis: Sequence[str] = ()) -> dict[str, Comparison]:
@@ -475,7 +534,7 @@ def against_each_api(cat: Catalog, sc: Scenario, extra_apis: Sequence[str] = ())
     training costed once; only the reference price changes between the lifecycle runs."""
     opts = options.build(cat, sc, extra_apis)
     ev = evaluate(cat, sc, opts)
-    return {o.api.id: finish(ev.with_reference(cat, sc, o.api), sc) for o in opts if o.api is not None}
+    return {o.api.id: finish(ev.with_reference(cat, sc, o.api), sc, cat) for o in opts if o.api is not None}
 
 
 BREAKEVEN_KEYS = ("option", "kind", "api", "fits", "breakeven_tokens_per_day", "payback_months", "monthly_usd", "api_monthly_usd")
@@ -563,6 +622,7 @@ def explain(cat: Catalog, sc: Scenario, result: Comparison) -> str:
                  "runtime_overhead_gib", "kv_cache_bytes", "datacenter_host_usd_per_gpu", "datacenter_host_power_w_per_gpu"):
         a = cat.assumptions[name]
         lines.append(f"  {name} = {a.value:g}    [{a.source}] {a.rationale}")
+    lines += trends.explain_lines(cat, sc) + quality.explain_lines(cat, sc, options.build(cat, sc))  # issue #12
     for r in result.rows():
         if r["notes"]:
             lines.append(f"note: {r['option']}: {r['notes']}")

@@ -7,14 +7,16 @@ resolved per row when the numbers are known (`llmcost.compare.evaluate`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from llmcost import inputs
+from llmcost import inputs, quality
 from llmcost.catalog import Catalog, parse_gpu_option
 from llmcost.engine import lifecycle
+from llmcost.errors import LlmcostError
 from llmcost.schema import Api, Gpu, Rental, Scenario
 
 OWN, RENT, API = lifecycle.OWN, lifecycle.RENT, lifecycle.API
@@ -29,7 +31,8 @@ class Option:
     """One row of a comparison before the engines run.
 
     `count` is the GPUs per replica, or None for the fewest of AUTO_GPU_COUNTS that fit. `notes` are the
-    option's own caveats (more are added per row once the numbers are known).
+    option's own caveats (more are added per row once the numbers are known). `quality_score` is its score on
+    the comparison's benchmark `quality_benchmark` (None = n/a; llmcost.quality).
     """
 
     kind: int
@@ -38,6 +41,8 @@ class Option:
     rental: Rental | None = None
     api: Api | None = None
     notes: tuple[str, ...] = ()
+    quality_score: float | None = None
+    quality_benchmark: str = quality.HEADLINE
 
     @property
     def kind_name(self) -> str:
@@ -59,8 +64,22 @@ class Option:
 
 
 def build(cat: Catalog, sc: Scenario, extra_apis: Sequence[str] = ()) -> list[Option]:
+    """`every` option of the scenario that clears its quality floor (`options.min_quality`), if it sets one."""
+    opts = every(cat, sc, extra_apis)
+    floor = sc.options.min_quality
+    if floor is None:
+        return opts
+    kept = [o for o in opts if quality.clears(o.quality_score, floor)]
+    problem = quality.floor_problem(kept, opts, floor, opts[0].quality_benchmark if opts else quality.HEADLINE)
+    if problem:
+        raise LlmcostError(problem)
+    return kept
+
+
+def every(cat: Catalog, sc: Scenario, extra_apis: Sequence[str] = ()) -> list[Option]:
     """Own options (the count given, or auto), rental offers of those GPUs (or the ones named), the
-    scenario's APIs and, unless `options.hosts` is off, the APIs that host the served model."""
+    scenario's APIs and, unless `options.hosts` is off, the APIs that host the served model; each with its
+    quality score on the comparison's benchmark (llmcost.quality)."""
     out: list[Option] = []
     counts: dict[str, int | None] = {}
     for spec in sc.options.gpus:
@@ -84,7 +103,15 @@ def build(cat: Catalog, sc: Scenario, extra_apis: Sequence[str] = ()) -> list[Op
     if sc.options.hosts:
         api_ids += [a.id for a in cat.entries["apis"].values() if a.serves_model == sc.serving.model and a.id not in api_ids]
     out += [Option(API, api=cat.get("apis", aid)) for aid in api_ids]
-    return out
+    return [with_quality(cat, sc, o, quality.benchmark_for(cat, sc)) for o in out]
+
+
+def with_quality(cat: Catalog, sc: Scenario, opt: Option, benchmark: str) -> Option:
+    """The option with its score on `benchmark` and, where the score needs one, its note."""
+    s = quality.option_score(cat, sc, opt.api, benchmark)
+    note = quality.note(s)
+    return dataclasses.replace(opt, quality_score=s.value, quality_benchmark=benchmark,
+                               notes=opt.notes + ((note,) if note else ()))
 
 
 def labels(opt: Option, counts: np.ndarray) -> np.ndarray:

@@ -141,7 +141,7 @@ def test_every_assumption_scenario_key_and_option_has_bounds() -> None:
     for name in catalog.ASSUMPTION_NAMES:
         assert bounds.lookup(f"assumptions.{name}").plausible is not None
     scenario_keys = [k for k, _ in _numeric_fields(schema.Scenario, "")]
-    assert {k.split(".")[0] for k in scenario_keys} == {"workload", "serving", "economics", "lifecycle"}
+    assert {k.split(".")[0] for k in scenario_keys} == {"workload", "serving", "options", "economics", "lifecycle"}
     for key in scenario_keys:
         assert bounds.lookup(key).plausible is not None, key
     for key in quantities.OPTIONS:

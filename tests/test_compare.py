@@ -66,34 +66,42 @@ def test_csv_and_json_carry_the_same_rows(capsys, monkeypatch) -> None:
                 assert t[key] == value
 
 
-def _own_row(cat: catalog.Catalog, sets: list[str]) -> dict:
+FLAT = ["economics.api_price_decline_per_year=0", "economics.rental_price_decline_per_year=0",
+        "economics.gpu_price_decline_per_year=0"]
+"""Flat prices: the closed forms below hold month by month only without price trends (tests/test_trends.py
+checks the trending curves)."""
+
+
+def _own_row(cat: catalog.Catalog, sets: list[str], label: str = "own rtx-3090") -> dict:
     sc = scenarios.resolve(cat, "team-assistant", sets)
     result = comparison.compare(cat, sc)
-    return next(r for r in result.rows() if r["option"] == "own rtx-3090"), result
+    return next(r for r in result.rows() if r["option"] == label), result
 
 
 def test_at_breakeven_volume_own_and_api_monthly_costs_are_equal(cat) -> None:
     """Break-even (closed form) against the monthly model: at V* the owned option and the API cost the same."""
-    row, _ = _own_row(cat, [])
+    row, _ = _own_row(cat, FLAT)
     v = row["breakeven_tokens_per_day"]
     assert isinstance(v, float)
     per_request = 1500 + 400
-    at, result = _own_row(cat, [f"workload.requests_per_day={v / per_request!r}"])
+    at, result = _own_row(cat, [*FLAT, f"workload.requests_per_day={v / per_request!r}"])
     api = next(r for r in result.rows() if r["option"] == "api openai/gpt-4o-mini")
     assert at["monthly_usd"] == pytest.approx(api["monthly_usd"], rel=1e-9)
-    below, result = _own_row(cat, [f"workload.requests_per_day={0.9 * v / per_request!r}"])
+    below, result = _own_row(cat, [*FLAT, f"workload.requests_per_day={0.9 * v / per_request!r}"])
     api = next(r for r in result.rows() if r["option"] == "api openai/gpt-4o-mini")
     assert below["monthly_usd"] > api["monthly_usd"]
 
 
-def test_payback_month_is_where_cumulative_curves_cross(cat) -> None:
-    """At the payback month the cumulative cash cost of owning equals the reference API's."""
-    sets = ["workload.requests_per_day=30000"]
-    row, result = _own_row(cat, sets)
+@pytest.mark.parametrize(("sets", "label"), [([*FLAT, "workload.requests_per_day=30000"], "own rtx-3090"),
+                                             (["workload.requests_per_day=60000"], "own rtx-4090")], ids=["flat", "trends"])
+def test_payback_month_is_where_cumulative_curves_cross(cat, sets: list[str], label: str) -> None:
+    """At the payback month the cumulative cash cost of owning equals the reference API's (with the default
+    price trends too: the API's curve then falls month by month)."""
+    row, result = _own_row(cat, sets, label)
     months = row["payback_months"]
     assert 0 < months < 36
     sc = scenarios.resolve(cat, "team-assistant", sets)
-    x = _inputs_for(cat, sc, "own rtx-3090")
+    x = _inputs_for(cat, sc, label)
     flows = lifecycle.monthly_costs(x, 36)
     own = np.concatenate([[0.0], np.cumsum(flows["capex_usd"][0] + flows["opex_usd"][0])])
     api = np.concatenate([[0.0], np.cumsum(flows["api_reference_usd"][0])])
@@ -106,7 +114,7 @@ def test_payback_month_is_where_cumulative_curves_cross(cat) -> None:
 
 
 def test_constant_volume_payback_equals_closed_form(cat) -> None:
-    sets = ["workload.requests_per_day=30000"]
+    sets = [*FLAT, "workload.requests_per_day=30000"]
     row, _ = _own_row(cat, sets)
     sc = scenarios.resolve(cat, "team-assistant", sets)
     x = _inputs_for(cat, sc, "own rtx-3090")
@@ -139,10 +147,12 @@ def test_model_that_does_not_fit_is_a_state_not_a_cost(capsys, monkeypatch) -> N
 
 
 def test_fail_if_gate_exits_1_and_names_rows(capsys, monkeypatch) -> None:
-    code, _, err = run(capsys, monkeypatch, "compare", "-f", "csv", "--fail-if", 'kind == "own" and payback_months > 18')
+    code, _, err = run(capsys, monkeypatch, "compare", "-f", "csv", "--set", "economics.api_price_decline_per_year=0",
+                       "--fail-if", 'kind == "own" and payback_months > 18')
     assert code == 1
     assert "own rtx-3090" in err
-    code, _, _ = run(capsys, monkeypatch, "compare", "-f", "csv", "--fail-if", 'kind == "own" and payback_months > 100000')
+    code, _, _ = run(capsys, monkeypatch, "compare", "-f", "csv", "--set", "economics.api_price_decline_per_year=0",
+                     "--fail-if", 'kind == "own" and payback_months > 100000')
     assert code == 0
 
 

@@ -31,7 +31,8 @@ def assert_clean(rows: list[dict]) -> None:
             if isinstance(value, float):
                 assert math.isfinite(value), (key, row)
             elif isinstance(value, str) and key not in ("option", "kind", "model", "gpu", "notes", "reason", "rental",
-                                                          "quantization", "engine", "method", "bound", "api", "reported_gpu"):
+                                                          "quantization", "engine", "method", "bound", "api", "reported_gpu",
+                                                          "quality_benchmark"):
                 assert value in STATES, (key, value)
 
 
@@ -49,6 +50,10 @@ EDGE_COMPARE = [
     ["--model", "llama-3.1-405b", "-g", "rtx-3060-12gb"],
     ["--set", "assumptions.resale_fraction=1"],
     ["-s", "pretrain-from-scratch", "--set", "lifecycle.pretrain.tokens=1e15"],
+    ["--set", "economics.api_price_decline_per_year=1", "--set", "economics.rental_price_decline_per_year=1",
+     "--set", "economics.gpu_price_decline_per_year=1", "--set", "workload.monthly_growth=0.5"],
+    ["--set", "economics.api_price_decline_per_year=-1", "--set", "economics.rental_price_decline_per_year=-1",
+     "--set", "economics.gpu_price_decline_per_year=-1", "--set", "economics.horizon_months=1200"],
 ]
 
 

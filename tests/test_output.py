@@ -306,7 +306,7 @@ SMALL_GRID = "base: team-assistant\ngrid:\n  workload.requests_per_day: [500, 30
 STDOUT_COMMANDS = [
     ("compare", "-f", "csv"), ("compare",), ("breakeven", "-f", "csv"), ("serve", "-m", "llama-3.1-8b", "-f", "json"),
     ("finetune", "-m", "llama-3.1-8b", "-f", "csv"), ("pretrain", "-m", "llama-7b", "-f", "markdown"),
-    ("sensitivity", "-f", "csv"), ("profiles", "list", "gpus"), ("profiles", "show", "rtx-4090"), ("profiles", "schema", "gpus"),
+    ("sensitivity", "--metric", "tco_usd", "-f", "csv"), ("profiles", "list", "gpus"), ("profiles", "show", "rtx-4090"), ("profiles", "schema", "gpus"),
     ("sweep", "GRID"), ("--help",), ("compare", "--help"), ("--version",),
 ]
 

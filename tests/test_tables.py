@@ -33,7 +33,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "pretrain": ("pretrain", "-m", "llama-7b"),
     "pretrain-2": ("pretrain", "-m", "llama-7b", "-g", "a100-80gb", "-g", "h100-sxm"),
     "pretrain-4": ("pretrain", "-m", "llama-7b", "-g", "a100-80gb", "-g", "h100-sxm", "-g", "rtx-4090", "-g", "8xrtx-3090"),
-    "sensitivity": ("sensitivity",),
+    "sensitivity": ("sensitivity", "--set", "economics.api_price_decline_per_year=0"),
     "sensitivity-tco": ("sensitivity", "--metric", "tco_usd", "--set", "assumptions.mfu_single_gpu=0.5..0.8"),
     "profiles-list": ("profiles", "list"),
     "profiles-list-gpus": ("profiles", "list", "gpus"),
@@ -158,7 +158,7 @@ def test_compare_at_80_columns_keeps_the_most_important_columns_and_names_the_ot
     code, out, _ = run("compare", columns=80)
     heads, body, after = split_table(out)
     assert headings(heads)[:5] == ["option", "kind", "monthly", "TCO", "payback months"]
-    assert after[0].startswith("7 more columns: capex_usd") and after[0].endswith("(--wide shows all, --columns a,b,c picks)")
+    assert after[0].startswith("8 more columns: capex_usd") and after[0].endswith("(--wide shows all, --columns a,b,c picks)")
     assert len(after[0]) <= 80
     assert any("…" in cells[0] for cells in body)  # long option names shortened in the table only
 
@@ -231,7 +231,7 @@ def test_a_tiny_width_is_raised_to_the_minimum(run) -> None:
 def test_not_a_terminal_and_no_columns_uses_a_generous_width(run) -> None:
     code, out, _ = run("compare", columns=None)
     heads, _, after = split_table(out)
-    assert code == 0 and len(headings(heads)) == 13 and not any(" more column" in ln for ln in after)
+    assert code == 0 and len(headings(heads)) == 14 and not any(" more column" in ln for ln in after)
 
 
 def test_width_of_a_terminal_is_its_size(monkeypatch: pytest.MonkeyPatch) -> None:

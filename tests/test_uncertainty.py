@@ -256,7 +256,7 @@ def test_duplicated_option_gets_identical_draws_and_results(cat) -> None:
 def test_common_random_numbers_make_option_differences_exact(cat) -> None:
     """Two own options differ only in the GPU: with the same draws, the rtx-3090 is cheaper in every sample
     where it is cheaper at the mode of a one-sided input, and p_cheaper is a proper probability."""
-    sc = scenarios.resolve(cat, None)
+    sc = scenarios.resolve(cat, None, ["economics.api_price_decline_per_year=0"])  # flat API prices: serverless always wins
     mc = uncertainty.compare_uncertain(cat, sc, 300, seed=2)
     for r in mc.rows():
         if r["kind"] == "api":
@@ -326,7 +326,7 @@ def test_tornado_swing_ordering_on_a_constructed_case(cat) -> None:
 
 def test_tornado_never_end_sorts_first_and_cli(cli, monkeypatch) -> None:
     monkeypatch.delenv("LLMCOST_PROFILES", raising=False)
-    code, out, err = cli("sensitivity", "-f", "json")
+    code, out, err = cli("sensitivity", "-f", "json", "--set", "economics.api_price_decline_per_year=0")  # flat API prices
     assert code == 0, err
     rows = json.loads(out)
     assert rows[0]["input"] == "assumptions.electricity_usd_per_kwh" and rows[0]["payback_months_swing"] == "unbounded"

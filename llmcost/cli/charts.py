@@ -1,5 +1,6 @@
-"""Charts of a comparison: cumulative cost per option over the horizon (crossings are payback points),
-in the terminal as text, or as PNG/SVG through matplotlib (the optional `plot` extra)."""
+"""Charts of a comparison: cumulative cost per option over the horizon (crossings are payback points), the
+same with and without the price trends, and monthly cost against volume; in the terminal as text, or as
+PNG/SVG through matplotlib (the optional `plot` extra)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,40 @@ def terminal_chart(result: Any, width: int = 64, height: int = 16, most: int = 8
     return "\n".join(lines)
 
 
+def trend_series(result: Any, most: int = 4) -> list[str]:
+    """The options the price-trend chart shows: the cheapest own, rent and API options and the reference API."""
+    names = sorted(result.cumulative, key=lambda k: float(result.cumulative[k][-1]))
+    picked = [next((k for k in names if k.startswith(prefix)), None) for prefix in ("own ", "rent ", "api ")]
+    picked.append(f"api {result.reference}" if f"api {result.reference}" in result.cumulative else None)
+    return [k for k in dict.fromkeys(picked) if k is not None and k in result.cumulative_flat][:most]
+
+
+def terminal_trend_chart(result: Any, width: int = 64, height: int = 14) -> str:
+    """Cumulative cost with the price trends (capital letters) and with flat prices (small letters) for the
+    cheapest own, rent and API options and the reference API: what the trend assumptions do."""
+    names = trend_series(result)
+    if not names:
+        return "(nothing to chart)"
+    months = len(result.months)
+    curves = [(MARKS[i], result.cumulative[k]) for i, k in enumerate(names)]
+    curves += [(MARKS[i].lower(), result.cumulative_flat[k]) for i, k in enumerate(names)]
+    top = max(float(v.max()) for _, v in curves) or 1.0
+    grid = [[" "] * width for _ in range(height)]
+    for mark, values in curves:
+        for col in range(width):
+            m = min(int(col * months / width), months - 1)
+            row = height - 1 - int(float(values[m]) / top * (height - 1))
+            grid[row][col] = mark if grid[row][col] in (" ", mark) else "*"
+    lines = ["cumulative cost, USD: with the price trends (A, B, ...) and with flat prices (a, b, ...); * = overlap"]
+    for i, cells in enumerate(grid):
+        label = f"${top * (height - 1 - i) / (height - 1):>10,.0f} |" if i % 5 == 0 or i == height - 1 else " " * 11 + " |"
+        lines.append(label + "".join(cells))
+    lines.append(" " * 12 + "+" + "-" * width)
+    lines.append(" " * 12 + f"month 1{' ' * (width - 14)}month {months}")
+    lines += [f"  {MARKS[i]}/{MARKS[i].lower()} = {k}" for i, k in enumerate(names)]
+    return "\n".join(lines)
+
+
 def check_plot(path: str) -> None:
     """Reject a bad --plot before any work: wrong suffix, or matplotlib missing."""
     if not path.endswith((".png", ".svg")):
@@ -54,7 +89,8 @@ def write_plot(result: Any, path: str, volume: tuple[Any, dict[str, Any]] | None
 
     from llmcost.render import output_stream
 
-    fig, axes = plt.subplots(1, 2 if volume else 1, figsize=(15 if volume else 9, 5), squeeze=False)
+    panels = 2 + (1 if volume else 0)
+    fig, axes = plt.subplots(1, panels, figsize=(7.5 * panels, 5), squeeze=False)
     ax = axes[0][0]
     for name, values in sorted(result.cumulative.items(), key=lambda kv: float(kv[1][-1]))[:10]:
         ax.plot(result.months, values, label=name)
@@ -62,9 +98,17 @@ def write_plot(result: Any, path: str, volume: tuple[Any, dict[str, Any]] | None
     ax.set_ylabel("cumulative cost, USD")
     ax.set_title(f"cumulative cost (payback vs {result.reference} where lines cross)", fontsize=9)
     ax.legend(fontsize=7)
+    ax_trend = axes[0][1]
+    for name in trend_series(result):
+        line, = ax_trend.plot(result.months, result.cumulative[name], label=f"{name} (trends)")
+        ax_trend.plot(result.months, result.cumulative_flat[name], linestyle="--", color=line.get_color(), label=f"{name} (flat)")
+    ax_trend.set_xlabel("month")
+    ax_trend.set_ylabel("cumulative cost, USD")
+    ax_trend.set_title("with the price trends (solid) and with flat prices (dashed)", fontsize=9)
+    ax_trend.legend(fontsize=7)
     if volume:
         tokens, curves = volume
-        ax2 = axes[0][1]
+        ax2 = axes[0][2]
         for name in sorted(curves, key=lambda k: float(curves[k][len(tokens) // 2]))[:10]:
             ax2.loglog(tokens, curves[name], label=name)
         ax2.set_xlabel("tokens per day")

@@ -41,6 +41,9 @@ ScenarioSetOpt = Annotated[list[str] | None, typer.Option("--set", help="Overrid
                                                           "or an assumption, assumptions.NAME=VALUE (repeatable).")]
 ApiOpt = Annotated[list[str] | None, typer.Option("--api", "-a", help="API to compare (repeatable; replaces the scenario's).")]
 ScenarioModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model to serve (replaces serving.model).")]
+MinQualityOpt = Annotated[float | None, typer.Option("--min-quality", min=0, max=100, metavar="SCORE", help=(
+    "Leave out options scoring below SCORE on the comparison's benchmark (MMLU-Pro, or MMLU for older models) or "
+    "without a score (sets options.min_quality)."))]
 
 
 def load_catalog(profiles: Sequence[str] | None, sets: Sequence[str] | None = None) -> Catalog:
@@ -53,9 +56,10 @@ def load_catalog(profiles: Sequence[str] | None, sets: Sequence[str] | None = No
 
 
 def scenario_inputs(profiles: Sequence[str] | None, scenario_id: str | None, sets: Sequence[str] | None, model: str | None = None,
-                    gpu: Sequence[str] | None = None, apis: Sequence[str] | None = None) -> tuple[Catalog, Scenario]:
+                    gpu: Sequence[str] | None = None, apis: Sequence[str] | None = None,
+                    min_quality: float | None = None) -> tuple[Catalog, Scenario]:
     """The catalog (with `--set assumptions.X=...`) and the scenario (with every other --set, and --model,
-    --gpu, --api, which win over --set) that compare, breakeven and sensitivity run on."""
+    --gpu, --api, --min-quality, which win over --set) that compare, breakeven and sensitivity run on."""
     given = scenarios.parse_sets(sets or ())
     cat = api.load_catalog(profiles or (), {k: v for k, v in given.items() if k.startswith("assumptions.")})
     overrides: dict[str, Any] = {k: v for k, v in given.items() if not k.startswith("assumptions.")}
@@ -65,6 +69,8 @@ def scenario_inputs(profiles: Sequence[str] | None, scenario_id: str | None, set
         overrides["options.gpus"] = ",".join(gpu)
     if apis:
         overrides["options.apis"] = ",".join(apis)
+    if min_quality is not None:
+        overrides["options.min_quality"] = min_quality
     return cat, scenarios.resolve(cat, scenario_id, overrides)
 
 

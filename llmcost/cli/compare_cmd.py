@@ -8,13 +8,14 @@ from typing import Annotated, Any
 import typer
 
 from llmcost import api, gate, prices
-from llmcost.cli.charts import check_plot, terminal_chart, terminal_volume_chart, volume_curves, write_plot
+from llmcost.cli.charts import check_plot, terminal_chart, terminal_trend_chart, terminal_volume_chart, volume_curves, write_plot
 from llmcost.cli.common import (
     ApiOpt,
     ColumnsOpt,
     FormatOpt,
     GpuOpt,
     MaxPriceAgeOpt,
+    MinQualityOpt,
     OutputOpt,
     ProfilesOpt,
     ScenarioModelOpt,
@@ -40,6 +41,9 @@ FailIfOpt = Annotated[str | None, typer.Option("--fail-if", help="Exit 1 when a 
 SamplesOpt = Annotated[int | None, typer.Option("--samples", min=1, help="Monte Carlo: N correlated draws of every ranged input; "
                                                 "adds P10/P50/P90 columns and p_cheaper_than_api.")]
 SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Random seed for --samples (same seed, same output).")]
+VsOpt = Annotated[str | None, typer.Option("--vs", help="Reference API for break-even and payback (default: the scenario's first), "
+                                           "or cheapest-at-quality: the cheapest API option scoring at least --min-quality "
+                                           "(default: the served model's score).")]
 MC_TABLE_COLUMNS = ("option", "kind", "tco_usd_p50", "payback_months_p50", "p_cheaper_than_api", "tco_usd_p10", "tco_usd_p90",
                     "payback_months_p10", "payback_months_p90", "breakeven_tokens_per_day_p50", "fits")
 MC_BREAKEVEN_COLUMNS = ("option", "api", "payback_months_p50", "breakeven_tokens_per_day_p50", "p_cheaper_than_api",
@@ -47,7 +51,7 @@ MC_BREAKEVEN_COLUMNS = ("option", "api", "payback_months_p50", "breakeven_tokens
                         "fits")
 
 TABLE_COLUMNS = ("option", "kind", "monthly_usd", "tco_usd", "payback_months", "breakeven_tokens_per_day", "capex_usd", "usd_per_mtok",
-                 "fits", "replicas", "gpus_per_replica", "utilization", "tpot_s")
+                 "fits", "replicas", "gpus_per_replica", "utilization", "tpot_s", "quality_score")
 """compare's table, most important first: a narrow terminal drops columns from the end (render.write_table)."""
 
 
@@ -62,10 +66,12 @@ def _gate(rows: list[dict[str, Any]], fail_if: str | None) -> None:
 
 
 def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
-                    vs: Annotated[str | None, typer.Option("--vs", help="Reference API for break-even and payback (default: the scenario's first).")] = None,
+                    vs: VsOpt = None, min_quality: MinQualityOpt = None,
                     sets: ScenarioSetOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
-                    chart: Annotated[bool, typer.Option("--chart", help="Draw cumulative cost per option in the terminal (stderr when not a table).")] = False,
-                    plot: Annotated[str | None, typer.Option("--plot", help="Write the charts to FILE.png or FILE.svg (needs the 'plot' extra).")] = None,
+                    chart: Annotated[bool, typer.Option("--chart", help="Draw cumulative cost per option, with the price trends and "
+                                                        "with flat prices, in the terminal (stderr when not a table).")] = False,
+                    plot: Annotated[str | None, typer.Option("--plot", help="Write the charts (with and without price trends) to "
+                                                             "FILE.png or FILE.svg (needs the 'plot' extra).")] = None,
                     explain: Annotated[bool, typer.Option("--explain", help="Show the scenario values and assumptions used.")] = False,
                     fail_if: FailIfOpt = None, profiles: ProfilesOpt = None,
                     max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
@@ -76,7 +82,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
     pick_columns(columns, MC_KEYS if samples else ROW_KEYS)
     if plot:
         check_plot(plot)
-    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
+    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids, min_quality)
     if fail_if:
         gate.parse(fail_if, gate_keys(MC_KEYS if samples else ROW_KEYS))  # reject a bad gate before computing
     result = api.compare(sc, vs=vs, samples=samples, seed=seed, catalog=cat)
@@ -87,10 +93,11 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
         gate.parse(fail_if, gate_columns(rows))  # and a value the rows never hold before writing anything
     footer = result.verdict
     volume = volume_curves(cat, sc, vs) if chart or plot else None
-    charts = f"{terminal_chart(result)}\n\n{terminal_volume_chart(*volume)}" if chart and volume else ""
+    charts = f"{terminal_chart(result)}\n\n{terminal_trend_chart(result)}\n\n{terminal_volume_chart(*volume)}" if chart and volume else ""
     if chart and fmt == "table":
         footer = footer + "\n\n" + charts
-    emit(rows, fmt, output, title=f"{sc.name}: {sc.serving.model} ({sc.serving.quantization}), vs {result.reference}",
+    bench = f", quality = {rows[0]['quality_benchmark']}" if rows and "quality_benchmark" in rows[0] else ""
+    emit(rows, fmt, output, title=f"{sc.name}: {sc.serving.model} ({sc.serving.quantization}), vs {result.reference}{bench}",
          footer=footer, explanation=explain_comparison(cat, sc, result) + prices.price_lines(cat, priced) if explain else None,
          table=MC_TABLE_COLUMNS if samples else TABLE_COLUMNS, columns=columns, wide=wide, inputs=inputs(scenario_id, profiles))
     if fmt != "table":
@@ -103,13 +110,14 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
 
 
 def breakeven_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
-                      sets: ScenarioSetOpt = None, fmt: FormatOpt = None, output: OutputOpt = None, fail_if: FailIfOpt = None,
+                      min_quality: MinQualityOpt = None, sets: ScenarioSetOpt = None, fmt: FormatOpt = None,
+                      output: OutputOpt = None, fail_if: FailIfOpt = None,
                       profiles: ProfilesOpt = None, max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
                       samples: SamplesOpt = None, seed: SeedOpt = DEFAULT_SEED,
                       columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """Break-even table: own and rent options x APIs; cells are break-even tokens/day and payback months."""
     fmt = check_format(fmt, output, inputs=inputs(scenario_id, profiles))  # format and --output before any work
-    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
+    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids, min_quality)
     rows = api.breakeven(sc, samples=samples, seed=seed, catalog=cat).rows()
     if fail_if:
         gate.parse(fail_if, gate_columns(rows))

@@ -48,6 +48,62 @@ def residual_share(age_months: ArrayLike, lifetime_months: ArrayLike, resale_fra
     return np.maximum(resale, 1.0 - (1.0 - resale) * age)
 
 
+# ---------------------------------------------------------------------------------------------- price trends
+# Issue #12. Optional inputs (absent = 0 = flat prices), each a fraction lost per year: API prices at constant
+# quality (buyers move to newer, cheaper models of the same benchmark score; not a cut of one model id's price),
+# a rental offer's $/GPU-hour, and the market price of a GPU model (replicas bought later, resale value by age).
+TREND_KEYS = ("api_price_decline_per_year", "rental_price_decline_per_year", "gpu_price_decline_per_year")
+
+
+def _trend(x: Mapping[str, ArrayLike], key: str) -> F:
+    """A trend input per row (absent = 0, flat)."""
+    return np.broadcast_to(np.asarray(x.get(key, 0.0), dtype=float), np.shape(x["kind"]))
+
+
+def _factors(decline: F, months: F) -> F:
+    """price_factor of a trend column (rows, 1) over months (1, months); computed once when every row shares it."""
+    if decline.size and np.all(decline == decline.flat[0]):
+        return price_factor(decline.flat[0], months)
+    return price_factor(decline, months)
+
+
+def _gpu_capex(x: Mapping[str, ArrayLike]) -> F:
+    """The GPUs' part of each row's unit_capex_usd (absent = all of it)."""
+    return np.broadcast_to(np.asarray(x.get("gpu_capex_usd", x["unit_capex_usd"]), dtype=float), np.shape(x["kind"]))
+
+
+def price_factor(decline_per_year: ArrayLike, months: ArrayLike) -> F:
+    """A price after `months` as a share of today's, when it falls by `decline_per_year` each year:
+    (1 - d)^(months / 12), compounded monthly (a16z "LLMflation", 2024-11-12: 10x a year is d = 0.9).
+
+    >>> [round(v, 4) for v in price_factor(0.9, [0, 6, 12, 24]).tolist()]
+    [1.0, 0.3162, 0.1, 0.01]
+    """
+    return (1.0 - np.asarray(decline_per_year, dtype=float)) ** (np.asarray(months, dtype=float) / 12.0)
+
+
+def mean_price_factor(decline_per_year: ArrayLike, months: ArrayLike) -> F:
+    """Mean of `price_factor` over months 0 .. n-1 (n = ceil(months)): the geometric series
+    (1 - r^n) / (n (1 - r)) with r = (1 - d)^(1/12); 1 when flat.
+
+    >>> [round(v, 4) for v in mean_price_factor([0.0, 0.9], 36).tolist()]
+    [1.0, 0.1589]
+    """
+    n = np.maximum(np.ceil(np.asarray(months, dtype=float)), 1.0)
+    r = price_factor(decline_per_year, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = (1.0 - r ** n) / (n * (1.0 - r))
+    return np.where(np.isclose(r, 1.0, rtol=0.0, atol=1e-12), 1.0, mean)
+
+
+def gpu_market_loss_per_month(x: Mapping[str, ArrayLike]) -> F:
+    """Extra depreciation per replica and month when GPU prices fall: the GPUs' share of the capex x
+    resale x (1 - price_factor(lifetime)) / lifetime (0 when flat), so the resale value at the end of the
+    lifetime is resale_fraction of the market price then, not of the price paid."""
+    life = _a(x, "lifetime_months")
+    return _gpu_capex(x) * _a(x, "resale_fraction") * (1.0 - price_factor(_trend(x, "gpu_price_decline_per_year"), life)) / life
+
+
 def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
     """Month-by-month cash flows, shape (rows, months).
 
@@ -56,11 +112,15 @@ def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
     replica), resale_fraction, lifetime_months, idle_w (per replica, host included), busy_extra_w (board
     minus idle, per replica), pue, electricity_usd_per_kwh, ops_usd_per_month (per replica),
     rent_usd_per_gpu_hour, gpus_per_instance, serverless (bool), api_usd_per_request, one_time_usd,
-    periodic_usd, period_months (0 = none), discount_rate (yearly).
+    periodic_usd, period_months (0 = none), discount_rate (yearly). Optional: TREND_KEYS (fractions per
+    year, absent = flat) and gpu_capex_usd (the GPUs' part of unit_capex_usd, the part that follows the GPU
+    market; absent = all of it).
 
     Owned replicas are bought when the peak needs them and kept; rented replicas follow the need each
     month (serverless offers bill only busy time); API cost follows volume. Volume grows by
-    `monthly_growth` each month.
+    `monthly_growth` each month. With price trends, month m pays price_factor(d, m) of today's API price
+    (the reference API's too) and rental rate, and a replica bought in month m pays that factor of the GPUs'
+    price (the host's part stays flat). Also returns gpu_capex_usd, the GPUs' part of each month's purchases.
     """
     kind = _a(x, "kind")
     n = kind.shape[0]
@@ -71,6 +131,7 @@ def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
     cap = _a(x, "capacity_rps")[:, None]
     opex = np.zeros((n, months))
     capex = np.zeros((n, months))
+    gpu_capex = np.zeros((n, months))
     replicas = np.zeros((n, months))
     utilization = np.zeros((n, months))
     # Each kind is computed on its own rows only (a sweep mixes them evenly).
@@ -91,6 +152,11 @@ def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
             opex[rows] = energy + inst * _a(x, "ops_usd_per_month")[rows, None]
             capex[rows] = np.diff(inst, axis=1, prepend=0.0) * _a(x, "unit_capex_usd")[rows, None]
             replicas[rows] = inst
+            # Price trends (issue #12): replicas bought in month m pay the GPUs' market price of that month.
+            gpu_paid = np.diff(inst, axis=1, prepend=0.0) * _gpu_capex(x)[rows, None]
+            g = _trend(x, "gpu_price_decline_per_year")[rows, None]
+            gpu_capex[rows] = gpu_paid * _factors(g, m) if np.any(g != 0) else gpu_paid
+            capex[rows] -= gpu_paid - gpu_capex[rows]
         if (~own).any():
             rows, nd = hw[~own], need[~own]
             gpus = _a(x, "gpus_per_replica")[rows, None]
@@ -103,24 +169,33 @@ def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
             serverless = np.asarray(x["serverless"], dtype=bool)[rows, None]
             opex[rows] = np.where(serverless, busy_gpu_hours * rate, billed * rate * money.HOURS_PER_MONTH)
             replicas[rows] = nd
+            r = _trend(x, "rental_price_decline_per_year")[rows, None]
+            if np.any(r != 0):  # price trends (issue #12): the offer's rate in month m
+                opex[rows] *= _factors(r, m)
     api_rows = np.nonzero(kind == API)[0]
     if api_rows.size:
         opex[api_rows] = volume[api_rows] * DAYS_PER_MONTH * _a(x, "api_usd_per_request")[api_rows, None]
+    api_trend = _trend(x, "api_price_decline_per_year")[:, None]
+    api_factor = _factors(api_trend, m) if np.any(api_trend != 0) else 1.0  # price trends (issue #12)
+    if api_rows.size:
+        opex[api_rows] *= np.broadcast_to(api_factor, (n, months))[api_rows]
 
     opex[:, 0] += _a(x, "one_time_usd")
     period = _a(x, "period_months")[:, None]
     if np.any(period > 0):
         runs = np.where(period > 0, (np.mod(m, np.where(period > 0, period, 1.0)) < 1.0) & (m > 0), False)
         opex += np.where(runs, _a(x, "periodic_usd")[:, None], 0.0)
-    reference = volume * DAYS_PER_MONTH * _a(x, "ref_api_usd_per_request")[:, None]
+    reference = volume * DAYS_PER_MONTH * _a(x, "ref_api_usd_per_request")[:, None] * api_factor
     horizon = _a(x, "horizon_months")[:, None]
     if np.any(horizon < months):
         live = m < horizon
-        replicas, capex, opex, utilization, reference = (a * live for a in (replicas, capex, opex, utilization, reference))
+        replicas, capex, gpu_capex, opex, utilization, reference = (
+            a * live for a in (replicas, capex, gpu_capex, opex, utilization, reference))
     return {
         "volume_requests_per_day": volume,
         "replicas": replicas,
         "capex_usd": capex,
+        "gpu_capex_usd": gpu_capex,
         "opex_usd": opex,
         "utilization": utilization,
         "api_reference_usd": reference,
@@ -132,7 +207,8 @@ def payback_months(capex: F, opex: F, api: F, horizon: F) -> F:
 
     Purchases happen at the start of their month, running costs accrue evenly within it; the crossing
     is interpolated inside the month, and beyond the horizon the last month's rates are extended. With
-    constant volume this is capex / (API monthly - own monthly opex), the closed form.
+    constant volume and flat prices this is capex / (API monthly - own monthly opex), the closed form; with
+    price trends the monthly curves carry them (`monthly_costs`).
     """
     cum_capex = np.cumsum(capex, axis=1)
     cum_run = np.cumsum(opex - api, axis=1)
@@ -171,13 +247,18 @@ def lifecycle(x: Mapping[str, ArrayLike], months: int | None = None) -> dict[str
     rate = _a(x, "discount_rate")
     disc = money.discount_factors(m, rate[:, None]) if np.any(rate != 0) else 1.0
     purchase_age = horizon[:, None] - m
-    residual = flows["capex_usd"] * residual_share(purchase_age, _a(x, "lifetime_months")[:, None], _a(x, "resale_fraction")[:, None])
+    # Price trends (issue #12): the GPUs sold at the horizon fetch their share of that month's market price.
+    g = _trend(x, "gpu_price_decline_per_year")[:, None]
+    market = price_factor(g, np.maximum(purchase_age, 0.0)) if np.any(g != 0) else 1.0
+    held = flows["capex_usd"] - flows["gpu_capex_usd"] * (1.0 - market)
+    residual = held * residual_share(purchase_age, _a(x, "lifetime_months")[:, None], _a(x, "resale_fraction")[:, None])
     residual_total = residual.sum(axis=1) * (money.discount_factors(horizon, rate) if np.any(rate != 0) else 1.0)
     tco = ((flows["capex_usd"] + flows["opex_usd"]) * disc).sum(axis=1) - residual_total
 
     tok = _a(x, "tokens_per_request")
     unit = _a(x, "unit_capex_usd")
-    depreciation0 = flows["replicas"][:, 0] * unit * (1.0 - _a(x, "resale_fraction")) / _a(x, "lifetime_months")
+    depreciation0 = flows["replicas"][:, 0] * (unit * (1.0 - _a(x, "resale_fraction")) / _a(x, "lifetime_months")
+                                               + gpu_market_loss_per_month(x))
     monthly0 = flows["opex_usd"][:, 0] - _a(x, "one_time_usd") + np.where(kind == OWN, depreciation0, 0.0)
     tokens0 = _a(x, "requests_per_day") * DAYS_PER_MONTH * tok
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -205,6 +286,9 @@ def breakeven_tokens_per_day(x: Mapping[str, ArrayLike]) -> F:
     Own: fixed = depreciation + idle power + ops; marginal = the extra energy of busy GPUs per token.
     Rent: fixed = the billed GPUs of one replica; serverless offers have no fixed cost, so they either
     win at any volume or never.
+    With price trends (issue #12) the volume is the one at which the costs summed over the horizon are
+    equal: API and rental prices enter at their mean over the horizon's months (`mean_price_factor`), and
+    the owned depreciation adds the GPUs' market loss (`gpu_market_loss_per_month`).
     """
     kind = _a(x, "kind")
     tok = _a(x, "tokens_per_request")
@@ -220,6 +304,12 @@ def breakeven_tokens_per_day(x: Mapping[str, ArrayLike]) -> F:
         rate = _a(x, "rent_usd_per_gpu_hour")
         rent_fixed = np.ceil(gpus / per_inst - 1e-9) * per_inst * rate * money.HOURS_PER_MONTH
         serverless_per_tok = gpus * rate / 3600.0 / (cap * tok)
+        # Price trends (issue #12): horizon means of the API's and the offer's prices, the GPUs' market loss.
+        horizon = _a(x, "horizon_months")
+        api_per_tok = api_per_tok * mean_price_factor(_trend(x, "api_price_decline_per_year"), horizon)
+        rent_mean = mean_price_factor(_trend(x, "rental_price_decline_per_year"), horizon)
+        rent_fixed, serverless_per_tok = rent_fixed * rent_mean, serverless_per_tok * rent_mean
+        own_fixed = own_fixed + gpu_market_loss_per_month(x)
         fixed = np.where(kind == OWN, own_fixed, rent_fixed)
         margin = api_per_tok - np.where(kind == OWN, own_marginal, 0.0)
         v = np.where(margin > 0, fixed / (DAYS_PER_MONTH * margin), np.inf)

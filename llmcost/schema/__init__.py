@@ -19,6 +19,7 @@ from llmcost.schema.quantities import ASSUMPTIONS, Bounds
 from llmcost.schema.ranges import RANGE_SHAPES, Z90, Uncertain, parse_range, spec_bounds
 from llmcost.schema.records import (
     ALL_KINDS,
+    BENCHMARKS,
     CALIBRATED_EFFICIENCIES,
     CALIBRATED_QUANTITIES,
     KINDS,
@@ -36,6 +37,7 @@ from llmcost.schema.records import (
     Model,
     Options,
     PretrainRun,
+    QualityScore,
     Quantization,
     Rental,
     Reported,
@@ -47,11 +49,11 @@ from llmcost.schema.records import (
 from llmcost.schema.validate import build, numeric_fields, uncovered_numbers
 
 __all__ = [
-    "ALL_KINDS", "ASSUMPTIONS", "Bounds", "CALIBRATED_EFFICIENCIES", "CALIBRATED_QUANTITIES", "DATE_RE", "ID_RE", "KINDS",
-    "MAX_VALUE", "RANGE_RECORDS", "RANGE_SHAPES", "Z90",
+    "ALL_KINDS", "ASSUMPTIONS", "BENCHMARKS", "Bounds", "CALIBRATED_EFFICIENCIES", "CALIBRATED_QUANTITIES", "DATE_RE", "ID_RE",
+    "KINDS", "MAX_VALUE", "RANGE_RECORDS", "RANGE_SHAPES", "Z90",
     "Api", "Assumption", "Calibration", "ContextTier", "Economics", "Engine", "FinetuneRun", "Gpu", "Lifecycle", "MeasuredRun",
-    "Model", "Options", "PretrainRun", "Problems", "Quantization", "Rental", "Reported", "Scenario", "Serving", "Spec",
-    "Uncertain", "Workload",
+    "Model", "Options", "PretrainRun", "Problems", "QualityScore", "Quantization", "Rental", "Reported", "Scenario", "Serving",
+    "Spec", "Uncertain", "Workload",
     "assumption_bounds", "build", "check_number", "describe", "numeric_fields", "parse_range", "spec_bounds", "spec_of",
     "uncovered_numbers", "yaml_key",
 ]

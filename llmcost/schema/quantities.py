@@ -129,6 +129,9 @@ BITS_PER_WEIGHT = Bounds("bits per weight", gt=0, le=64, plausible=(1, 32))
 KV_BYTES = Bounds("bytes per cached element", gt=0, le=16, plausible=(0.25, 4), above="bits")
 EFFICIENCY = fraction("a fraction of the hardware roof (0.7 = 70%)", (0.05, 1.0), positive=True)
 CONCURRENCY = count("sequences", (1, 1_000_000))
+PRICE_DECLINE = Bounds("a fraction lost per year (0.9 = ten times cheaper a year; negative = rising)", ge=-1, le=1,
+                       plausible=(-0.5, 0.999), above="a percentage (90% is 0.9)")
+QUALITY_POINTS = Bounds("benchmark points, percent correct", ge=0, le=100, plausible=(0, 100))
 USABLE_MEMORY = fraction("a fraction of the GPU's memory (0.75 = 75%)", (0.5, 1.0), positive=True)
 MEASURED = Bounds("the serve column's unit (tokens/s or seconds)", gt=0, le=1e12, plausible=(1e-4, 1e7))
 
@@ -176,6 +179,9 @@ ASSUMPTIONS: dict[str, Bounds] = {
     "datacenter_host_usd_per_gpu": HOST_USD_PER_GPU, "datacenter_host_power_w_per_gpu": HOST_POWER_W,
     "finetune_dataset_tokens": DATASET_TOKENS, "finetune_epochs": EPOCHS, "finetune_batch": BATCH,
     "finetune_seq_len": SEQ_LEN, "serve_input_tokens": TOKENS_PER_REQUEST, "serve_output_tokens": TOKENS_PER_REQUEST,
+    "api_price_decline_per_year": PRICE_DECLINE, "rental_price_decline_per_year": PRICE_DECLINE,
+    "gpu_price_decline_per_year": PRICE_DECLINE, "gpu_price_decline_per_year_datacenter": PRICE_DECLINE,
+    "quality_material_gap_points": QUALITY_POINTS,
 }
 """Every assumption the engine reads, with its bounds; values, rationales and sources live in profiles/assumptions.yaml."""
 

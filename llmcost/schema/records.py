@@ -65,7 +65,9 @@ from llmcost.schema.quantities import (
     PARAMS_B,
     PEAK_TO_AVERAGE,
     PRETRAIN_TOKENS,
+    PRICE_DECLINE,
     PUE,
+    QUALITY_POINTS,
     REQUESTS_PER_DAY,
     RESALE,
     SHARE,
@@ -147,6 +149,36 @@ class Reported:
     sources: dict[str, str] = sources()
 
 
+BENCHMARKS = ("MMLU-Pro", "MMLU")
+"""Benchmarks a quality score may name, headline first (llmcost.quality says why these two)."""
+
+
+@dataclass(frozen=True)
+class QualityScore:
+    """One published benchmark score of a model or an API (issue #12): the number with its source and date,
+    or no number and the reason why none is recorded (never a guess)."""
+
+    benchmark: str = choice("benchmark", BENCHMARKS)
+    score: float | None = number("score, percent correct", QUALITY_POINTS, required=False)
+    as_of: str | None = date("when the source published it", required=False)
+    setting: str | None = text("how it was run (shots, chain of thought, metric) as the source says", required=False)
+    variant: str | None = text("the checkpoint or mode the number belongs to", required=False)
+    evaluator: str | None = text("who ran the evaluation", required=False)
+    reasoning: bool = flag("measured with hidden reasoning (thinking mode): more output tokens than a plain answer",
+                           default=False)
+    source: str | None = text("where the number comes from (paper and table, model card, URL)", required=False)
+    doubtful: str | None = text("a known caveat of this number", required=False)
+    note: str | None = text("a remark that is not a doubt (e.g. near the chance level)", required=False)
+    reason: str | None = text("why there is no score (required without one)", required=False)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """A score needs its source and date; no score needs a reason."""
+        if self.score is None:
+            return [] if self.reason else [("reason", "missing: say why there is no score (a score is never guessed)")]
+        out = [(k, f"missing: a score needs its {k}") for k in ("source", "as_of") if getattr(self, k) is None]
+        return out + ([("reason", "given with a score; use doubtful for a caveat")] if self.reason else [])
+
+
 @dataclass(frozen=True)
 class Model:
     """A model's shape, from which parameters, FLOPs and memory are derived."""
@@ -175,6 +207,7 @@ class Model:
     pretrain_tokens_b: float | None = number("pre-training tokens, billions", TOKENS_B, required=False)
     base_model: str | None = ref("model this one was fine-tuned from", "models", required=False)
     reported: Reported | None = record("published figures (shown, never used)", Reported)
+    quality: tuple[QualityScore, ...] = records("published benchmark scores, headline benchmark first", QualityScore)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False, multiline=True)
 
@@ -216,6 +249,8 @@ class Api:
     finetuned_input_usd_per_mtok: float | None = number("fine-tuned model input price", USD_PER_MTOK, required=False)
     finetuned_output_usd_per_mtok: float | None = number("fine-tuned model output price", USD_PER_MTOK, required=False)
     serves_model: str | None = ref("open model this API hosts (model id)", "models", required=False)
+    quality: tuple[QualityScore, ...] = records("published benchmark scores (absent: the served model's when "
+                                                "serves_model is set)", QualityScore)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False, multiline=True)
 
@@ -377,6 +412,8 @@ class Options:
     apis: tuple[str, ...] = refs("API offers; the first is the reference for break-even", "apis")
     hosts: bool = flag("add the APIs that host the served model (serves_model)", default=True)
     used: bool = flag("price owned GPUs at used-market prices where known", default=False)
+    min_quality: float | None = number("leave out options whose quality score (the comparison's benchmark) is below this",
+                                       QUALITY_POINTS, required=False)
 
 
 @dataclass(frozen=True)
@@ -390,6 +427,14 @@ class Economics:
     ops_usd_per_month: float | None = number("operations cost per replica and month, USD", OPS_USD_PER_MONTH, required=False)
     host_usd: float | None = number("host (CPU, board, PSU, case) cost per replica, USD", HOST_USD, required=False)
     host_power_w: float | None = number("host power draw, W", HOST_POWER_W, required=False)
+    # Price trends (issue #12): fractions lost per year, 0 = flat, negative = rising.
+    api_price_decline_per_year: float | None = number(
+        "API price decline per year at constant quality (0.9 = 10x cheaper a year; buyers switch to newer models)",
+        PRICE_DECLINE, required=False)
+    rental_price_decline_per_year: float | None = number("rental $/GPU-hour decline per year for a given GPU", PRICE_DECLINE,
+                                                         required=False)
+    gpu_price_decline_per_year: float | None = number("GPU market price decline per year (later purchases, resale by age)",
+                                                      PRICE_DECLINE, required=False)
 
 
 @dataclass(frozen=True)

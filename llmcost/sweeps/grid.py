@@ -36,8 +36,10 @@ from llmcost.numbers import parse_quantity
 from llmcost.schema import KINDS, Spec
 from llmcost.yamlsrc import read_yaml
 
-SCALAR_KEYS = frozenset({"lifecycle.finetune.every_months", "lifecycle.finetune.rank", "lifecycle.pretrain.gpus"})
-"""Numbers that shape the lifecycle's runs (how often, which rank, how many GPUs): structural."""
+SCALAR_KEYS = frozenset({"lifecycle.finetune.every_months", "lifecycle.finetune.rank", "lifecycle.pretrain.gpus",
+                         "options.min_quality"})
+"""Numbers that shape the lifecycle's runs (how often, which rank, how many GPUs) or which options exist (the
+quality floor): structural."""
 
 
 def is_numeric(key: str, spec: Spec) -> bool:

@@ -37,6 +37,7 @@ class Block:
     assignments: list[tuple[str, Any]]
     scenario: Scenario
     opts: list[Option]
+    vs: str | None = None  # the reference API resolved once per block (`--vs cheapest-at-quality`)
 
     @property
     def n_options(self) -> int:
@@ -58,11 +59,11 @@ def blocks(cat: Catalog, grid: Grid, sets: Overrides = None, vs: str | None = No
         try:
             sc = scenarios.resolve(cat, grid.base, given)
             opts = options.build(cat, sc)
-            comparison.reference_api(cat, sc, opts, vs)
+            ref = comparison.reference_api(cat, sc, opts, vs)
         except LlmcostError as e:
             where = ", ".join(f"{k}={cell_value(v)}" for k, v in assignments) or "base scenario"
             raise LlmcostError(f"{grid.path}: {where}: {e}") from None
-        yield Block(grid, assignments, sc, opts)
+        yield Block(grid, assignments, sc, opts, ref.id if vs else None)
 
 
 def count(cat: Catalog, grids: Sequence[Grid], sets: Overrides = None, vs: str | None = None) -> int:
@@ -104,7 +105,7 @@ def chunks(cat: Catalog, block: Block, vs: str | None = None, chunk_rows: int = 
             for j, key in enumerate(axis.keys):
                 values[key] = axis.column(j)[where]
         sc = scenarios.with_values(block.scenario, values)
-        table = comparison.evaluate(cat, sc, block.opts, n, vs).table()
+        table = comparison.evaluate(cat, sc, block.opts, n, block.vs or vs).table()
         order = (np.arange(n)[:, None] + np.arange(k)[None, :] * n).reshape(-1)
         table = table.take(order)
         cols: dict[str, np.ndarray] = {key: text_column([v] * (n * k)) for key, v in consts.items()}

@@ -32,7 +32,8 @@ METRICS = ("monthly_usd", "tco_usd", "breakeven_tokens_per_day", "payback_months
 Row = dict[str, Any]
 
 MC_KEYS = ("option", "kind", "model", "fits", "samples",
-           *(k for m in METRICS for k in (m, *(f"{m}_{q}" for q, _ in QUANTILES))), "p_cheaper_than_api", "p_fits", "notes")
+           *(k for m in METRICS for k in (m, *(f"{m}_{q}" for q, _ in QUANTILES))), "p_cheaper_than_api", "p_fits",
+           "quality_score", "quality_benchmark", "notes")
 """Keys of every compare row with --samples, in order (the CSV header)."""
 
 
@@ -63,7 +64,7 @@ def simulate(cat: Catalog, sc: Scenario, values: dict[str, np.ndarray], n: int, 
     counts = {key: np.full(n, float(c[0])) for key, c in point.items()}
     cat_s = with_assumption_values(cat, values)
     sc_s = scenarios.with_values(sc, {k: v for k, v in values.items() if not k.startswith("assumptions.")})
-    ev = comparison.evaluate(cat_s, sc_s, opts, n, vs, counts=counts)
+    ev = comparison.evaluate(cat_s, sc_s, opts, n, ref_api.id, counts=counts)  # vs resolved once (cheapest-at-quality)
     k = len(opts)
     return Simulation(opts, shown, {key: v.reshape(k, n) for key, v in ev.res.items()}, ev.fits, ref, n)
 
@@ -112,6 +113,7 @@ def mc_rows(sim: Simulation, point_rows: list[Row], extra: dict[str, Any] | None
                 row[f"{metric}_{name}"] = NA if kinds[i] == "api" and metric in ("breakeven_tokens_per_day", "payback_months") else cell
         row["p_cheaper_than_api"] = NA if kinds[i] == "api" else num(cheaper[i])
         row["p_fits"] = num(p_fits[i])
+        row["quality_score"], row["quality_benchmark"] = point["quality_score"], point["quality_benchmark"]
         row["notes"] = point["notes"]
         rows.append(row)
     return rows
@@ -150,7 +152,8 @@ def compare_uncertain(cat: Catalog, sc: Scenario, samples: int, seed: int = DEFA
                      f"of samples; its TCO P10-P90 is {_money(best['tco_usd_p10'])} to {_money(best['tco_usd_p90'])}, "
                      f"payback P10/P50/P90 {_months(best['payback_months_p10'])} / {_months(best['payback_months_p50'])} / "
                      f"{_months(best['payback_months_p90'])}.")
-    return comparison.Comparison(rows_table(rows, MC_KEYS), " ".join(lines), point.reference, point.months, point.cumulative)
+    return comparison.Comparison(rows_table(rows, MC_KEYS), " ".join(lines), point.reference, point.months, point.cumulative,
+                                 point.cumulative_flat)
 
 
 MC_BREAKEVEN_KEYS = ("option", "kind", "api", "fits", "samples",

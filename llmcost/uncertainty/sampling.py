@@ -25,7 +25,10 @@ from llmcost.schema import Scenario, Uncertain, assumption_bounds, yaml_key
 DEFAULT_SEED = 0
 
 _SHADOWED = {n: f"economics.{n}" for n in ("electricity_usd_per_kwh", "pue", "lifetime_months", "resale_fraction",
-                                          "horizon_months", "discount_rate", "ops_usd_per_month", "host_usd", "host_power_w")}
+                                          "horizon_months", "discount_rate", "ops_usd_per_month", "host_usd", "host_power_w",
+                                          "api_price_decline_per_year", "rental_price_decline_per_year",
+                                          "gpu_price_decline_per_year")}
+_SHADOWED["gpu_price_decline_per_year_datacenter"] = "economics.gpu_price_decline_per_year"  # issue #12
 
 Row = dict[str, Any]
 
@@ -54,7 +57,7 @@ def uncertain_inputs(cat: Catalog, sc: Scenario) -> dict[str, Uncertain]:
         if u is None or float(u) != float(a.value):  # no range, or the value was set on the command line
             continue
         shadow = _SHADOWED.get(name)
-        if shadow and sc.economics is not None and getattr(sc.economics, name.split(".")[-1], None) is not None:
+        if shadow and sc.economics is not None and getattr(sc.economics, shadow.split(".")[-1], None) is not None:
             continue
         if name == "peak_to_average" and (sc.workload.peak_to_average is not None or sc.workload.batch):
             continue
