@@ -417,7 +417,8 @@ def test_imported_prices_are_used_by_compare_and_shown_in_explain(run, tmp_path:
     # team-assistant: 1,500 input tokens (30% cached) and 400 output tokens per request
     per_request = (1500 * (0.7 * 0.1 + 0.3 * 0.05) + 400 * 0.2) / 1e6
     assert row["usd_per_mtok"] == pytest.approx(per_request / 1900 * 1e6, rel=1e-9)
-    assert not any(ln.startswith("llmcost: warning:") and "API price" in ln for ln in err.splitlines())  # the imported price is fresh (the built-in GPUs' launch prices are not)
+    # the imported price is fresh (the built-in GPUs' launch prices are not)
+    assert not any(ln.startswith("llmcost: warning:") and "API price" in ln for ln in err.splitlines())
     rc, out, err = run("compare", "--profiles", str(target.parent), "--api", "acme/acme-fast-8b", "--explain")
     assert rc == 0, err
     line = next(x for x in out.splitlines() if x.strip().startswith("acme/acme-fast-8b:"))
