@@ -129,9 +129,12 @@ def _samples(samples: int) -> int:
 
 def serve(model: str, gpu: str | Sequence[str] | None = None, quant: str = "q4_k_m", engine: str = "auto",
           concurrency: int | str = "auto", input_tokens: Number | None = None, output_tokens: Number | None = None,
-          max_tpot_ms: float | None = None, used: bool = False, catalog: Catalog | None = None) -> runs.Estimate:
-    """`llmcost serve`: weights and KV memory, concurrency, prefill and decode tokens/s, TTFT, TPOT and $ per
-    1M tokens of `model` on each GPU option (`NxID` = N GPUs tensor parallel); `concurrency` a count or "auto"."""
+          max_tpot_ms: float | None = None, cached_share: float = 0.0, used: bool = False,
+          catalog: Catalog | None = None) -> runs.Estimate:
+    """`llmcost serve`: weights and KV memory, concurrency, prefill and decode tokens/s, TTFT, TPOT (decode step),
+    ITL and $ per 1M tokens of `model` on each GPU option (`NxID` = one replica on N GPUs, tensor or pipeline
+    parallel); `concurrency` a count or "auto" (a count that does not fit is refused, never cut); `cached_share`
+    of each prompt skips prefill on engines with prefix caching."""
     if concurrency == "auto":
         conc = 0
     else:
@@ -142,7 +145,14 @@ def serve(model: str, gpu: str | Sequence[str] | None = None, quant: str = "q4_k
         raise LlmcostError("--max-tpot-ms must be more than 0")
     return runs.serve(_catalog(catalog), model, _ids(gpu, ["rtx-4090"]), quant, engine, concurrency=conc,
                       input_tokens=_maybe(input_tokens, "--input-tokens"), output_tokens=_maybe(output_tokens, "--output-tokens"),
-                      max_tpot_ms=None if max_tpot_ms is None else float(max_tpot_ms), used=used)
+                      max_tpot_ms=None if max_tpot_ms is None else float(max_tpot_ms),
+                      cached_share=_share(cached_share, "--cached-share"), used=used)
+
+
+def _share(value: float, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+        raise LlmcostError(f"{what} {value!r}: expected a fraction from 0 to 1, e.g. 0.5")
+    return float(value)
 
 
 def _fraction(value: float | None, what: str) -> float | None:

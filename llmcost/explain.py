@@ -16,8 +16,8 @@ _ASSUMED = {
     "finetune": ("optimizer_bytes_per_param", "trainable_bytes_per_param", "activation_bytes_per_token_hidden",
                  "checkpoint_bytes_per_token_hidden", "training_overhead_gib", "qlora_compute_overhead", "lora_rank",
                  "finetune_dataset_tokens", "finetune_epochs", "electricity_usd_per_kwh", "lifetime_months"),
-    "serve": ("usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes", "tp_efficiency_pcie",
-              "tp_efficiency_nvlink", "electricity_usd_per_kwh", "lifetime_months", "host_usd", "host_power_w"),
+    "serve": ("usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes", "electricity_usd_per_kwh", "lifetime_months",
+              "host_usd", "host_power_w"),
 }
 
 
@@ -106,18 +106,37 @@ class Explanation:
     def serve(self, model: Any, ch: Any, quant: Any, engine: Any, x: dict[str, Any], out: dict[str, np.ndarray], i: int) -> None:
         self.head(f"serve {model.id} ({quant.id}, {engine.id}) on {ch.label}:")
         self._model(model, x)
-        self.add("weights_gib", out["weights_bytes"][i] / memory.GIB, f"N x {quant.bits_per_weight:g} bits / 8 [quantizations/{quant.id}]")
-        self.add("KV bytes per token", x["kv_bytes_per_token"], "L x 2 kv_heads head_dim (or MLA elements) x kv_cache_bytes (vLLM sec. 3)")
+        self.add("weights_gib", out["weights_bytes"][i] / memory.GIB,
+                 f"linear weights x {quant.bits_per_weight:g} bits + embedding x {quant.embedding_bits or quant.bits_per_weight:g} "
+                 f"+ head x {quant.head_bits or quant.bits_per_weight:g}" + (f" + MoE non-expert weights x {quant.non_expert_bits:g}"
+                                                                          if quant.non_expert_bits else "")
+                 + f" bits [quantizations/{quant.id}]")
+        self.add("KV bytes per token", x["kv_bytes_per_token"] + x["kv_window_bytes_per_token"],
+                 "layers x 2 kv_heads head_dim (MLA: kv_lora_rank + rope) x kv_cache_bytes (vLLM sec. 3); "
+                 + (f"sliding-window layers keep at most {x['window']:.0f} tokens" if x["window"] else "every layer keeps every token"))
         self.add("max_concurrency", out["max_concurrency"][i],
-                 f"floor((GPUs x (memory x usable - overhead) - W) / (KV x {x['input_tokens'] + x['output_tokens']:.0f} tokens)), "
-                 f"engine cap {engine.max_concurrency}")
-        self.add("concurrency", out["concurrency"][i], "as asked, or auto: the batch with most requests/s meeting --max-tpot-ms")
-        self.add("effective bandwidth (GB/s)", x["bandwidth_gb_per_s"] * x["bandwidth_efficiency"] * x["gpus"],
-                 f"{ch.gpu.memory_bandwidth_gb_per_s:g} GB/s x {engine.id} efficiency {x['bandwidth_efficiency']:g} x GPUs")
+                 f"floor((GPUs x (memory x usable {x['usable_fraction']:g} - overhead) - W) / (KV x "
+                 f"{x['input_tokens'] + x['output_tokens']:.0f} tokens x copies)), engine cap {engine.max_concurrency}")
+        asked = "as asked" if x["concurrency"] > 0 else "auto: the batch with most requests/s whose TPOT meets --max-tpot-ms"
+        self.add("concurrency", out["concurrency"][i], asked if out["fits"][i] else f"{asked}; does not fit")
+        self.add("parallelism", {0.0: "one GPU", 1.0: "tensor parallel", 2.0: "pipeline parallel"}[float(out["parallelism"][i])],
+                 f"the faster of tensor parallel (2 L all-reduces per step over {ch.gpu.interconnect}"
+                 f"{'' if ch.gpu.pcie_p2p or ch.gpu.interconnect == 'nvlink' else ' without peer-to-peer'}) and {engine.pipeline} "
+                 "pipeline parallel")
+        self.add("all-reduce latency (us)", (x["link_latency_s"] + 2 * max(x["gpus"] - 1, 0) * x["link_hop_latency_s"]) * 1e6,
+                 "link base + 2 (n - 1) x per-step latency (assumptions link_*)")
+        self.add("effective bandwidth per GPU (GB/s)", x["bandwidth_gb_per_s"] * x["bandwidth_efficiency"],
+                 f"{ch.gpu.memory_bandwidth_gb_per_s:g} GB/s x {engine.id} efficiency {x['bandwidth_efficiency']:g}")
         self.add("tensor peak (TFLOPS)", x["decode_tflops"], f"{quant.tensor_rate} rate, {engine.accumulate} accumulate")
-        self.add("decode_tokens_per_s", out["decode_tokens_per_s"][i],
-                 "S / max((W_read(S) + S ctx KV) / BW_eff, S (2 N_a + 4 L d ctx) / peak_eff) x TP efficiency")
+        self.add("step_s (= tpot_s)", out["step_s"][i],
+                 "max((W_read(S) + S KV(ctx)) / BW_eff, S (2 N + attention(ctx)) / peak_eff) [per GPU share] + 2 L x all-reduce(S d 2 B)"
+                 f" (tensor) or stage hops (pipeline) + step overhead {engine.step_overhead_ms:g} ms")
+        self.add("decode_tokens_per_s", out["decode_tokens_per_s"][i], "S / step_s")
         self.add("prefill_tokens_per_s", out["prefill_tokens_per_s"][i],
-                 f"input / max(input (2 N_a + 2 L d input) / (peak x {x['prefill_efficiency']:g}), W / BW_eff)")
+                 f"input / (max(uncached input x FLOPs / (peak x {x['prefill_efficiency']:g}), W / BW_eff) + all-reduces + overhead)")
         self.add("requests_per_s", out["requests_per_s"][i], "S / (S x t_prefill + output x t_step)")
-        self.add("tpot_s", out["tpot_s"][i], "(output x t_step + (S - 1) x t_prefill) / output")
+        self.add("ttft_s", out["ttft_s"][i], f"request overhead {engine.request_overhead_ms:g} ms + t_prefill + wait behind the "
+                 "other S - 1 requests' prefills (M/D/1)")
+        self.add("itl_s", out["itl_s"][i], "(output x t_step + (S - 1) x t_prefill) / output")
+        self.assume(*(f"link_{k}" for k in ("latency_us_nvlink", "latency_us_pcie_p2p", "latency_us_pcie_host", "hop_latency_us_nvlink",
+                                           "hop_latency_us_pcie", "efficiency_nvlink", "efficiency_pcie_p2p", "efficiency_pcie_host")))

@@ -21,7 +21,7 @@ from llmcost.engine import energy, memory, money, serving, training
 from llmcost.errors import LlmcostError
 from llmcost.explain import Explanation
 from llmcost.inputs import GpuChoice
-from llmcost.results import NA, Table, text_column
+from llmcost.results import MISSES_TARGET, NA, Table, text_column
 from llmcost.schema import Model
 
 Row = dict[str, Any]
@@ -183,10 +183,15 @@ def finetune(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method: str,
     return Estimate(Table(cols, fits | ~hw_rows, unfit), ex)
 
 
+PARALLELISM = {serving.SINGLE: "single", serving.TENSOR: "tensor", serving.PIPELINE: "pipeline"}
+"""Words of the serving engine's `parallelism` codes."""
+
+
 def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, engine_id: str = "auto", *,
           concurrency: int = 0, input_tokens: float | None = None, output_tokens: float | None = None,
-          max_tpot_ms: float | None = None, used: bool = False) -> Estimate:
-    """Serving estimate for one model, format and engine on each GPU option (NxID = tensor parallel)."""
+          max_tpot_ms: float | None = None, cached_share: float = 0.0, used: bool = False) -> Estimate:
+    """Serving estimate for one model, format and engine on each GPU option (NxID = one replica on N GPUs,
+    tensor or pipeline parallel, whichever serves more)."""
     model: Model = cat.get("models", model_id)
     quant = cat.get("quantizations", quant_id)
     engine = inputs.engine_for(cat, engine_id, quant)
@@ -194,10 +199,11 @@ def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, 
     outp = output_tokens if output_tokens is not None else cat.value("serve_output_tokens")
     choices = inputs.gpu_choices(cat, gpu_specs)
     base = [inputs.serve_inputs(cat, model, ch.gpu, float(ch.count), quant.id, engine.id, float(inp), float(outp),
-                                float(concurrency), max_tpot_ms) for ch in choices]
+                                float(concurrency), max_tpot_ms, cached_share) for ch in choices]
     out = serving.serve(inputs.stack(base))
     n = len(choices)
     fits = np.asarray(out["fits"], dtype=bool)
+    misses = fits & ~np.asarray(out["meets_latency"], dtype=bool)
     hourly = [replica_hourly_usd(cat, ch, used, utilization=1.0) for ch in choices]
     tokens_per_h = out["requests_per_s"] * (inp + outp) * 3600.0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -206,25 +212,33 @@ def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, 
     cols: dict[str, np.ndarray] = {
         "model": text_column([model.id] * n), "gpu": text_column([ch.gpu.id for ch in choices]),
         "gpus": _floats([ch.count for ch in choices]), "quantization": text_column([quant.id] * n),
-        "engine": text_column([engine.id] * n), "fits": fits, "weights_gib": out["weights_bytes"] / memory.GIB,
+        "engine": text_column([engine.id] * n),
+        "fits": text_column([MISSES_TARGET if misses[i] else bool(fits[i]) for i in range(n)]),
+        "weights_gib": out["weights_bytes"] / memory.GIB,
         "kv_mib_per_sequence": out["kv_bytes_per_sequence"] / 2**20, "max_concurrency": out["max_concurrency"],
-        "concurrency": out["concurrency"],
+        "concurrency": np.where(fits, out["concurrency"], np.where(concurrency > 0, float(concurrency), np.nan)),
+        "parallelism": text_column([PARALLELISM[float(p)] if fits[i] else NA for i, p in enumerate(out["parallelism"])]),
         **{k: out[k] for k in ("prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "requests_per_s",
-                               "ttft_s", "tpot_s")},
+                               "ttft_s", "tpot_s", "itl_s")},
         "bound": text_column(["compute" if c else "memory" for c in out["compute_bound"]]),
         "usd_per_mtok": own, "usd_per_mtok_rented": rent,
         "rental": text_column([h[2] for h in hourly]),
         "reason": text_column(["" if fits[i] else serve_reason(model, ch, base[i], out, i) for i, ch in enumerate(choices)]),
     }
     ex = Explanation(cat, "serve")
+    shape = inputs.model_shape(model)
     for i, ch in enumerate(choices):
-        ex.serve(model, ch, quant, engine, base[i], out, i)
+        ex.serve(model, ch, quant, engine, {**shape, **base[i]}, out, i)
     unfit = frozenset({"prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "requests_per_s", "ttft_s",
-                       "tpot_s", "bound", "usd_per_mtok", "usd_per_mtok_rented"})
+                       "tpot_s", "itl_s", "bound", "usd_per_mtok", "usd_per_mtok_rented"})
     return Estimate(Table(cols, fits, unfit), ex)
 
 
 def serve_reason(model: Model, ch: GpuChoice, x: Row, out: Mapping[str, np.ndarray], i: int) -> str:
+    """Why a serve row does not fit: a batch larger than memory holds (the state 'does not fit at N
+    (at most M)'), a request longer than the context, or weights too big."""
+    if out["model_fits"][i]:
+        return f"does not fit at {x['concurrency']:.0f} (at most {out['max_concurrency'][i]:.0f})"
     if x["input_tokens"] + x["output_tokens"] > x["model_context"]:
         return f"{x['input_tokens'] + x['output_tokens']:.0f} tokens per request exceed {model.id}'s context of {model.context}"
     per_gpu = float(memory.usable_bytes(ch.gpu.memory_gib, 1, x["usable_fraction"], x["overhead_gib"]))

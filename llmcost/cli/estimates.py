@@ -69,12 +69,15 @@ def serve(model: ModelOpt, gpu: GpuOpt = None,
           concurrency: Annotated[str, typer.Option("--concurrency", "-c", help="Sequences decoded together, or auto.")] = "auto",
           input_tokens: Annotated[str | None, typer.Option("--input-tokens", help="Prompt tokens per request.")] = None,
           output_tokens: Annotated[str | None, typer.Option("--output-tokens", help="Generated tokens per request.")] = None,
-          max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", min=0.001, help="Latency target: most ms per output token.")] = None,
+          max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", min=0.001, help="Latency target: most ms per decode step (tpot_s).")] = None,
+          cached_share: Annotated[float, typer.Option("--cached-share", min=0.0, max=1.0,
+                                                      help="Share of each prompt that is an already cached prefix.")] = 0.0,
           used: UsedOpt = False, fmt: FormatOpt = "table", output: OutputOpt = None, explain: ExplainOpt = False,
           profiles: ProfilesOpt = None, sets: SetOpt = None) -> None:
-    """Weights and KV memory, max concurrency, prefill and decode tokens/s, TTFT, TPOT, $ per 1M tokens."""
+    """Weights and KV memory, max concurrency, prefill and decode tokens/s, TTFT, TPOT (the decode step), ITL (time
+    between tokens including other requests' prefills), $ per 1M tokens."""
     check_format(fmt)
     cat = load_catalog(profiles, sets)
     est = api.serve(model, gpu, quant=quant, engine=engine, concurrency=concurrency, input_tokens=input_tokens,
-                    output_tokens=output_tokens, max_tpot_ms=max_tpot_ms, used=used, catalog=cat)
+                    output_tokens=output_tokens, max_tpot_ms=max_tpot_ms, cached_share=cached_share, used=used, catalog=cat)
     emit(est.rows(), fmt, output, title=f"serving {model}", explanation=est.explanation.text() if explain else None)

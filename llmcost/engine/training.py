@@ -76,13 +76,15 @@ def min_gpus_to_fit(params: ArrayLike, state_bytes: ArrayLike, act_bytes: ArrayL
 def pretrain(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     """Pre-training estimate.
 
-    Keys: params, active_params, layers, d_model, seq_len, tokens, gpus, tflops (dense BF16 peak), mfu,
+    Keys: params, matmul_params (active weights that multiply), attn_flops_per_key, attn_window_flops_per_key
+    and window (flops.attention_flops_per_token), layers, d_model, seq_len, tokens, gpus, tflops (dense BF16 peak), mfu,
     memory_gib, state_bytes_per_param, act_bytes_per_token_hidden, ckpt_bytes_per_token_hidden,
     tp_group, overhead_gib, plus the run_costs keys.
-    FLOPs = (6 N_a + 12 L d T) D (PaLM App. B); GPU-hours = FLOPs / (peak x MFU); memory with full
+    FLOPs = (6 N + 3 x attention) D (PaLM App. B); GPU-hours = FLOPs / (peak x MFU); memory with full
     activation checkpointing at micro-batch 1.
     """
-    per_token = flops.training_flops_per_token(x["active_params"], x["layers"], x["d_model"], x["seq_len"])
+    per_token = flops.training_flops_per_token(x["matmul_params"], x["attn_flops_per_key"], x["seq_len"],
+                                               x["attn_window_flops_per_key"], x["window"])
     total = per_token * _a(x, "tokens")
     gpu_hours = total / (_a(x, "tflops") * 1e12 * _a(x, "mfu")) / 3600.0
     wall_hours = gpu_hours / _a(x, "gpus")
@@ -109,7 +111,8 @@ def pretrain(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
 def finetune(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     """Fine-tuning estimate (full, LoRA or QLoRA).
 
-    Keys: method_full (bool), params, active_params, layers, d_model, trainable_params, base_bits_per_weight
+    Keys: method_full (bool), params, matmul_params, attn_flops_per_key, attn_window_flops_per_key, window,
+    layers, d_model, trainable_params, base_bits_per_weight
     (16, or the NF4 bits for QLoRA), dequant_overhead (1 unless QLoRA), seq_len, batch (per GPU),
     checkpointing (1 on, 0 off, -1 auto: on only when the run does not fit without it), tokens (dataset
     tokens x epochs), gpus, tflops, mfu, memory_gib, state_bytes_per_param, trainable_bytes_per_param,
@@ -133,8 +136,9 @@ def finetune(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     mode = _a(x, "checkpointing")
     ckpt = np.where(mode < 0, total_memory(False) > capacity, mode > 0)
     per_gpu = total_memory(ckpt)
-    per_token = flops.finetune_flops_per_token(full, x["active_params"], x["layers"], x["d_model"], x["seq_len"],
-                                               ckpt, x["trainable_params"], x["dequant_overhead"])
+    per_token = flops.finetune_flops_per_token(full, x["matmul_params"], x["attn_flops_per_key"], x["seq_len"],
+                                               ckpt, x["trainable_params"], x["dequant_overhead"],
+                                               x["attn_window_flops_per_key"], x["window"])
     rate = g * _a(x, "tflops") * 1e12 * _a(x, "mfu") / per_token
     tokens = _a(x, "tokens")
     gpu_hours = tokens * per_token / (_a(x, "tflops") * 1e12 * _a(x, "mfu")) / 3600.0

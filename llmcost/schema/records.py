@@ -44,6 +44,8 @@ class Gpu:
     price_as_of: str = date("when price_usd was published or checked")
     interconnect: str = choice("multi-GPU link", ("pcie", "nvlink"))
     link_bandwidth_gb_per_s: float = number("bidirectional link bandwidth per GPU, GB/s")
+    pcie_p2p: bool = flag("GPUs talk peer-to-peer over PCIe with the stock driver (GeForce cards do not: collectives go "
+                          "through host memory)", default=True)
     tflops_fp8: float | None = number("dense FP8 tensor TFLOPS", required=False)
     tops_int8: float | None = number("dense INT8 tensor TOPS", required=False)
     used_price_usd: float | None = number("used-market price, USD", required=False)
@@ -96,6 +98,12 @@ class Model:
     experts_per_token: int | None = integer("experts each token uses (MoE)", required=False)
     expert_params_b: float | None = number("parameters of one routed expert over all layers, billions", required=False)
     kv_elements_per_token_per_layer: int | None = integer("cached elements per token and layer when not 2 kv_heads head_dim (MLA)", required=False)
+    kv_lora_rank: int | None = integer("latent attention (MLA): compressed KV dimension (config.json kv_lora_rank)", required=False)
+    qk_rope_head_dim: int | None = integer("latent attention (MLA): decoupled RoPE key dimension per head", required=False)
+    v_head_dim: int | None = integer("value dimension per head when not head_dim (MLA)", required=False)
+    sliding_window: int | None = integer("tokens a sliding-window attention layer attends to", required=False)
+    sliding_layers: int | None = integer("layers with sliding-window attention (the rest attend to the whole context)",
+                                         ge=0, required=False)
     pretrain_tokens_b: float | None = number("pre-training tokens, billions", required=False)
     base_model: str | None = ref("model this one was fine-tuned from", "models", required=False)
     reported: Reported | None = record("published figures (shown, never used)", Reported)
@@ -159,6 +167,10 @@ class Quantization:
     name: str = text("human name")
     bits_per_weight: float = number("bits per weight including scales and zero points")
     tensor_rate: str = choice("tensor-core rate its matrix multiplies run at", ("bf16", "fp16", "fp8", "int8"))
+    embedding_bits: float | None = number("bits per weight of the input embedding (default: bits_per_weight)", required=False)
+    head_bits: float | None = number("bits per weight of the output head (default: bits_per_weight)", required=False)
+    non_expert_bits: float | None = number("bits per weight of an MoE model's linear weights outside the routed experts "
+                                           "(default: bits_per_weight)", required=False)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False)
 
@@ -175,6 +187,16 @@ class Engine:
     bandwidth_efficiency: dict[str, float] = num_map("fraction of memory bandwidth reached in decode, by quantization (`default`)", le=1)
     compute_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in batched decode, by quantization", le=1)
     prefill_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in prefill, by quantization", le=1)
+    step_overhead_ms: float = number("fixed time per forward pass beyond the roofline (launches, scheduling, sampling), ms",
+                                     gt=None, ge=0, default=0.0)
+    request_overhead_ms: float = number("fixed time per request before its prefill (API server, tokeniser, scheduling), ms",
+                                        gt=None, ge=0, default=0.0)
+    pipeline: str = choice("pipeline-parallel mode across GPUs: none, sequential (stages run one after another on the "
+                           "batch, llama.cpp layer split) or overlapped (micro-batches in flight)",
+                           ("none", "sequential", "overlapped"), default="none")
+    prefix_caching: bool = flag("reuses the KV cache of a shared prompt prefix across requests", default=False)
+    usable_memory_fraction: float | None = fraction("share of GPU memory it takes for weights and KV cache "
+                                                    "(default: the usable_memory_fraction assumption)", required=False)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False)
 
@@ -304,8 +326,9 @@ RANGE_RECORDS: tuple[Any, ...] = (Workload, Serving, Economics, FinetuneRun, Pre
 
 _FRACTION, _AT_LEAST_1, _POSITIVE = (0.0, 1.0, False), (1.0, None, False), (0.0, None, True)
 ASSUMPTION_BOUNDS: dict[str, tuple[float | None, float | None, bool]] = {
-    **{n: _FRACTION for n in ("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "usable_memory_fraction", "tp_efficiency_pcie",
-                               "tp_efficiency_nvlink", "resale_fraction", "resale_fraction_datacenter")},
+    **{n: _FRACTION for n in ("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "usable_memory_fraction", "link_efficiency_nvlink",
+                               "link_efficiency_pcie_p2p", "link_efficiency_pcie_host", "resale_fraction",
+                               "resale_fraction_datacenter")},
     **{n: _AT_LEAST_1 for n in ("pue", "pue_datacenter", "peak_to_average", "qlora_compute_overhead")},
     **{n: _POSITIVE for n in ("lifetime_months", "horizon_months", "kv_cache_bytes", "electricity_usd_per_kwh")},
 }
