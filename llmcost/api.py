@@ -25,7 +25,7 @@ from typing import Any
 
 from llmcost import catalog as catalog_mod
 from llmcost import comparison as compare_mod
-from llmcost import runs
+from llmcost import inputs, runs
 from llmcost import scenarios as scenario_mod
 from llmcost.catalog import Catalog
 from llmcost.errors import LlmcostError, unknown
@@ -164,14 +164,18 @@ def _fraction(value: float | None, what: str) -> float | None:
 def finetune(model: str, gpu: str | Sequence[str] | None = None, method: str = "lora", rank: int | None = None,
              targets: str = "all", batch: int | None = None, seq_len: int | None = None, checkpointing: bool | None = None,
              tokens: Number | None = None, epochs: float | None = None, api: str | Sequence[str] | None = None,
+             shard: bool | None = None, offload: bool = False, optimizer: str = "adamw", optimizer_in_backward: bool = False,
              mfu: float | None = None, usd_per_gpu_hour: Number | None = None, used: bool = False,
              catalog: Catalog | None = None) -> runs.Estimate:
     """`llmcost finetune`: trainable parameters, memory per GPU, fit, hours, energy and owned, rented and API
-    cost of a full, LoRA or QLoRA fine-tune."""
+    cost of a full, LoRA or QLoRA fine-tune; `shard` (FSDP/ZeRO-3, default on with several GPUs), `offload`
+    (CPU offload), `optimizer` (adamw, adamw8bit, paged-adamw8bit) and `optimizer_in_backward` say how."""
+    recipe = inputs.Recipe(shard=shard, offload=offload, optimizer=optimizer, optimizer_in_backward=optimizer_in_backward,
+                                checkpointing=checkpointing)
     return runs.finetune(_catalog(catalog), model, _ids(gpu, ["rtx-4090"]), method, rank=rank, targets=targets, batch=batch,
                          seq_len=seq_len, checkpointing=checkpointing, tokens=_maybe(tokens, "--tokens"), epochs=epochs,
                          mfu=_fraction(mfu, "--mfu"), usd_per_gpu_hour=_maybe(usd_per_gpu_hour, "--usd-per-gpu-hour"),
-                         apis=_ids(api, []), used=used)
+                         apis=_ids(api, []), used=used, recipe=recipe)
 
 
 def pretrain(model: str, gpu: str | Sequence[str] | None = None, gpus: Number | None = None, tokens: Number | None = None,

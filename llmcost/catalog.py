@@ -16,7 +16,8 @@ from llmcost.yamlsrc import YMap, read_yaml
 ASSUMPTION_NAMES: tuple[str, ...] = (
     "mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "qlora_compute_overhead",
     "activation_bytes_per_token_hidden", "checkpoint_bytes_per_token_hidden", "optimizer_bytes_per_param",
-    "trainable_bytes_per_param", "training_overhead_gib", "lora_rank", "pretrain_seq_len_max",
+    "trainable_bytes_per_param", "adamw_state_bytes_per_param",
+    "adamw8bit_state_bytes_per_param", "offload_pcie_efficiency", "training_overhead_gib", "lora_rank", "pretrain_seq_len_max",
     "usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes", "link_latency_us_nvlink",
     "link_latency_us_pcie_p2p", "link_latency_us_pcie_host", "link_hop_latency_us_nvlink", "link_hop_latency_us_pcie",
     "link_efficiency_nvlink", "link_efficiency_pcie_p2p", "link_efficiency_pcie_host",

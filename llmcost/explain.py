@@ -13,7 +13,8 @@ _ASSUMED = {
     "pretrain": ("optimizer_bytes_per_param", "activation_bytes_per_token_hidden", "checkpoint_bytes_per_token_hidden",
                  "training_overhead_gib", "gpus_per_host", "pretrain_seq_len_max", "electricity_usd_per_kwh",
                  "lifetime_months"),
-    "finetune": ("optimizer_bytes_per_param", "trainable_bytes_per_param", "activation_bytes_per_token_hidden",
+    "finetune": ("adamw_state_bytes_per_param", "adamw8bit_state_bytes_per_param", "offload_pcie_efficiency",
+                 "trainable_bytes_per_param", "activation_bytes_per_token_hidden",
                  "checkpoint_bytes_per_token_hidden", "training_overhead_gib", "qlora_compute_overhead", "lora_rank",
                  "finetune_dataset_tokens", "finetune_epochs", "electricity_usd_per_kwh", "lifetime_months"),
     "serve": ("usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes", "electricity_usd_per_kwh", "lifetime_months",
@@ -96,9 +97,14 @@ class Explanation:
         self.add("checkpointing", bool(out["checkpointing"][i]), "as asked, or auto: on only when the run does not fit without it")
         self.add("FLOPs per token", out["flops_per_token"][i],
                  "full 6 N_a + 12 L d T; LoRA 4 N_a + 12 L d T + 6 x trainable; +2 N_a + 4 L d T with checkpointing; x QLoRA overhead")
-        self.add("tokens_per_s", out["tokens_per_s"][i], f"GPUs x peak x MFU {x['mfu']:g} / FLOPs per token")
-        self.add("memory_per_gpu_gib", out["memory_per_gpu_gib"][i],
-                 f"base weights at {x['base_bits_per_weight']:g} bits (full: 16 B/param / G) + 16 B x trainable + activations + overhead")
+        self.add("tokens_per_s", out["tokens_per_s"][i], f"GPUs x peak x MFU {x['mfu']:g} / FLOPs per token"
+                 + (f", or the offload stream at {x['offload_gb_per_s']:g} GB/s when slower" if x["offload"] else ""))
+        how = ("full: N x (BF16 weights + gradients" + (" of one layer" if x["optimizer_in_backward"] else "")
+               + (" + optimizer states" if not x["paged_states"] else ", states paged to CPU") + f" {x['optimizer_state_bytes_per_param']:g} B)"
+               if x["method_full"] else f"base at {x['base_bits_per_weight']:g} bits + {x['trainable_bytes_per_param']:g} B x trainable")
+        spread = ("in CPU memory, two gathered layers on the GPU" if x["offload"]
+                  else f"/ {x['gpus']:.0f} GPUs (FSDP/ZeRO-3) + two gathered layers" if x["shard"] else "on every GPU")
+        self.add("memory_per_gpu_gib", out["memory_per_gpu_gib"][i], f"{how} {spread} + activations + overhead")
         self.add("gpu_hours", out["gpu_hours"][i], f"{x['tokens']:,.4g} tokens x FLOPs per token / (peak x MFU) / 3600")
         self._costs(x, out, i, rate_src)
         self.assume("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "finetune_batch", "finetune_seq_len")

@@ -298,30 +298,54 @@ def pretrain_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, tokens: Any
 
 LORA_TARGET_CODES = {name: i for i, name in enumerate(memory.LORA_TARGETS)}
 FINETUNE_METHODS = ("full", "lora", "qlora")
+OPTIMIZERS = {"adamw": "adamw_state_bytes_per_param", "adamw8bit": "adamw8bit_state_bytes_per_param",
+              "paged-adamw8bit": "adamw8bit_state_bytes_per_param"}
+"""--optimizer choices and the assumption that holds their state bytes per parameter."""
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a fine-tune is run, beyond method and shape: sharding (None = on with several GPUs), CPU
+    offload, optimizer, optimizer step in the backward pass, activation checkpointing (None = auto)."""
+
+    shard: bool | None = None
+    offload: bool = False
+    optimizer: str = "adamw"
+    optimizer_in_backward: bool = False
+    checkpointing: bool | None = None
 
 
 def finetune_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, method: str, *, rank: int | None = None,
                     targets: str = "all", batch: int | None = None, seq_len: float | None = None,
                     checkpointing: bool | None = None, tokens: Any = None, epochs: Any = None, mfu: Any = None,
-                    rate: float | None = None, used: bool = False) -> dict[str, Any]:
+                    rate: float | None = None, used: bool = False, recipe: Recipe | None = None) -> dict[str, Any]:
     """Engine inputs of fine-tuning `model` (full, lora, qlora) on `gpus` x `gpu` (llmcost.engine.training.finetune);
-    what is not given comes from the assumptions."""
+    what is not given comes from the assumptions. `checkpointing` overrides the recipe's."""
     if method not in FINETUNE_METHODS:
         raise LlmcostError(f"--method {method!r}: use {', '.join(FINETUNE_METHODS)}")
     if targets not in LORA_TARGET_CODES:
         raise LlmcostError(f"--targets {targets!r}: use {', '.join(LORA_TARGET_CODES)}")
+    r = recipe or Recipe()
+    if r.optimizer not in OPTIMIZERS:
+        raise LlmcostError(f"--optimizer {r.optimizer!r}: use {', '.join(OPTIMIZERS)}")
     shape = model_shape(model)
+    bf16 = cat.get("quantizations", "bf16").bits_per_weight / 8.0
+    ckpt = checkpointing if checkpointing is not None else r.checkpointing
     return {**shape, **run_cost_inputs(cat, gpu, gpus, used, rate),
             "method_full": method == "full", "trainable_params": trainable_params(cat, model, method, rank, targets),
-            "base_bits_per_weight": cat.get("quantizations", "nf4").bits_per_weight if method == "qlora" else 16.0,
+            "base_bits_per_weight": cat.get("quantizations", "nf4").bits_per_weight if method == "qlora" else 8.0 * bf16,
             "dequant_overhead": cat.value("qlora_compute_overhead") if method == "qlora" else 1.0,
             "seq_len": float(seq_len or cat.value("finetune_seq_len")), "batch": float(batch or cat.value("finetune_batch")),
-            "checkpointing": checkpoint_mode(checkpointing, method),
+            "checkpointing": checkpoint_mode(ckpt, method),
             "tokens": (tokens if tokens is not None else cat.value("finetune_dataset_tokens"))
             * (epochs if epochs is not None else cat.value("finetune_epochs")),
             "tflops": gpu.tflops_bf16, "mfu": mfu if mfu is not None else training_mfu(cat, gpu, gpus),
-            "memory_gib": gpu.memory_gib, "state_bytes_per_param": cat.value("optimizer_bytes_per_param"),
+            "memory_gib": gpu.memory_gib, "weight_bytes_per_param": bf16,
+            "optimizer_state_bytes_per_param": cat.value(OPTIMIZERS[r.optimizer]),
+            "paged_states": r.optimizer.startswith("paged"), "optimizer_in_backward": r.optimizer_in_backward,
             "trainable_bytes_per_param": cat.value("trainable_bytes_per_param"),
+            "shard": (np.asarray(gpus) > 1) if r.shard is None else r.shard, "offload": r.offload,
+            "offload_gb_per_s": gpu.link_bandwidth_gb_per_s / 2.0 * cat.value("offload_pcie_efficiency"),
             "act_bytes_per_token_hidden": cat.value("activation_bytes_per_token_hidden"),
             "ckpt_bytes_per_token_hidden": cat.value("checkpoint_bytes_per_token_hidden"),
             "overhead_gib": cat.value("training_overhead_gib")}

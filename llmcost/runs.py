@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -131,14 +131,17 @@ def finetune(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method: str,
              targets: str = "all", batch: int | None = None, seq_len: int | None = None,
              checkpointing: bool | None = None, tokens: float | None = None, epochs: float | None = None,
              mfu: float | None = None, usd_per_gpu_hour: float | None = None, apis: Sequence[str] = (),
-             used: bool = False) -> Estimate:
-    """Fine-tuning estimate (full, lora, qlora) on each GPU option, plus API fine-tuning offers."""
+             used: bool = False, recipe: inputs.Recipe | None = None) -> Estimate:
+    """Fine-tuning estimate (full, lora, qlora) on each GPU option, plus API fine-tuning offers. A row that does
+    not fit names the options that would make it fit (fit_hint)."""
     model: Model = cat.get("models", model_id)
     choices = inputs.gpu_choices(cat, gpu_specs)
     rates = [_rate(cat, ch.gpu, usd_per_gpu_hour) for ch in choices]
-    base = [inputs.finetune_inputs(cat, model, ch.gpu, float(ch.count), method, rank=rank, targets=targets, batch=batch,
-                                   seq_len=seq_len, checkpointing=checkpointing, tokens=tokens, epochs=epochs, mfu=mfu, rate=r,
-                                   used=used) for ch, (r, _) in zip(choices, rates, strict=True)]
+    recipe = recipe or inputs.Recipe(checkpointing=checkpointing)
+    setting: dict[str, Any] = dict(rank=rank, targets=targets, batch=batch, seq_len=seq_len, tokens=tokens, epochs=epochs, mfu=mfu,
+                                   used=used)
+    base = [inputs.finetune_inputs(cat, model, ch.gpu, float(ch.count), method, rate=r, recipe=recipe, **setting)
+            for ch, (r, _) in zip(choices, rates, strict=True)]
     trainable = inputs.trainable_params(cat, model, method, rank, targets)
     dataset = (tokens if tokens is not None else cat.value("finetune_dataset_tokens")) \
         * (epochs if epochs is not None else cat.value("finetune_epochs"))
@@ -157,7 +160,7 @@ def finetune(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method: str,
         return np.concatenate([np.asarray(values, dtype=float), nan_api])
 
     reasons = [("" if fits[i] else f"needs {float(out['memory_per_gpu_gib'][i]):.1f} GiB per GPU, {ch.gpu.id} has "
-                f"{ch.gpu.memory_gib:g}; try --method qlora, a smaller --batch/--seq-len, --checkpointing or more GPUs")
+                f"{ch.gpu.memory_gib:g}; " + fit_hint(cat, model, ch, method, recipe, setting, base[i]))
                for i, ch in enumerate(choices)]
     reasons += ["" if a.finetune_train_usd_per_mtok is not None else f"{a.id} sells no fine-tuning" for a in api_recs]
     api_cost = [a.finetune_train_usd_per_mtok * dataset / 1e6 if a.finetune_train_usd_per_mtok is not None else None for a in api_recs]
@@ -185,6 +188,49 @@ def finetune(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method: str,
 
 PARALLELISM = {serving.SINGLE: "single", serving.TENSOR: "tensor", serving.PIPELINE: "pipeline"}
 """Words of the serving engine's `parallelism` codes."""
+
+
+def fit_hint(cat: Catalog, model: Model, ch: GpuChoice, method: str, recipe: inputs.Recipe, setting: Mapping[str, Any],
+             x: Row) -> str:
+    """The options that would make a fine-tune that does not fit fit, each tried alone on the same run (and
+    together when none does alone)."""
+    ckpt_on = x["checkpointing"] > 0
+    full = method == "full"
+    tries: list[tuple[str, str, inputs.Recipe, dict[str, Any], int]] = []
+    if method != "qlora":
+        tries.append(("--method qlora", "qlora", recipe, {}, ch.count))
+    if full:
+        tries.append(("--method lora", "lora", recipe, {}, ch.count))
+    if not ckpt_on:
+        tries.append(("--checkpointing", method, replace(recipe, checkpointing=True), {}, ch.count))
+    if ch.count > 1 and not bool(x["shard"]):
+        tries.append(("--shard", method, replace(recipe, shard=True), {}, ch.count))
+    if not recipe.offload:
+        tries.append(("--offload", method, replace(recipe, offload=True), {}, ch.count))
+    if full and recipe.optimizer != "paged-adamw8bit":
+        tries.append(("--optimizer paged-adamw8bit", method, replace(recipe, optimizer="paged-adamw8bit"), {}, ch.count))
+    if full and not recipe.optimizer_in_backward:
+        tries.append(("--optimizer-in-backward", method, replace(recipe, optimizer_in_backward=True), {}, ch.count))
+    if x["batch"] > 1:
+        tries.append(("--batch 1", method, recipe, {"batch": 1}, ch.count))
+    for n in range(ch.count + 1, int(cat.value("gpus_per_host")) + 1):
+        tries.append((f"--gpu {n}x{ch.gpu.id}", method, recipe, {}, n))
+
+    def fits(m: str, r: inputs.Recipe, extra: Mapping[str, Any], n: int) -> bool:
+        row = inputs.finetune_inputs(cat, model, ch.gpu, float(n), m, recipe=r, **{**setting, **extra})
+        return bool(training.finetune(row)["fits"])
+
+    ok = [name for name, m, r, extra, n in tries if fits(m, r, extra, n)]
+    more = [o for o in ok if o.startswith("--gpu ")]
+    named = [o for o in ok if not o.startswith("--gpu ")] + more[:1]  # the fewest GPUs that fit, not every count
+    if named:
+        return "fits with " + " or ".join(named)
+    every = replace(recipe, checkpointing=True, shard=ch.count > 1, offload=True,
+                    optimizer="paged-adamw8bit" if full else recipe.optimizer, optimizer_in_backward=full)
+    together = " ".join(dict.fromkeys(name for name, *_ in tries if not name.startswith(("--gpu ", "--method "))))
+    if fits("qlora" if method != "qlora" else method, every, {"batch": 1}, ch.count):
+        return f"fits only with several options together: {'--method qlora ' if method != 'qlora' else ''}{together}".rstrip()
+    return "does not fit with any option on one box of these GPUs; use GPUs with more memory"
 
 
 def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, engine_id: str = "auto", *,

@@ -347,16 +347,39 @@ def finetune_flops_per_token(row: Mapping[str, object], full: bool, checkpointin
     return flops * _f(row, "dequant_overhead")
 
 
+def finetune_resident(row: Mapping[str, object]) -> tuple[float, float]:
+    """(bytes per GPU before activations, bytes streamed over PCIe per step) of a fine-tune.
+
+    What the run holds: full fine-tuning keeps BF16 weights, gradients (one layer's when the optimizer
+    steps in backward) and optimizer states (none on the GPU when paged); LoRA keeps the frozen base
+    and 16-ish bytes per adapter weight. Sharding spreads it over the GPUs and adds two gathered
+    layers; offload leaves only the two gathered layers and streams weights in twice a step (and full
+    fine-tuning's gradients out once).
+    """
+    full = bool(row["method_full"])
+    params = _f(row, "params")
+    per_layer = params / _f(row, "layers")
+    bytes_each = _f(row, "weight_bytes_per_param") if full else _f(row, "base_bits_per_weight") / 8.0
+    weights = params * bytes_each
+    gradients = _f(row, "weight_bytes_per_param") * (per_layer if bool(row["optimizer_in_backward"]) else params)
+    if full:
+        states = 0.0 if bool(row["paged_states"]) else params * _f(row, "optimizer_state_bytes_per_param")
+        held = weights + gradients + states
+    else:
+        held = weights + _f(row, "trainable_params") * _f(row, "trainable_bytes_per_param")
+    sharded, offloaded = bool(row["shard"]), bool(row["offload"])
+    ways = _f(row, "gpus") if sharded else 1.0
+    gathered = min(2.0, _f(row, "layers")) * per_layer * bytes_each if (sharded or offloaded) else 0.0
+    if offloaded:
+        return gathered, (2.0 * weights + (gradients if full else 0.0)) / ways
+    return held / ways + gathered, 0.0
+
+
 def finetune(row: Mapping[str, object]) -> dict[str, float | bool]:
     """Reference of llmcost.engine.training.finetune for one row."""
     full = bool(row["method_full"])
     gpus = _f(row, "gpus")
-    params = _f(row, "params")
-    if full:
-        resident = params * _f(row, "state_bytes_per_param") / gpus
-    else:
-        resident = params * _f(row, "base_bits_per_weight") / 8.0 \
-            + _f(row, "trainable_params") * _f(row, "trainable_bytes_per_param")
+    resident, streamed = finetune_resident(row)
     overhead = _f(row, "overhead_gib") * GIB
     capacity = _f(row, "memory_gib") * GIB
     batch = _f(row, "batch")
@@ -367,14 +390,18 @@ def finetune(row: Mapping[str, object]) -> dict[str, float | bool]:
     per_gpu = resident + activation_bytes(row, batch, checkpointing) + overhead
     per_token = finetune_flops_per_token(row, full, checkpointing)
     achieved_per_gpu = _f(row, "tflops") * 1e12 * _f(row, "mfu")
+    step_tokens = batch * _f(row, "seq_len")
+    # A step takes the longer of its compute and the offload stream (FSDP prefetches while computing).
+    step_s = max(step_tokens * per_token / achieved_per_gpu, streamed / (_f(row, "offload_gb_per_s") * 1e9))
+    rate = gpus * step_tokens / step_s
     tokens = _f(row, "tokens")
-    gpu_hours = tokens * per_token / achieved_per_gpu / 3600.0
-    wall_hours = gpu_hours / gpus
+    wall_hours = tokens / rate / 3600.0
+    gpu_hours = wall_hours * gpus
     out: dict[str, float | bool] = {
         "flops": tokens * per_token,
         "flops_per_token": per_token,
         "checkpointing": checkpointing,
-        "tokens_per_s": gpus * achieved_per_gpu / per_token,
+        "tokens_per_s": rate,
         "gpu_hours": gpu_hours,
         "wall_hours": wall_hours,
         "memory_per_gpu_gib": per_gpu / GIB,

@@ -246,7 +246,7 @@ def _training_columns(s: Sampler, extreme: bool) -> Columns:
         "tflops": s.log(5.0, 5000.0),
         "mfu": s.uniform(0.05, 0.8),
         "memory_gib": gpu_columns(s)["memory_gib"],
-        "state_bytes_per_param": s.choice((8.0, 12.0, 16.0, 18.0)),
+        "state_bytes_per_param": s.choice((8.0, 12.0, 16.0, 18.0)),  # pre-training
         "act_bytes_per_token_hidden": s.one_of(34.0, s.uniform(10.0, 80.0)),
         "ckpt_bytes_per_token_hidden": s.one_of(2.0, s.uniform(1.0, 4.0)),
         "overhead_gib": s.uniform(0.0, 2.0),
@@ -274,14 +274,24 @@ def finetune_columns(s: Sampler, extreme: bool = False) -> Columns:
         "batch": s.one_of(1.0, 2.0, s.integers(1, 64)),
         "checkpointing": s.choice((-1.0, 0.0, 1.0)),
         "trainable_bytes_per_param": s.choice((12.0, 16.0)),
+        "weight_bytes_per_param": 2.0,
+        "optimizer_state_bytes_per_param": s.choice((12.0, 2.0)),
+        "paged_states": s.chance(),
+        "optimizer_in_backward": s.chance(),
+        "shard": s.chance(),
+        "offload": s.chance(),
+        "offload_gb_per_s": s.uniform(5.0, 60.0),
     })
     return cols
 
 
 # ------------------------------------------------------------------------------------ strategies
 
+BOOL_KEYS = ("method_full", "paged_states", "optimizer_in_backward", "shard", "offload")
+
+
 def _row(cols: Columns) -> dict[str, Any]:
-    return {k: (bool(v) if k == "method_full" else float(v)) for k, v in cols.items()}
+    return {k: (bool(v) if k in BOOL_KEYS else float(v)) for k, v in cols.items()}
 
 
 class Table(dict[str, np.ndarray]):
@@ -296,7 +306,7 @@ class Table(dict[str, np.ndarray]):
 
 
 def _table(cols: Columns, n: int) -> Table:
-    return Table({k: np.broadcast_to(np.asarray(v, dtype=bool if k == "method_full" else float), (n,)).copy()
+    return Table({k: np.broadcast_to(np.asarray(v, dtype=bool if k in BOOL_KEYS else float), (n,)).copy()
                   for k, v in cols.items()})
 
 

@@ -168,6 +168,22 @@ def test_more_memory_never_turns_a_finetune_into_a_misfit(table: dict[str, np.nd
     np.testing.assert_array_equal(new["memory_per_gpu_gib"][fixed_mode], old["memory_per_gpu_gib"][fixed_mode])
 
 
+@CHECK
+@given(strategies.finetune_tables(**small_tables), st.integers(1, 7))
+def test_sharding_offload_and_lean_optimizers_never_need_more_memory(table: dict[str, np.ndarray], extra_gpus: int) -> None:
+    """With checkpointing fixed, sharding over more GPUs, CPU offload, paged states and the optimizer step in
+    the backward pass each hold memory per GPU level or lower."""
+    fixed = dict(table, checkpointing=np.where(table["checkpointing"] < 0, 1.0, table["checkpointing"]))
+    old = training.finetune(fixed)["memory_per_gpu_gib"]
+    sharded = dict(fixed, shard=np.ones_like(fixed["shard"]))
+    base = training.finetune(sharded)["memory_per_gpu_gib"]
+    more = training.finetune(dict(sharded, gpus=fixed["gpus"] + extra_gpus))["memory_per_gpu_gib"]
+    never_above(more, base, table, "memory with more GPUs sharing")
+    for key in ("offload", "paged_states", "optimizer_in_backward"):
+        new = training.finetune(dict(fixed, **{key: np.ones_like(fixed[key])}))["memory_per_gpu_gib"]
+        never_above(new, old, table, f"memory with {key}")
+
+
 # ------------------------------------------------------------------------------ serving: auto batch
 
 @CHECK
@@ -237,6 +253,8 @@ def test_tiny_model_and_huge_token_counts_are_finite() -> None:
     for row in (base, huge):
         all_finite(training.pretrain(row), allowed_inf=("min_gpus",))
         ft = dict(row, method_full=False, trainable_params=row["params"] * 1e-3, base_bits_per_weight=4.127,
-                  dequant_overhead=1.28, batch=64.0, checkpointing=-1.0, trainable_bytes_per_param=16.0)
+                  dequant_overhead=1.28, batch=64.0, checkpointing=-1.0, trainable_bytes_per_param=16.0,
+                  weight_bytes_per_param=2.0, optimizer_state_bytes_per_param=12.0, paged_states=False,
+                  optimizer_in_backward=False, shard=False, offload=False, offload_gb_per_s=25.0)
         all_finite(training.finetune(ft))
     assert not training.pretrain(huge)["fits"]

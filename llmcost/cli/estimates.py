@@ -51,6 +51,12 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
              tokens: Annotated[str | None, typer.Option("--tokens", help="Dataset tokens, e.g. 20M.")] = None,
              epochs: Annotated[float | None, typer.Option("--epochs", min=0.0, help="Passes over the dataset.")] = None,
              api_ids: Annotated[list[str] | None, typer.Option("--api", "-a", help="Also price this API's fine-tuning (repeatable).")] = None,
+             shard: Annotated[bool | None, typer.Option(
+                 "--shard/--no-shard", help="Shard weights and states across the GPUs (FSDP/ZeRO-3; default: on with several GPUs).")] = None,
+             offload: Annotated[bool, typer.Option("--offload", help="Keep weights and optimizer states in CPU memory (FSDP CPU offload).")] = False,
+             optimizer: Annotated[str, typer.Option("--optimizer", help="adamw, adamw8bit or paged-adamw8bit (full fine-tuning states).")] = "adamw",
+             optimizer_in_backward: Annotated[bool, typer.Option(
+                 "--optimizer-in-backward", help="Step the optimizer per layer in the backward pass (no full gradient buffer).")] = False,
              mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = "table",
              output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None,
              max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
@@ -58,7 +64,8 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
     check_format(fmt)
     cat = load_catalog(profiles, sets)
     est = api.finetune(model, gpu, method=method, rank=rank, targets=targets, batch=batch, seq_len=seq_len, checkpointing=checkpointing,
-                       tokens=tokens, epochs=epochs, api=api_ids, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used, catalog=cat)
+                       tokens=tokens, epochs=epochs, api=api_ids, shard=shard, offload=offload, optimizer=optimizer,
+                       optimizer_in_backward=optimizer_in_backward, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used, catalog=cat)
     prices.warn_if_stale(cat, api_ids or (), max_price_age_days)
     emit(est.rows(), fmt, output, title=f"{method} fine-tuning {model}", explanation=est.explanation.text() if explain else None)
 

@@ -327,7 +327,7 @@ RANGE_RECORDS: tuple[Any, ...] = (Workload, Serving, Economics, FinetuneRun, Pre
 _FRACTION, _AT_LEAST_1, _POSITIVE = (0.0, 1.0, False), (1.0, None, False), (0.0, None, True)
 ASSUMPTION_BOUNDS: dict[str, tuple[float | None, float | None, bool]] = {
     **{n: _FRACTION for n in ("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "usable_memory_fraction", "link_efficiency_nvlink",
-                               "link_efficiency_pcie_p2p", "link_efficiency_pcie_host", "resale_fraction",
+                               "link_efficiency_pcie_p2p", "link_efficiency_pcie_host", "offload_pcie_efficiency", "resale_fraction",
                                "resale_fraction_datacenter")},
     **{n: _AT_LEAST_1 for n in ("pue", "pue_datacenter", "peak_to_average", "qlora_compute_overhead")},
     **{n: _POSITIVE for n in ("lifetime_months", "horizon_months", "kv_cache_bytes", "electricity_usd_per_kwh")},
