@@ -25,7 +25,7 @@ from typing import Any
 
 from llmcost import catalog as catalog_mod
 from llmcost import comparison as compare_mod
-from llmcost import inputs, runs
+from llmcost import hf_config, inputs, runs
 from llmcost import scenarios as scenario_mod
 from llmcost.catalog import Catalog
 from llmcost.errors import LlmcostError, unknown
@@ -131,10 +131,10 @@ def serve(model: str, gpu: str | Sequence[str] | None = None, quant: str = "q4_k
           concurrency: int | str = "auto", input_tokens: Number | None = None, output_tokens: Number | None = None,
           max_tpot_ms: float | None = None, cached_share: float = 0.0, used: bool = False,
           catalog: Catalog | None = None) -> runs.Estimate:
-    """`llmcost serve`: weights and KV memory, concurrency, prefill and decode tokens/s, TTFT, TPOT (decode step),
-    ITL and $ per 1M tokens of `model` on each GPU option (`NxID` = one replica on N GPUs, tensor or pipeline
-    parallel); `concurrency` a count or "auto" (a count that does not fit is refused, never cut); `cached_share`
-    of each prompt skips prefill on engines with prefix caching."""
+    """`llmcost serve` (`model` an id or a Hugging Face config.json path): weights and KV memory, concurrency,
+    prefill and decode tokens/s, TTFT, TPOT (decode step), ITL and $ per 1M tokens of `model` on each GPU option
+    (`NxID` = one replica on N GPUs, tensor or pipeline parallel); `concurrency` a count or "auto" (a count that
+    does not fit is refused, never cut); `cached_share` of each prompt skips prefill on engines with prefix caching."""
     if concurrency == "auto":
         conc = 0
     else:
@@ -143,7 +143,8 @@ def serve(model: str, gpu: str | Sequence[str] | None = None, quant: str = "q4_k
             raise LlmcostError("--concurrency must be at least 1, or auto")
     if max_tpot_ms is not None and _number(max_tpot_ms, "--max-tpot-ms") <= 0:
         raise LlmcostError("--max-tpot-ms must be more than 0")
-    return runs.serve(_catalog(catalog), model, _ids(gpu, ["rtx-4090"]), quant, engine, concurrency=conc,
+    cat, model = hf_config.with_model(_catalog(catalog), model)
+    return runs.serve(cat, model, _ids(gpu, ["rtx-4090"]), quant, engine, concurrency=conc,
                       input_tokens=_maybe(input_tokens, "--input-tokens"), output_tokens=_maybe(output_tokens, "--output-tokens"),
                       max_tpot_ms=None if max_tpot_ms is None else float(max_tpot_ms),
                       cached_share=_share(cached_share, "--cached-share"), used=used)
@@ -172,7 +173,8 @@ def finetune(model: str, gpu: str | Sequence[str] | None = None, method: str = "
     (CPU offload), `optimizer` (adamw, adamw8bit, paged-adamw8bit) and `optimizer_in_backward` say how."""
     recipe = inputs.Recipe(shard=shard, offload=offload, optimizer=optimizer, optimizer_in_backward=optimizer_in_backward,
                                 checkpointing=checkpointing)
-    return runs.finetune(_catalog(catalog), model, _ids(gpu, ["rtx-4090"]), method, rank=rank, targets=targets, batch=batch,
+    cat, model = hf_config.with_model(_catalog(catalog), model)
+    return runs.finetune(cat, model, _ids(gpu, ["rtx-4090"]), method, rank=rank, targets=targets, batch=batch,
                          seq_len=seq_len, checkpointing=checkpointing, tokens=_maybe(tokens, "--tokens"), epochs=epochs,
                          mfu=_fraction(mfu, "--mfu"), usd_per_gpu_hour=_maybe(usd_per_gpu_hour, "--usd-per-gpu-hour"),
                          apis=_ids(api, []), used=used, recipe=recipe)
@@ -186,7 +188,8 @@ def pretrain(model: str, gpu: str | Sequence[str] | None = None, gpus: Number | 
     count = _maybe(gpus, "--gpus", integer=True)
     if count is not None and count < 1:
         raise LlmcostError("--gpus must be at least 1")
-    return runs.pretrain(_catalog(catalog), model, _ids(gpu, ["a100-80gb"]), int(count) if count else None,
+    cat, model = hf_config.with_model(_catalog(catalog), model)
+    return runs.pretrain(cat, model, _ids(gpu, ["a100-80gb"]), int(count) if count else None,
                          _maybe(tokens, "--tokens"), seq_len, _fraction(mfu, "--mfu"),
                          _maybe(usd_per_gpu_hour, "--usd-per-gpu-hour"), used)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost import api, render, scenarios
+from llmcost import api, hf_config, render, scenarios
 from llmcost.catalog import Catalog
 from llmcost.errors import LlmcostError
 from llmcost.numbers import parse_quantity
@@ -19,7 +19,7 @@ ProfilesOpt = Annotated[list[str] | None, typer.Option(
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or markdown.")]
 OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.")]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show every intermediate quantity, formula and assumption with its source.")]
-ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Model id (llmcost profiles list models).")]
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Model id (llmcost profiles list models), or a Hugging Face config.json.")]
 GpuOpt = Annotated[list[str] | None, typer.Option("--gpu", "-g", help="GPU id or NxID, e.g. 2xrtx-3090 (repeatable).")]
 UsedOpt = Annotated[bool, typer.Option("--used", help="Price owned GPUs at used-market prices where known.")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override an assumption: assumptions.NAME=VALUE (repeatable).")]
@@ -31,7 +31,8 @@ ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Built
 ScenarioSetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a scenario value by dotted path, e.g. workload.requests_per_day=5000, "
                                                           "or an assumption, assumptions.NAME=VALUE (repeatable).")]
 ApiOpt = Annotated[list[str] | None, typer.Option("--api", "-a", help="API to compare (repeatable; replaces the scenario's).")]
-ScenarioModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model to serve (replaces serving.model).")]
+ScenarioModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model to serve, an id or a Hugging Face config.json "
+                                                                            "(replaces serving.model).")]
 
 
 def load_catalog(profiles: Sequence[str] | None, sets: Sequence[str] | None = None) -> Catalog:
@@ -51,7 +52,7 @@ def scenario_inputs(profiles: Sequence[str] | None, scenario_id: str | None, set
     cat = api.load_catalog(profiles or (), {k: v for k, v in given.items() if k.startswith("assumptions.")})
     overrides: dict[str, Any] = {k: v for k, v in given.items() if not k.startswith("assumptions.")}
     if model:
-        overrides["serving.model"] = model
+        cat, overrides["serving.model"] = hf_config.with_model(cat, model)
     if gpu:
         overrides["options.gpus"] = ",".join(gpu)
     if apis:
