@@ -244,7 +244,7 @@ def serve_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, quant_id: str,
     rate_peak = tensor_tflops(gpu, quant.tensor_rate, engine.accumulate)
     tpot = np.inf if max_tpot_ms is None else np.where(np.asarray(max_tpot_ms, dtype=float) > 0,
                                                        np.asarray(max_tpot_ms, dtype=float) / 1000.0, np.inf)
-    kv_bytes = cat.value("kv_cache_bytes")
+    kv_bytes = engine.kv_cache_bytes.get(quant.id, engine.kv_cache_bytes.get("default", cat.value("kv_cache_bytes")))
     row = {
         **shape, **weight_bytes(shape, quant), **link_inputs(cat, gpu),
         "kv_bytes_per_token": memory.kv_bytes_per_token(shape["full_layers"], shape["kv_elements_per_layer"], kv_bytes),

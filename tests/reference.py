@@ -90,39 +90,51 @@ def allreduce(row: Mapping[str, object], message: float) -> float:
 
 
 def phases(row: Mapping[str, object], s: float, pipeline: bool) -> tuple[float, float, bool]:
-    """(decode step, prefill of one request, compute-bound) at batch `s`, tensor or pipeline parallel."""
+    """(decode step, prefill of one request, compute-bound) at batch `s`, tensor or pipeline parallel.
+
+    A decode step runs the weight matrix multiplies (each the slower of reading the weights and doing
+    their FLOPs) and then attention (the slower of reading the KV cache and its FLOPs): two kernels
+    one after the other.
+    """
     n = _f(row, "gpus")
     bandwidth = _f(row, "bandwidth_gb_per_s") * 1e9 * _f(row, "bandwidth_efficiency")
     decode_peak = _f(row, "decode_tflops") * 1e12 * _f(row, "compute_efficiency")
     prefill_peak = _f(row, "prefill_tflops") * 1e12 * _f(row, "prefill_efficiency")
     prompt, answer = _f(row, "input_tokens"), _f(row, "output_tokens")
     hidden = 2.0 * _f(row, "d_model")
+    bus = _f(row, "link_bus_gb_per_s") * 1e9
     context = prompt + answer / 2.0  # a decode step attends on average to the prompt and half the answer
-    token_flops = 2.0 * _f(row, "matmul_params") + _f(row, "attn_decode_factor") * attention_flops(row, context)
+    matmul_flops = 2.0 * _f(row, "matmul_params")
+    attention_per_token = _f(row, "attn_decode_factor") * attention_flops(row, context)
     cached = _f(row, "cached_share")
     computed = prompt * (1.0 - cached)  # a cached prefix is not recomputed
     mean_position = prompt * (1.0 + cached) / 2.0  # computed tokens sit between the prefix and the end
-    prompt_flops = computed * (2.0 * _f(row, "matmul_params") + attention_flops(row, mean_position))
+    prompt_flops = computed * (matmul_flops + attention_flops(row, mean_position))
     if pipeline:
         # One GPU holds L/n layers. Overlapped stages run n micro-batches of s/n (at least one
         # sequence): a token waits for one GPU's pass over the whole model at the micro-batch.
         # Sequential stages (llama.cpp) pass the whole batch from GPU to GPU.
-        micro = max(s / n, 1.0) if _f(row, "pipeline") == 2 else s
-        memory_time = (expected_weight_bytes_read(row, micro) + micro * kv_bytes(row, context)) / bandwidth
-        compute_time = micro * token_flops / decode_peak
-        hop = _f(row, "link_latency_s") + micro * hidden / (_f(row, "link_bus_gb_per_s") * 1e9)
-        step = max(memory_time, compute_time) + (n - 1) * hop
-        prompt_hop = _f(row, "link_latency_s") + computed * hidden / (_f(row, "link_bus_gb_per_s") * 1e9)
-        prefill = max(expected_weight_bytes_read(row, computed) / bandwidth, prompt_flops / (n * prefill_peak)) + (n - 1) * prompt_hop
+        batch = max(s / n, 1.0) if _f(row, "pipeline") == 2 else s
+        share = 1.0
+        weights = expected_weight_bytes_read(row, batch)
+        cache = batch * kv_bytes(row, context)
+        links = (n - 1) * (_f(row, "link_latency_s") + batch * hidden / bus)
+        prompt_links = (n - 1) * (_f(row, "link_latency_s") + computed * hidden / bus)
+        prompt_read = expected_weight_bytes_read(row, computed) / bandwidth
     else:
-        memory_time = (expected_weight_bytes_read(row, s) + s * kv_bytes(row, context) * kv_copies(row, False)) / (n * bandwidth)
-        compute_time = s * token_flops / (n * decode_peak)
-        layers = _f(row, "layers")
-        step = max(memory_time, compute_time) + 2 * layers * allreduce(row, s * hidden)
-        prefill = (max(expected_weight_bytes_read(row, computed) / (n * bandwidth), prompt_flops / (n * prefill_peak))
-                   + 2 * layers * allreduce(row, computed * hidden))
+        batch, share = s, n
+        weights = expected_weight_bytes_read(row, s)
+        cache = s * kv_bytes(row, context) * kv_copies(row, False)
+        links = 2 * _f(row, "layers") * allreduce(row, s * hidden)
+        prompt_links = 2 * _f(row, "layers") * allreduce(row, computed * hidden)
+        prompt_read = expected_weight_bytes_read(row, computed) / (n * bandwidth)
+    gemm = max(weights / (share * bandwidth), batch * matmul_flops / (share * decode_peak))
+    attention = max(cache / (share * bandwidth), batch * attention_per_token / (share * decode_peak))
+    step = gemm + attention + links
+    prefill = max(prompt_read, prompt_flops / (n * prefill_peak)) + prompt_links
+    compute_bound = batch * (matmul_flops + attention_per_token) / decode_peak >= (weights + cache) / bandwidth
     overhead = _f(row, "step_overhead_s")
-    return step + overhead, (prefill + overhead) if prompt > 0 else 0.0, compute_time >= memory_time
+    return step + overhead, (prefill + overhead) if prompt > 0 else 0.0, compute_bound
 
 
 def at_concurrency(row: Mapping[str, object], s: float, pipeline: bool = False) -> dict[str, float | bool]:

@@ -127,6 +127,25 @@ def kv_replicas(gpus: ArrayLike, kv_heads: ArrayLike) -> F:
     return np.maximum(np.asarray(gpus, dtype=float) / np.maximum(np.asarray(kv_heads, dtype=float), 1.0), 1.0)
 
 
+def decode_step_s(weights_read: ArrayLike, kv_read: ArrayLike, gemm_flops: ArrayLike, attention_flops: ArrayLike,
+                  bandwidth_bytes_per_s: ArrayLike, peak_flops: ArrayLike) -> F:
+    """Time of one decode step for the whole batch, roofline per kernel: the weight GEMMs take the slower of
+    reading the weights and computing 2 N per token, then attention the slower of reading the KV cache and
+    its FLOPs (they are separate kernels, so their times add; Williams et al. 2009 apply the roofline to
+    each kernel, and Yuan et al. 2024, arXiv 2402.16363, to each operation of an LLM layer).
+
+    A 14 GB model at batch 1 on 500 GB/s reads for 28 ms; at batch 256 its GEMMs take 256 x 14 GFLOP at
+    100 TFLOP/s (35.8 ms), and reading 256 sequences' 0.5 GB of KV cache adds 256 ms:
+
+    >>> [round(float(decode_step_s(14e9, kv, 2 * 7e9 * s, 0, 500e9, 100e12)) * 1e3, 2) for s, kv in ((1, 0), (256, 256 * 5e8))]
+    [28.0, 291.84]
+    """
+    bw = np.asarray(bandwidth_bytes_per_s, dtype=float)
+    peak = np.asarray(peak_flops, dtype=float)
+    gemm = np.maximum(np.asarray(weights_read, dtype=float) / bw, np.asarray(gemm_flops, dtype=float) / peak)
+    return gemm + np.maximum(np.asarray(kv_read, dtype=float) / bw, np.asarray(attention_flops, dtype=float) / peak)
+
+
 def _phases(x: Mapping[str, ArrayLike], s: F, mode: float) -> tuple[F, F, A]:
     """(decode step, prefill of one request, compute-bound) at batch `s` in one parallel mode."""
     n = _a(x, "gpus")
@@ -142,7 +161,8 @@ def _phases(x: Mapping[str, ArrayLike], s: F, mode: float) -> tuple[F, F, A]:
         return moe_weights_read(dense_read, x["expert_bytes"], x["experts"], x["experts_per_token"], tokens)
 
     ctx = inp + out / 2.0  # a decode step attends, on average over the answer, to the prompt and half the answer
-    per_token = 2.0 * _a(x, "matmul_params") + _a(x, "attn_decode_factor") * _attention(x, ctx)
+    gemm_per_token = 2.0 * _a(x, "matmul_params")
+    attention_per_token = _a(x, "attn_decode_factor") * _attention(x, ctx)
     new = inp * (1.0 - _a(x, "cached_share"))  # prompt tokens computed; a cached prefix is read, not recomputed
     attended = inp * (1.0 + _a(x, "cached_share")) / 2.0  # mean position of a computed prompt token (causal)
     prefill_flops = new * flops.forward_flops_per_token(x["matmul_params"], x["attn_flops_per_key"], attended,
@@ -152,23 +172,24 @@ def _phases(x: Mapping[str, ArrayLike], s: F, mode: float) -> tuple[F, F, A]:
         # a token's step is one GPU's time for a micro-batch (at least one sequence). Sequential
         # stages (llama.cpp) run the whole batch on one GPU after another.
         overlapped = _a(x, "pipeline") == PIPELINE_OVERLAPPED
-        micro = np.where(overlapped, np.maximum(s / n, 1.0), s)
-        mem = (weights_read(micro) + micro * _kv(x, ctx)) / bw1
-        compute = micro * per_token / peak1
-        hops = (n - 1.0) * (_a(x, "link_latency_s") + micro * d_bytes / link[2])
-        step = np.maximum(mem, compute) + hops
-        prefill_compute = prefill_flops / (n * prefill_peak1)  # prompt chunks flow through the stages together
-        prefill = np.maximum(weights_read(new) / bw1, prefill_compute) + (n - 1.0) * (_a(x, "link_latency_s") + new * d_bytes / link[2])
+        b = np.where(overlapped, np.maximum(s / n, 1.0), s)
+        reads, kv, ways = weights_read(b), b * _kv(x, ctx), 1.0
+        hop = _a(x, "link_latency_s") + b * d_bytes / link[2]
+        comm = (n - 1.0) * hop
+        prefill_comm = (n - 1.0) * (_a(x, "link_latency_s") + new * d_bytes / link[2])
+        prefill_read = weights_read(new) / bw1  # one stage after another reads its weights for the prompt
     else:
-        rep = np.where(n > 1.0, kv_replicas(n, x["kv_heads"]), 1.0)
-        mem = (weights_read(s) + s * _kv(x, ctx) * rep) / (n * bw1)
-        compute = s * per_token / (n * peak1)
-        comm = 2.0 * _a(x, "layers")
-        step = np.maximum(mem, compute) + comm * allreduce_s(s * d_bytes, n, *link)
-        prefill = (np.maximum(weights_read(new) / (n * bw1), prefill_flops / (n * prefill_peak1))
-                   + comm * allreduce_s(new * d_bytes, n, *link))
+        b, ways = s, n
+        reads, kv = weights_read(s), s * _kv(x, ctx) * np.where(n > 1.0, kv_replicas(n, x["kv_heads"]), 1.0)
+        comm = 2.0 * _a(x, "layers") * allreduce_s(s * d_bytes, n, *link)
+        prefill_comm = 2.0 * _a(x, "layers") * allreduce_s(new * d_bytes, n, *link)
+        prefill_read = weights_read(new) / (n * bw1)
+    step = decode_step_s(reads, kv, b * gemm_per_token, b * attention_per_token, ways * bw1, ways * peak1) + comm
+    # Prompt chunks flow through pipeline stages together, so prefill computes on every GPU either way.
+    prefill = np.maximum(prefill_read, prefill_flops / (n * prefill_peak1)) + prefill_comm
+    compute_bound = b * (gemm_per_token + attention_per_token) / (ways * peak1) >= (reads + kv) / (ways * bw1)
     overhead = _a(x, "step_overhead_s")
-    return step + overhead, np.where(inp > 0, prefill + overhead, 0.0), compute >= mem
+    return step + overhead, np.where(inp > 0, prefill + overhead, 0.0), compute_bound
 
 
 def _at_concurrency(x: Mapping[str, ArrayLike], s: F, mode: float) -> dict[str, A]:

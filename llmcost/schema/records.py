@@ -187,6 +187,8 @@ class Engine:
     bandwidth_efficiency: dict[str, float] = num_map("fraction of memory bandwidth reached in decode, by quantization (`default`)", le=1)
     compute_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in batched decode, by quantization", le=1)
     prefill_efficiency: dict[str, float] = num_map("fraction of tensor peak reached in prefill, by quantization", le=1)
+    kv_cache_bytes: dict[str, float] = num_map("bytes per cached KV element by quantization (`default`; absent: the kv_cache_bytes "
+                                               "assumption)", le=4)
     step_overhead_ms: float = number("fixed time per forward pass beyond the roofline (launches, scheduling, sampling), ms",
                                      gt=None, ge=0, default=0.0)
     request_overhead_ms: float = number("fixed time per request before its prefill (API server, tokeniser, scheduling), ms",
