@@ -173,7 +173,7 @@ def _phases(x: Mapping[str, ArrayLike], s: F, mode: float) -> tuple[F, F, A]:
         # stages (llama.cpp) run the whole batch on one GPU after another.
         overlapped = _a(x, "pipeline") == PIPELINE_OVERLAPPED
         b = np.where(overlapped, np.maximum(s / n, 1.0), s)
-        reads, kv, ways = weights_read(b), b * _kv(x, ctx), 1.0
+        reads, kv, ways = weights_read(b), b * _kv(x, ctx), np.ones_like(n)
         hop = _a(x, "link_latency_s") + b * d_bytes / link[2]
         comm = (n - 1.0) * hop
         prefill_comm = (n - 1.0) * (_a(x, "link_latency_s") + new * d_bytes / link[2])
