@@ -212,3 +212,27 @@ def test_lean_full_finetune_memory_by_hand() -> None:
     recipe = inputs.Recipe(optimizer="paged-adamw8bit", optimizer_in_backward=True, checkpointing=True)
     row = runs.finetune(cat(), "llama-3.1-8b", ["rtx-4090"], "full", recipe=recipe).rows()[0]
     assert row["memory_per_gpu_gib"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_compare_ttft_waits_at_the_busy_hour_arrival_rate() -> None:
+    """team-assistant, own RTX 4090: 3,000 requests a day at 2.5x the average in the busy hour share one
+    replica. TTFT = vLLM's request overhead + the prompt's prefill (the cached 30% skipped) + the wait for
+    one of S batch slots (M/D/c: half of Sakasegawa's M/M/c wait, Allen-Cunneen) + the wait behind other
+    prompts (M/D/1). The serve row at the scenario's settings gives S, the prefill time and the replica's
+    requests/s; the rest is worked here."""
+    from llmcost import comparison, scenarios
+
+    c = cat()
+    sc = scenarios.resolve(c, "team-assistant")
+    row = next(r for r in comparison.compare(c, sc).rows() if r["option"] == "own rtx-4090")
+    served = one("llama-3.1-8b", "rtx-4090", "awq-int4", "vllm", input_tokens=1500, output_tokens=400, max_tpot_ms=50,
+                 cached_share=0.3)
+    lam = 3000 * c.value("peak_to_average") / 86400 / row["replicas"]
+    mu, slots, prefill = served["requests_per_s"], served["concurrency"], 1500 / served["prefill_tokens_per_s"]
+    rho = lam / mu
+    slot_wait = 0.5 * rho ** (math.sqrt(2 * (slots + 1)) - 1) / (mu * (1 - rho))
+    prompt_wait = lam * prefill**2 / (2 * (1 - lam * prefill))
+    overhead = c.get("engines", "vllm").request_overhead_ms / 1000
+    assert row["ttft_s"] == pytest.approx(overhead + prefill + slot_wait + prompt_wait, rel=1e-9)
+    assert row["tpot_s"] == pytest.approx(served["tpot_s"], rel=1e-12)
+    assert row["itl_s"] == pytest.approx(served["itl_s"], rel=1e-12)
