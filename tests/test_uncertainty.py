@@ -220,7 +220,7 @@ def _values_at(ranged: dict, **at: float) -> dict:
 def test_sampled_path_equals_point_compares_at_the_same_values(scenario_id: str, cat) -> None:
     """One sample with inputs away from their mode costs the same as a point compare with those values set."""
     at = {"electricity_usd_per_kwh": 0.31, "resale_fraction": 0.21, "peak_to_average": 3.7, "usable_memory_fraction": 0.86,
-          "mfu_single_gpu": 0.5, "tp_efficiency_pcie": 0.65, "requests_per_day": 4321.0, "input_tokens": 1800.0,
+          "mfu_single_gpu": 0.5, "link_efficiency_pcie_host": 0.5, "requests_per_day": 4321.0, "input_tokens": 1800.0,
           "output_tokens": 350.0}
     sc = scenarios.resolve(cat, scenario_id, ["workload.requests_per_day=1000..9000", "workload.input_tokens=1000..2000",
                                             "workload.output_tokens=200..500"])
