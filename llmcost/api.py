@@ -26,7 +26,7 @@ from typing import Any
 
 from llmcost import catalog as catalog_mod
 from llmcost import comparison as compare_mod
-from llmcost import runs
+from llmcost import hf_config, inputs, runs
 from llmcost import scenarios as scenario_mod
 from llmcost.catalog import Catalog
 from llmcost.errors import LlmcostError, unknown
@@ -140,9 +140,12 @@ def _samples(samples: int) -> int:
 
 def serve(model: str, gpu: str | Sequence[str] | None = None, quant: str = "q4_k_m", engine: str = "auto",
           concurrency: int | str = "auto", input_tokens: Number | None = None, output_tokens: Number | None = None,
-          max_tpot_ms: float | None = None, used: bool = False, catalog: Catalog | None = None) -> runs.Estimate:
-    """`llmcost serve`: weights and KV memory, concurrency, prefill and decode tokens/s, TTFT, TPOT and $ per
-    1M tokens of `model` on each GPU option (`NxID` = N GPUs tensor parallel); `concurrency` a count or "auto"."""
+          max_tpot_ms: float | None = None, cached_share: float = 0.0, used: bool = False,
+          catalog: Catalog | None = None) -> runs.Estimate:
+    """`llmcost serve` (`model` an id or a Hugging Face config.json path): weights and KV memory, concurrency,
+    prefill and decode tokens/s, TTFT, TPOT (decode step), ITL and $ per 1M tokens of `model` on each GPU option
+    (`NxID` = one replica on N GPUs, tensor or pipeline parallel); `concurrency` a count or "auto" (a count that
+    does not fit is refused, never cut); `cached_share` of each prompt skips prefill on engines with prefix caching."""
     if concurrency == "auto":
         conc = 0
     else:
@@ -151,9 +154,17 @@ def serve(model: str, gpu: str | Sequence[str] | None = None, quant: str = "q4_k
             raise LlmcostError("--concurrency must be at least 1, or auto")
     if max_tpot_ms is not None and _number(max_tpot_ms, "--max-tpot-ms") <= 0:
         raise LlmcostError("--max-tpot-ms must be more than 0")
-    return runs.serve(_catalog(catalog), model, _ids(gpu, ["rtx-4090"]), quant, engine, concurrency=conc,
+    cat, model = hf_config.with_model(_catalog(catalog), model)
+    return runs.serve(cat, model, _ids(gpu, ["rtx-4090"]), quant, engine, concurrency=conc,
                       input_tokens=_maybe(input_tokens, "--input-tokens"), output_tokens=_maybe(output_tokens, "--output-tokens"),
-                      max_tpot_ms=None if max_tpot_ms is None else float(max_tpot_ms), used=used)
+                      max_tpot_ms=None if max_tpot_ms is None else float(max_tpot_ms),
+                      cached_share=_share(cached_share, "--cached-share"), used=used)
+
+
+def _share(value: float, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+        raise LlmcostError(f"{what} {value!r}: expected a fraction from 0 to 1, e.g. 0.5")
+    return float(value)
 
 
 def _fraction(value: float | None, what: str) -> float | None:
@@ -165,14 +176,19 @@ def _fraction(value: float | None, what: str) -> float | None:
 def finetune(model: str, gpu: str | Sequence[str] | None = None, method: str = "lora", rank: int | None = None,
              targets: str = "all", batch: int | None = None, seq_len: int | None = None, checkpointing: bool | None = None,
              tokens: Number | None = None, epochs: float | None = None, api: str | Sequence[str] | None = None,
+             shard: bool | None = None, offload: bool = False, optimizer: str = "adamw", optimizer_in_backward: bool = False,
              mfu: float | None = None, usd_per_gpu_hour: Number | None = None, used: bool = False,
              catalog: Catalog | None = None) -> runs.Estimate:
     """`llmcost finetune`: trainable parameters, memory per GPU, fit, hours, energy and owned, rented and API
-    cost of a full, LoRA or QLoRA fine-tune."""
-    return runs.finetune(_catalog(catalog), model, _ids(gpu, ["rtx-4090"]), method, rank=rank, targets=targets, batch=batch,
+    cost of a full, LoRA or QLoRA fine-tune; `shard` (FSDP/ZeRO-3, default on with several GPUs), `offload`
+    (CPU offload), `optimizer` (adamw, adamw8bit, paged-adamw8bit) and `optimizer_in_backward` say how."""
+    recipe = inputs.Recipe(shard=shard, offload=offload, optimizer=optimizer, optimizer_in_backward=optimizer_in_backward,
+                                checkpointing=checkpointing)
+    cat, model = hf_config.with_model(_catalog(catalog), model)
+    return runs.finetune(cat, model, _ids(gpu, ["rtx-4090"]), method, rank=rank, targets=targets, batch=batch,
                          seq_len=seq_len, checkpointing=checkpointing, tokens=_maybe(tokens, "--tokens"), epochs=epochs,
                          mfu=_fraction(mfu, "--mfu"), usd_per_gpu_hour=_maybe(usd_per_gpu_hour, "--usd-per-gpu-hour"),
-                         apis=_ids(api, []), used=used)
+                         apis=_ids(api, []), used=used, recipe=recipe)
 
 
 def pretrain(model: str, gpu: str | Sequence[str] | None = None, gpus: Number | None = None, tokens: Number | None = None,
@@ -183,7 +199,8 @@ def pretrain(model: str, gpu: str | Sequence[str] | None = None, gpus: Number | 
     count = _maybe(gpus, "--gpus", integer=True)
     if count is not None and count < 1:
         raise LlmcostError("--gpus must be at least 1")
-    return runs.pretrain(_catalog(catalog), model, _ids(gpu, ["a100-80gb"]), int(count) if count else None,
+    cat, model = hf_config.with_model(_catalog(catalog), model)
+    return runs.pretrain(cat, model, _ids(gpu, ["a100-80gb"]), int(count) if count else None,
                          _maybe(tokens, "--tokens"), seq_len, _fraction(mfu, "--mfu"),
                          _maybe(usd_per_gpu_hour, "--usd-per-gpu-hour"), used)
 

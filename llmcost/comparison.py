@@ -11,6 +11,7 @@ the scenario and of the assumptions may be an array of `n` values (`llmcost.scen
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from llmcost.catalog import Catalog, gpu_price_usd
 from llmcost.engine import lifecycle, money, serving, training
 from llmcost.errors import LlmcostError
 from llmcost.options import API, OWN, Option
-from llmcost.results import NA, NEVER, Table, num
+from llmcost.results import MISSES_TARGET, NA, NEVER, Table, num
 from llmcost.schema import Api, Scenario
 
 Row = dict[str, Any]
@@ -31,11 +32,12 @@ Note = tuple[str, Any]
 
 ROW_KEYS = ("option", "kind", "model", "fits", "gpus_per_replica", "replicas", "capex_usd", "monthly_usd", "usd_per_mtok",
             "tco_usd", "breakeven_tokens_per_day", "payback_months", "utilization", "capacity_tokens_per_day", "ttft_s",
-            "tpot_s", "quality_score", "quality_benchmark", "notes")
+            "tpot_s", "itl_s", "quality_score", "quality_benchmark", "notes")
 """Keys of every compare row, in order (the CSV header)."""
 
-UNFIT_KEYS = frozenset(ROW_KEYS[4:16])
-NEVER_KEYS = frozenset({"breakeven_tokens_per_day", "payback_months"})
+UNFIT_KEYS = frozenset(ROW_KEYS[4:17])
+NEVER_KEYS = frozenset({"breakeven_tokens_per_day", "payback_months", "ttft_s"})
+"""ttft_s is "never" where the peak arrival rate reaches a replica's capacity (the queue grows without bound)."""
 ECONOMICS = ("electricity_usd_per_kwh", "pue", "lifetime_months", "resale_fraction", "horizon_months", "discount_rate",
              "ops_usd_per_month", "host_usd", "host_power_w")
 """Scenario economics that fall back to the assumption of the same name."""
@@ -312,6 +314,7 @@ class Evaluation:
     fits: np.ndarray  # (options, n)
     ttft_s: np.ndarray  # (options, n), NaN for APIs
     tpot_s: np.ndarray
+    itl_s: np.ndarray
     meets_latency: np.ndarray
     notes: list[list[Note]]
     x: dict[str, np.ndarray]  # lifecycle inputs, options x n rows
@@ -321,13 +324,11 @@ class Evaluation:
         """The same options re-costed against another reference API (only the lifecycle runs again)."""
         ref_usd, _ = api_price_per_request(api, sc, finetuned(sc))
         x = {**self.x, "ref_api_usd_per_request": np.tile(np.broadcast_to(np.asarray(ref_usd, dtype=float), (self.n,)), len(self.opts))}
-        return Evaluation(self.opts, self.n, self.model, api, self.counts, self.fits, self.ttft_s, self.tpot_s,
-                          self.meets_latency, self.notes, x, lifecycle.evaluate(x))
+        return dataclasses.replace(self, ref=api, x=x, res=lifecycle.evaluate(x))
 
     def with_x(self, x: dict[str, np.ndarray]) -> Evaluation:
         """The same options with other lifecycle inputs (only the lifecycle runs again)."""
-        return Evaluation(self.opts, self.n, self.model, self.ref, self.counts, self.fits, self.ttft_s, self.tpot_s,
-                          self.meets_latency, self.notes, x, lifecycle.evaluate(x))
+        return dataclasses.replace(self, x=x, res=lifecycle.evaluate(x))
 
     def table(self) -> Table:
         """One row per option and value (option-major), the compare row keys."""
@@ -363,6 +364,7 @@ class Evaluation:
             "capacity_tokens_per_day": per_kind(finite_or_nan(res["capacity_tokens_per_day"])),
             "ttft_s": self.ttft_s.reshape(-1) if k else nan,
             "tpot_s": self.tpot_s.reshape(-1) if k else nan,
+            "itl_s": self.itl_s.reshape(-1) if k else nan,
             # quality beside cost (issue #12): the option's score on the comparison's benchmark (NaN = n/a)
             "quality_score": np.repeat([np.nan if o.quality_score is None else o.quality_score for o in self.opts], n),
             "quality_benchmark": results.text_column([o.quality_benchmark for o in self.opts for _ in range(n)]),
@@ -376,7 +378,7 @@ class Evaluation:
         for i, o in enumerate(self.opts):
             notes = list(self.notes[i])
             if o.gpu is not None:
-                notes = [("model does not fit", ~self.fits[i]), *notes, ("misses the latency target", self.fits[i] & ~self.meets_latency[i])]
+                notes = [("model does not fit", ~self.fits[i]), *notes, (MISSES_TARGET, self.fits[i] & ~self.meets_latency[i])]
             parts.append(join_notes(notes, self.n))
         return np.concatenate(parts) if parts else results.text_column([])
 
@@ -421,13 +423,14 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
     if keys:
         rows = [inputs.serve_inputs(cat, model, gpus[g], count_of[(g, c)], quant.id,
                                     inputs.engine_for(cat, sc.serving.engine, quant, gpus[g]).id, w.input_tokens, w.output_tokens,
-                                    0.0, max_tpot) for g, c in keys]
+                                    0.0, max_tpot, w.cached_input_share) for g, c in keys]
         served = serve_rows(rows, n)
     at = {key: j for j, key in enumerate(keys)}
 
     k = len(opts)
     fits = np.ones((k, n), dtype=bool)
-    ttft, tpot, meets = np.full((k, n), np.nan), np.full((k, n), np.nan), np.ones((k, n), dtype=bool)
+    tpot, itl, meets = np.full((k, n), np.nan), np.full((k, n), np.nan), np.ones((k, n), dtype=bool)
+    queue = {key: np.full((k, n), np.nan) for key in ("concurrency", "requests_per_s", "prefill_s", "request_overhead_s")}
     per_option, notes, count_list = [], [], []
     for i, o in enumerate(opts):
         note_list: list[Note] = [(t, True) for t in o.notes]
@@ -438,7 +441,10 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
             j = at[(o.gpu.id, o.count)]
             count = count_of[(o.gpu.id, o.count)]
             fits[i] = served["fits"][j]
-            ttft[i], tpot[i], meets[i] = served["ttft_s"][j], served["tpot_s"][j], served["meets_latency"][j]
+            tpot[i], itl[i], meets[i] = served["tpot_s"][j], served["itl_s"][j], served["meets_latency"][j]
+            for key in ("concurrency", "requests_per_s", "prefill_s"):
+                queue[key][i] = served[key][j]
+            queue["request_overhead_s"][i] = rows[j]["request_overhead_s"]
             capacity: Any = np.where(fits[i], served["requests_per_s"][j], 0.0)
             api_usd: Any = 0.0
         else:
@@ -455,9 +461,20 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
         notes.append(note_list)
         count_list.append(count)
     x = inputs.stack(per_option, n) if per_option else {}
-    ev = Evaluation(opts, n, model.id, ref, count_list, fits, ttft, tpot, meets, notes, x)
-    ev.res = lifecycle.evaluate(x) if per_option else {}
-    return ev
+    res = lifecycle.evaluate(x) if per_option else {}
+    ttft = queued_ttft(x, res, queue).reshape(k, n) if per_option else np.full((k, n), np.nan)
+    return Evaluation(opts, n, model.id, ref, count_list, fits, ttft, tpot, itl, meets, notes, x, res)
+
+
+def queued_ttft(x: Mapping[str, np.ndarray], res: Mapping[str, np.ndarray], served: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Time to first token at the busy hour of month 1: each replica takes its share of the peak arrival
+    rate, and requests wait for a batch slot (M/D/c) and behind other prompts (M/D/1):
+    llmcost.engine.serving.ttft_at_rate_s. NaN for APIs; inf where the rate reaches a replica's capacity."""
+    peak_rps = np.asarray(x["requests_per_day"], dtype=float) * np.asarray(x["peak_to_average"], dtype=float) / 86400.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_replica = np.where(res["replicas"] > 0, peak_rps / res["replicas"], 0.0)
+        return serving.ttft_at_rate_s(per_replica, served["concurrency"].reshape(-1), served["requests_per_s"].reshape(-1),
+                                      served["prefill_s"].reshape(-1), served["request_overhead_s"].reshape(-1))
 
 
 # ---------------------------------------------------------------------------------------------- compare

@@ -16,11 +16,12 @@ _ASSUMED = {
     "pretrain": ("optimizer_bytes_per_param", "activation_bytes_per_token_hidden", "checkpoint_bytes_per_token_hidden",
                  "training_overhead_gib", "gpus_per_host", "pretrain_seq_len_max", "electricity_usd_per_kwh",
                  "lifetime_months"),
-    "finetune": ("optimizer_bytes_per_param", "trainable_bytes_per_param", "activation_bytes_per_token_hidden",
+    "finetune": ("adamw_state_bytes_per_param", "adamw8bit_state_bytes_per_param", "offload_pcie_efficiency",
+                 "trainable_bytes_per_param", "activation_bytes_per_token_hidden",
                  "checkpoint_bytes_per_token_hidden", "training_overhead_gib", "qlora_compute_overhead", "lora_rank",
                  "finetune_dataset_tokens", "finetune_epochs", "electricity_usd_per_kwh", "lifetime_months"),
-    "serve": ("usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes", "tp_efficiency_pcie",
-              "tp_efficiency_nvlink", "electricity_usd_per_kwh", "lifetime_months", "host_usd", "host_power_w"),
+    "serve": ("usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes", "electricity_usd_per_kwh", "lifetime_months",
+              "host_usd", "host_power_w"),
 }
 
 
@@ -107,9 +108,14 @@ class Explanation:
         self.add("checkpointing", bool(out["checkpointing"][i]), "as asked, or auto: on only when the run does not fit without it")
         self.add("FLOPs per token", out["flops_per_token"][i],
                  "full 6 N_a + 12 L d T; LoRA 4 N_a + 12 L d T + 6 x trainable; +2 N_a + 4 L d T with checkpointing; x QLoRA overhead")
-        self.add("tokens_per_s", out["tokens_per_s"][i], f"GPUs x peak x MFU {x['mfu']:g} / FLOPs per token")
-        self.add("memory_per_gpu_gib", out["memory_per_gpu_gib"][i],
-                 f"base weights at {x['base_bits_per_weight']:g} bits (full: 16 B/param / G) + 16 B x trainable + activations + overhead")
+        self.add("tokens_per_s", out["tokens_per_s"][i], f"GPUs x peak x MFU {x['mfu']:g} / FLOPs per token"
+                 + (f", or the offload stream at {x['offload_gb_per_s']:g} GB/s when slower" if x["offload"] else ""))
+        how = ("full: N x (BF16 weights + gradients" + (" of one layer" if x["optimizer_in_backward"] else "")
+               + (" + optimizer states" if not x["paged_states"] else ", states paged to CPU") + f" {x['optimizer_state_bytes_per_param']:g} B)"
+               if x["method_full"] else f"base at {x['base_bits_per_weight']:g} bits + {x['trainable_bytes_per_param']:g} B x trainable")
+        spread = ("in CPU memory, two gathered layers on the GPU" if x["offload"]
+                  else f"/ {x['gpus']:.0f} GPUs (FSDP/ZeRO-3) + two gathered layers" if x["shard"] else "on every GPU")
+        self.add("memory_per_gpu_gib", out["memory_per_gpu_gib"][i], f"{how} {spread} + activations + overhead")
         self.add("gpu_hours", out["gpu_hours"][i], f"{x['tokens']:,.4g} tokens x FLOPs per token / (peak x MFU) / 3600")
         self._costs(x, out, i, rate_src)
         self.assume("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "finetune_batch", "finetune_seq_len")
@@ -117,25 +123,44 @@ class Explanation:
     def serve(self, model: Any, ch: Any, quant: Any, engine: Any, x: dict[str, Any], out: dict[str, np.ndarray], i: int) -> None:
         self.head(f"serve {model.id} ({quant.id}, {engine.id}) on {ch.label}:")
         self._model(model, x)
-        self.add("weights_gib", out["weights_bytes"][i] / memory.GIB, f"N x {quant.bits_per_weight:g} bits / 8 [quantizations/{quant.id}]")
-        self.add("KV bytes per token", x["kv_bytes_per_token"], "L x 2 kv_heads head_dim (or MLA elements) x kv_cache_bytes (vLLM sec. 3)")
+        self.add("weights_gib", out["weights_bytes"][i] / memory.GIB,
+                 f"linear weights x {quant.bits_per_weight:g} bits + embedding x {quant.embedding_bits or quant.bits_per_weight:g} "
+                 f"+ head x {quant.head_bits or quant.bits_per_weight:g}" + (f" + MoE non-expert weights x {quant.non_expert_bits:g}"
+                                                                          if quant.non_expert_bits else "")
+                 + f" bits [quantizations/{quant.id}]")
+        self.add("KV bytes per token", x["kv_bytes_per_token"] + x["kv_window_bytes_per_token"],
+                 "layers x 2 kv_heads head_dim (MLA: kv_lora_rank + rope) x kv_cache_bytes (vLLM sec. 3); "
+                 + (f"sliding-window layers keep at most {x['window']:.0f} tokens" if x["window"] else "every layer keeps every token"))
         self.add("max_concurrency", out["max_concurrency"][i],
-                 f"floor((GPUs x (memory x usable - overhead) - W) / (KV x {x['input_tokens'] + x['output_tokens']:.0f} tokens)), "
-                 f"engine cap {engine.max_concurrency}")
+                 f"floor((GPUs x (memory x usable {x['usable_fraction']:g} - overhead) - W) / (KV x "
+                 f"{x['input_tokens'] + x['output_tokens']:.0f} tokens x copies)), engine cap {engine.max_concurrency}")
         if ch.gpu.usable_memory_fraction is not None:
             src = (ch.gpu.sources or {}).get("usable_memory_fraction", "gpus profile")
-            self.add("usable memory fraction", x["usable_fraction"], f"gpus/{ch.gpu.id}.usable_memory_fraction [{src}]")
-        self.add("concurrency", out["concurrency"][i], "as asked, or auto: the batch with most requests/s meeting --max-tpot-ms")
-        self.add("effective bandwidth (GB/s)", x["bandwidth_gb_per_s"] * x["bandwidth_efficiency"] * x["gpus"],
-                 f"{ch.gpu.memory_bandwidth_gb_per_s:g} GB/s x {engine.id} efficiency {x['bandwidth_efficiency']:g} x GPUs")
+            self.add("usable memory fraction", x["usable_fraction"], f"at most gpus/{ch.gpu.id}.usable_memory_fraction [{src}]")
+        asked = "as asked" if x["concurrency"] > 0 else "auto: the batch with most requests/s whose TPOT meets --max-tpot-ms"
+        self.add("concurrency", out["concurrency"][i], asked if out["fits"][i] else f"{asked}; does not fit")
+        self.add("parallelism", {0.0: "one GPU", 1.0: "tensor parallel", 2.0: "pipeline parallel"}[float(out["parallelism"][i])],
+                 f"the faster of tensor parallel (2 L all-reduces per step over {ch.gpu.interconnect}"
+                 f"{'' if ch.gpu.pcie_p2p or ch.gpu.interconnect == 'nvlink' else ' without peer-to-peer'}) and {engine.pipeline} "
+                 "pipeline parallel")
+        self.add("all-reduce latency (us)", (x["link_latency_s"] + 2 * max(x["gpus"] - 1, 0) * x["link_hop_latency_s"]) * 1e6,
+                 "link base + 2 (n - 1) x per-step latency (assumptions link_*)")
+        self.add("effective bandwidth per GPU (GB/s)", x["bandwidth_gb_per_s"] * x["bandwidth_efficiency"],
+                 f"{ch.gpu.memory_bandwidth_gb_per_s:g} GB/s x {engine.id} efficiency {x['bandwidth_efficiency']:g}")
         self._calibration(ch, quant, engine)
         self.add("tensor peak (TFLOPS)", x["decode_tflops"], f"{engine.matmul_rate or quant.tensor_rate} rate, {engine.accumulate} accumulate")
-        self.add("decode_tokens_per_s", out["decode_tokens_per_s"][i],
-                 "S / max((W_read(S) + S ctx KV) / BW_eff, S (2 N_a + 4 L d ctx) / peak_eff) x TP efficiency")
+        self.add("step_s (= tpot_s)", out["step_s"][i],
+                 "max((W_read(S) + S KV(ctx)) / BW_eff, S (2 N + attention(ctx)) / peak_eff) [per GPU share] + 2 L x all-reduce(S d 2 B)"
+                 f" (tensor) or stage hops (pipeline) + step overhead {engine.step_overhead_ms:g} ms")
+        self.add("decode_tokens_per_s", out["decode_tokens_per_s"][i], "S / step_s")
         self.add("prefill_tokens_per_s", out["prefill_tokens_per_s"][i],
-                 f"input / max(input (2 N_a + 2 L d input) / (peak x {x['prefill_efficiency']:g}), W / BW_eff)")
+                 f"input / (max(uncached input x FLOPs / (peak x {x['prefill_efficiency']:g}), W / BW_eff) + all-reduces + overhead)")
         self.add("requests_per_s", out["requests_per_s"][i], "S / (S x t_prefill + output x t_step)")
-        self.add("tpot_s", out["tpot_s"][i], "(output x t_step + (S - 1) x t_prefill) / output")
+        self.add("ttft_s", out["ttft_s"][i], f"request overhead {engine.request_overhead_ms:g} ms + t_prefill + wait behind the "
+                 "other S - 1 requests' prefills (M/D/1)")
+        self.add("itl_s", out["itl_s"][i], "(output x t_step + (S - 1) x t_prefill) / output")
+        self.assume(*(f"link_{k}" for k in ("latency_us_nvlink", "latency_us_pcie_p2p", "latency_us_pcie_host", "hop_latency_us_nvlink",
+                                           "hop_latency_us_pcie", "efficiency_nvlink", "efficiency_pcie_p2p", "efficiency_pcie_host")))
 
     def _calibration(self, ch: Any, quant: Any, engine: Any) -> None:
         """Efficiencies fitted by `llmcost calibrate`, with the result files they were fitted to."""

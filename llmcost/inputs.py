@@ -18,29 +18,73 @@ from llmcost.schema import CALIBRATED_EFFICIENCIES, Calibration, Engine, Gpu, Mo
 
 
 def model_shape(m: Model) -> dict[str, float]:
-    """Shape numbers of a model; active parameters derived from the expert counts (never guessed)."""
+    """Shape numbers of a model; active parameters derived from the expert counts (never guessed).
+
+    Attention FLOPs per key come from heads x head dims, not d_model; latent attention (MLA) trains
+    and prefills in the decompressed form (query-key dims head_dim + RoPE, values v_head_dim) and
+    decodes in the absorbed form over the latent (kv_lora_rank + RoPE, kv_lora_rank): DeepSeek-V2
+    report (arXiv 2405.04434) sec. 2.1.2-2.1.3. Sliding-window layers attend to at most their window.
+    """
     head_dim = m.head_dim or m.d_model // m.heads
     experts = float(m.experts or 0)
     k = float(m.experts_per_token or 0)
     expert_params = (m.expert_params_b or 0.0) * 1e9
     params = m.params_b * 1e9
+    active = float(flops.active_params(params, experts, k, expert_params))
+    embedding = float(m.vocab * m.d_model)
+    mla = m.kv_lora_rank is not None
+    rope = float(m.qk_rope_head_dim or 0)
+    v_dim = float(m.v_head_dim or head_dim)
+    sliding = float(m.sliding_layers or 0) if m.sliding_window else 0.0
+    full_layers = float(m.layers) - sliding
+    qk_train = head_dim + rope
+    train_per_layer = float(flops.attention_flops_per_key(1, m.heads, qk_train, v_dim))
+    decode_per_layer = float(flops.attention_flops_per_key(1, m.heads, (m.kv_lora_rank or 0) + rope, m.kv_lora_rank or 0)) \
+        if mla else train_per_layer
+    kv_elements = float(m.kv_elements_per_token_per_layer or ((m.kv_lora_rank or 0) + rope if mla else 2 * m.kv_heads * head_dim))
     return {
         "params": params,
-        "active_params": float(flops.active_params(params, experts, k, expert_params)),
+        "active_params": active,
+        "matmul_params": active - (0.0 if m.tied_embeddings else embedding),
         "dense_params": params - experts * expert_params,
         "expert_params_total": experts * expert_params,
+        "embedding_params": embedding,
+        "head_params": 0.0 if m.tied_embeddings else embedding,
         "experts": experts,
         "experts_per_token": k,
         "layers": float(m.layers),
         "d_model": float(m.d_model),
         "heads": float(m.heads),
-        "kv_heads": float(m.kv_heads),
+        "kv_heads": 1.0 if mla else float(m.kv_heads),
         "head_dim": float(head_dim),
         "ffn_dim": float(m.ffn_dim),
         "ffn_gated": float(m.ffn_gated),
-        "kv_elements_per_layer": float(m.kv_elements_per_token_per_layer or 2 * m.kv_heads * head_dim),
+        "attn_flops_per_key": full_layers * train_per_layer,
+        "attn_window_flops_per_key": sliding * train_per_layer,
+        "window": float(m.sliding_window or 0) if sliding else 0.0,
+        "attn_decode_factor": decode_per_layer / train_per_layer,
+        "full_layers": full_layers,
+        "sliding_layers": sliding,
+        "kv_elements_per_layer": kv_elements,
         "context": float(m.context),
     }
+
+
+def weight_bytes(shape: dict[str, float], quant: Quantization) -> dict[str, float]:
+    """Checkpoint bytes of a model in a format, by tensor kind (memory.quantized_weights_bytes): dense_bytes
+    (everything outside the routed experts), expert_bytes, and embedding_bytes (the untied input
+    embedding, held but only looked up, never read whole by a decode step)."""
+    bits = quant.bits_per_weight
+    embed_bits = quant.embedding_bits or bits
+    head_bits = quant.head_bits or bits
+    moe = shape["experts"] > 0
+    linear = max(shape["dense_params"] - shape["embedding_params"] - shape["head_params"], 0.0)
+    tied = shape["head_params"] == 0
+    dense, experts = memory.quantized_weights_bytes(linear, shape["expert_params_total"], shape["embedding_params"],
+                                                    shape["head_params"], (quant.non_expert_bits or bits) if moe else bits,
+                                                    bits, head_bits if tied else embed_bits, head_bits)
+    return {"dense_bytes": float(dense), "expert_bytes": float(experts),
+            "embedding_bytes": 0.0 if tied else float(memory.weights_bytes(shape["embedding_params"], embed_bits))}
 
 
 def tensor_tflops(gpu: Gpu, rate: str, accumulate: str = "fp32") -> float:
@@ -61,9 +105,22 @@ def training_mfu(cat: Catalog, gpu: Gpu, gpus: Any) -> Any:
     return _per_count(gpus, cat.value("mfu_single_gpu"), many)
 
 
-def tp_efficiency(cat: Catalog, gpu: Gpu, gpus: Any) -> Any:
-    """Fraction of a tensor-parallel group's summed speed that a decode step reaches (1 on one GPU)."""
-    return _per_count(gpus, 1.0, cat.value("tp_efficiency_nvlink" if gpu.interconnect == "nvlink" else "tp_efficiency_pcie"))
+def link_kind(gpu: Gpu) -> str:
+    """How a GPU's collectives travel: nvlink, pcie_p2p (peer-to-peer over PCIe) or pcie_host (staged
+    through host memory: GeForce cards have no PCIe peer-to-peer in NVIDIA's driver, tinygrad
+    open-gpu-kernel-modules README; NCCL then logs 'P2P is disabled', TensorRT-LLM issue #2225)."""
+    if gpu.interconnect == "nvlink":
+        return "nvlink"
+    return "pcie_p2p" if gpu.pcie_p2p else "pcie_host"
+
+
+def link_inputs(cat: Catalog, gpu: Gpu) -> dict[str, Any]:
+    """All-reduce latency and bus bandwidth of a GPU's link (llmcost.engine.serving.allreduce_s): one
+    direction of the link's bandwidth at the link's efficiency."""
+    kind = link_kind(gpu)
+    hop = "link_hop_latency_us_nvlink" if kind == "nvlink" else "link_hop_latency_us_pcie"
+    return {"link_latency_s": cat.value(f"link_latency_us_{kind}") * 1e-6, "link_hop_latency_s": cat.value(hop) * 1e-6,
+            "link_bus_gb_per_s": gpu.link_bandwidth_gb_per_s / 2.0 * cat.value(f"link_efficiency_{kind}")}
 
 
 def _per_count(gpus: Any, one: Any, many: Any) -> Any:
@@ -95,10 +152,13 @@ def replica_host(cat: Catalog, gpu: Gpu, gpus: float, host_usd: Any = None, host
             cat.value("host_power_w") if host_power_w is None else host_power_w)
 
 
-def usable_fraction(cat: Catalog, gpu: Gpu) -> Any:
-    """Share of a GPU's memory serving may use: the GPU's own limit when its profile has one (Apple: macOS's
-    GPU working-set limit), else the assumption usable_memory_fraction (may be an array in Monte Carlo)."""
-    return gpu.usable_memory_fraction if gpu.usable_memory_fraction is not None else cat.value("usable_memory_fraction")
+def usable_fraction(cat: Catalog, gpu: Gpu, engine: Engine | None = None) -> Any:
+    """Share of a GPU's memory serving may use: the engine's own setting when its profile has one (TensorRT-LLM
+    preallocates more than vLLM's 0.9), else the assumption usable_memory_fraction (may be an array in Monte
+    Carlo); never more than the GPU's own limit when its profile has one (Apple: macOS's GPU working-set limit)."""
+    share = engine.usable_memory_fraction if engine is not None and engine.usable_memory_fraction is not None \
+        else cat.value("usable_memory_fraction")
+    return share if gpu.usable_memory_fraction is None else np.minimum(share, gpu.usable_memory_fraction)
 
 
 def check_group(gpu: Gpu, gpus: Any) -> None:
@@ -210,32 +270,48 @@ def gpu_choices(cat: Catalog, specs: Sequence[str], default_count: int | None = 
     return out
 
 
+PIPELINE_CODES = {"none": 0.0, "sequential": 1.0, "overlapped": 2.0}
+"""Engine profile `pipeline` -> llmcost.engine.serving PIPELINE_* codes."""
+
+SERVE_KEYS = ("matmul_params", "dense_bytes", "expert_bytes", "embedding_bytes", "experts", "experts_per_token", "layers",
+              "d_model", "kv_heads", "attn_flops_per_key", "attn_window_flops_per_key", "window", "attn_decode_factor",
+              "kv_bytes_per_token", "kv_window_bytes_per_token", "model_context", "memory_gib", "gpus", "usable_fraction",
+              "overhead_gib", "bandwidth_gb_per_s", "decode_tflops", "prefill_tflops", "link_latency_s", "link_hop_latency_s",
+              "link_bus_gb_per_s", "bandwidth_efficiency", "compute_efficiency", "prefill_efficiency", "engine_max_concurrency",
+              "pipeline", "step_overhead_s", "request_overhead_s", "cached_share", "input_tokens", "output_tokens", "concurrency",
+              "max_tpot_s")
+"""Keys of the serving engine's input row (llmcost.engine.serving.serve), in one place."""
+
+
 def serve_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, quant_id: str, engine_id: str, input_tokens: Any,
-                 output_tokens: Any, concurrency: Any, max_tpot_ms: Any) -> dict[str, Any]:
+                 output_tokens: Any, concurrency: Any, max_tpot_ms: Any, cached_share: Any = 0.0) -> dict[str, Any]:
     """Engine input row for serving `model` on `gpus` x `gpu` (see llmcost.engine.serving.serve). Token counts,
-    the GPU count, the latency target and assumption values may be arrays (sweeps, Monte Carlo)."""
+    the GPU count, the latency target, the cached share and assumption values may be arrays (sweeps, Monte
+    Carlo). `cached_share` of the prompt skips prefill where the engine caches prefixes."""
     quant = cat.get("quantizations", quant_id)
     engine = cat.get("engines", engine_id)
     shape = model_shape(model)
-    bits = quant.bits_per_weight
     rate_peak = tensor_tflops(gpu, engine.matmul_rate or quant.tensor_rate, engine.accumulate)
     tpot = np.inf if max_tpot_ms is None else np.where(np.asarray(max_tpot_ms, dtype=float) > 0,
                                                        np.asarray(max_tpot_ms, dtype=float) / 1000.0, np.inf)
-    return {
-        **shape,
-        "dense_bytes": float(memory.weights_bytes(shape["dense_params"], bits)),
-        "expert_bytes": float(memory.weights_bytes(shape["expert_params_total"], bits)),
-        "kv_bytes_per_token": memory.kv_bytes_per_token(shape["layers"], shape["kv_elements_per_layer"], cat.value("kv_cache_bytes")),
+    kv_bytes = engine.kv_cache_bytes.get(quant.id, engine.kv_cache_bytes.get("default", cat.value("kv_cache_bytes")))
+    row = {
+        **shape, **weight_bytes(shape, quant), **link_inputs(cat, gpu),
+        "kv_bytes_per_token": memory.kv_bytes_per_token(shape["full_layers"], shape["kv_elements_per_layer"], kv_bytes),
+        "kv_window_bytes_per_token": memory.kv_bytes_per_token(shape["sliding_layers"], shape["kv_elements_per_layer"], kv_bytes),
         "memory_gib": gpu.memory_gib, "gpus": gpus,
-        "usable_fraction": usable_fraction(cat, gpu), "overhead_gib": cat.value("runtime_overhead_gib"),
+        "usable_fraction": usable_fraction(cat, gpu, engine), "overhead_gib": cat.value("runtime_overhead_gib"),
         "bandwidth_gb_per_s": gpu.memory_bandwidth_gb_per_s,
         "decode_tflops": rate_peak, "prefill_tflops": rate_peak,
         **engine_efficiencies(cat, gpu, engine, quant.id),
         "engine_max_concurrency": float(engine.max_concurrency),
-        "tp_efficiency": tp_efficiency(cat, gpu, gpus),
+        "pipeline": PIPELINE_CODES[engine.pipeline],
+        "step_overhead_s": engine.step_overhead_ms / 1000.0, "request_overhead_s": engine.request_overhead_ms / 1000.0,
+        "cached_share": cached_share if engine.prefix_caching else 0.0,
         "input_tokens": input_tokens, "output_tokens": output_tokens, "model_context": shape["context"],
         "concurrency": concurrency, "max_tpot_s": tpot,
     }
+    return {k: row[k] for k in SERVE_KEYS}
 
 
 def run_cost_inputs(cat: Catalog, gpu: Gpu, gpus: Any, used: bool, rate: float | None) -> dict[str, Any]:
@@ -268,30 +344,54 @@ def pretrain_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, tokens: Any
 
 LORA_TARGET_CODES = {name: i for i, name in enumerate(memory.LORA_TARGETS)}
 FINETUNE_METHODS = ("full", "lora", "qlora")
+OPTIMIZERS = {"adamw": "adamw_state_bytes_per_param", "adamw8bit": "adamw8bit_state_bytes_per_param",
+              "paged-adamw8bit": "adamw8bit_state_bytes_per_param"}
+"""--optimizer choices and the assumption that holds their state bytes per parameter."""
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a fine-tune is run, beyond method and shape: sharding (None = on with several GPUs), CPU
+    offload, optimizer, optimizer step in the backward pass, activation checkpointing (None = auto)."""
+
+    shard: bool | None = None
+    offload: bool = False
+    optimizer: str = "adamw"
+    optimizer_in_backward: bool = False
+    checkpointing: bool | None = None
 
 
 def finetune_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, method: str, *, rank: int | None = None,
                     targets: str = "all", batch: int | None = None, seq_len: float | None = None,
                     checkpointing: bool | None = None, tokens: Any = None, epochs: Any = None, mfu: Any = None,
-                    rate: float | None = None, used: bool = False) -> dict[str, Any]:
+                    rate: float | None = None, used: bool = False, recipe: Recipe | None = None) -> dict[str, Any]:
     """Engine inputs of fine-tuning `model` (full, lora, qlora) on `gpus` x `gpu` (llmcost.engine.training.finetune);
-    what is not given comes from the assumptions."""
+    what is not given comes from the assumptions. `checkpointing` overrides the recipe's."""
     if method not in FINETUNE_METHODS:
         raise LlmcostError(f"--method {method!r}: use {', '.join(FINETUNE_METHODS)}")
     if targets not in LORA_TARGET_CODES:
         raise LlmcostError(f"--targets {targets!r}: use {', '.join(LORA_TARGET_CODES)}")
+    r = recipe or Recipe()
+    if r.optimizer not in OPTIMIZERS:
+        raise LlmcostError(f"--optimizer {r.optimizer!r}: use {', '.join(OPTIMIZERS)}")
     shape = model_shape(model)
+    bf16 = cat.get("quantizations", "bf16").bits_per_weight / 8.0
+    ckpt = checkpointing if checkpointing is not None else r.checkpointing
     return {**shape, **run_cost_inputs(cat, gpu, gpus, used, rate),
             "method_full": method == "full", "trainable_params": trainable_params(cat, model, method, rank, targets),
-            "base_bits_per_weight": cat.get("quantizations", "nf4").bits_per_weight if method == "qlora" else 16.0,
+            "base_bits_per_weight": cat.get("quantizations", "nf4").bits_per_weight if method == "qlora" else 8.0 * bf16,
             "dequant_overhead": cat.value("qlora_compute_overhead") if method == "qlora" else 1.0,
             "seq_len": float(seq_len or cat.value("finetune_seq_len")), "batch": float(batch or cat.value("finetune_batch")),
-            "checkpointing": checkpoint_mode(checkpointing, method),
+            "checkpointing": checkpoint_mode(ckpt, method),
             "tokens": (tokens if tokens is not None else cat.value("finetune_dataset_tokens"))
             * (epochs if epochs is not None else cat.value("finetune_epochs")),
             "tflops": gpu.tflops_bf16, "mfu": mfu if mfu is not None else training_mfu(cat, gpu, gpus),
-            "memory_gib": gpu.memory_gib, "state_bytes_per_param": cat.value("optimizer_bytes_per_param"),
+            "memory_gib": gpu.memory_gib, "weight_bytes_per_param": bf16,
+            "optimizer_state_bytes_per_param": cat.value(OPTIMIZERS[r.optimizer]),
+            "paged_states": r.optimizer.startswith("paged"), "optimizer_in_backward": r.optimizer_in_backward,
             "trainable_bytes_per_param": cat.value("trainable_bytes_per_param"),
+            "shard": (np.asarray(gpus) > 1) if r.shard is None else r.shard, "offload": r.offload,
+            "offload_gb_per_s": gpu.link_bandwidth_gb_per_s / 2.0 * cat.value("offload_pcie_efficiency"),
             "act_bytes_per_token_hidden": cat.value("activation_bytes_per_token_hidden"),
             "ckpt_bytes_per_token_hidden": cat.value("checkpoint_bytes_per_token_hidden"),
             "overhead_gib": cat.value("training_overhead_gib")}

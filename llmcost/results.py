@@ -23,6 +23,8 @@ from llmcost.errors import LlmcostError
 NEVER = "never"
 NA = "n/a"
 DOES_NOT_FIT = "does not fit"
+MISSES_TARGET = "misses target"
+"""The `fits` state of a configuration that fits but meets no latency target (serve rows; compare notes it)."""
 STATES = (NEVER, NA, DOES_NOT_FIT)
 """The words a numeric column may hold in CSV/JSON output."""
 

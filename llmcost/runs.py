@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ from llmcost.engine import energy, memory, money, serving, training
 from llmcost.errors import LlmcostError
 from llmcost.explain import Explanation
 from llmcost.inputs import GpuChoice
-from llmcost.results import NA, Table, text_column
+from llmcost.results import MISSES_TARGET, NA, Table, text_column
 from llmcost.schema import Model
 
 Row = dict[str, Any]
@@ -132,14 +132,17 @@ def finetune(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method: str,
              targets: str = "all", batch: int | None = None, seq_len: int | None = None,
              checkpointing: bool | None = None, tokens: float | None = None, epochs: float | None = None,
              mfu: float | None = None, usd_per_gpu_hour: float | None = None, apis: Sequence[str] = (),
-             used: bool = False) -> Estimate:
-    """Fine-tuning estimate (full, lora, qlora) on each GPU option, plus API fine-tuning offers."""
+             used: bool = False, recipe: inputs.Recipe | None = None) -> Estimate:
+    """Fine-tuning estimate (full, lora, qlora) on each GPU option, plus API fine-tuning offers. A row that does
+    not fit names the options that would make it fit (fit_hint)."""
     model: Model = cat.get("models", model_id)
     choices = inputs.gpu_choices(cat, gpu_specs)
     rates = [_rate(cat, ch.gpu, usd_per_gpu_hour) for ch in choices]
-    base = [inputs.finetune_inputs(cat, model, ch.gpu, float(ch.count), method, rank=rank, targets=targets, batch=batch,
-                                   seq_len=seq_len, checkpointing=checkpointing, tokens=tokens, epochs=epochs, mfu=mfu, rate=r,
-                                   used=used) for ch, (r, _) in zip(choices, rates, strict=True)]
+    recipe = recipe or inputs.Recipe(checkpointing=checkpointing)
+    setting: dict[str, Any] = dict(rank=rank, targets=targets, batch=batch, seq_len=seq_len, tokens=tokens, epochs=epochs, mfu=mfu,
+                                   used=used)
+    base = [inputs.finetune_inputs(cat, model, ch.gpu, float(ch.count), method, rate=r, recipe=recipe, **setting)
+            for ch, (r, _) in zip(choices, rates, strict=True)]
     trainable = inputs.trainable_params(cat, model, method, rank, targets)
     dataset = (tokens if tokens is not None else cat.value("finetune_dataset_tokens")) \
         * (epochs if epochs is not None else cat.value("finetune_epochs"))
@@ -158,7 +161,7 @@ def finetune(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method: str,
         return np.concatenate([np.asarray(values, dtype=float), nan_api])
 
     reasons = [("" if fits[i] else f"needs {float(out['memory_per_gpu_gib'][i]):.1f} GiB per GPU, {ch.gpu.id} has "
-                f"{ch.gpu.memory_gib:g}; try --method qlora, a smaller --batch/--seq-len, --checkpointing or more GPUs")
+                f"{ch.gpu.memory_gib:g}; " + fit_hint(cat, model, ch, method, recipe, setting, base[i]))
                for i, ch in enumerate(choices)]
     reasons += ["" if a.finetune_train_usd_per_mtok is not None else f"{a.id} sells no fine-tuning" for a in api_recs]
     api_cost = [a.finetune_train_usd_per_mtok * dataset / 1e6 if a.finetune_train_usd_per_mtok is not None else None for a in api_recs]
@@ -184,10 +187,58 @@ def finetune(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method: str,
     return Estimate(Table(cols, fits | ~hw_rows, unfit), ex)
 
 
+PARALLELISM = {serving.SINGLE: "single", serving.TENSOR: "tensor", serving.PIPELINE: "pipeline"}
+"""Words of the serving engine's `parallelism` codes."""
+
+
+def fit_hint(cat: Catalog, model: Model, ch: GpuChoice, method: str, recipe: inputs.Recipe, setting: Mapping[str, Any],
+             x: Row) -> str:
+    """The options that would make a fine-tune that does not fit fit, each tried alone on the same run (and
+    together when none does alone)."""
+    ckpt_on = x["checkpointing"] > 0
+    full = method == "full"
+    tries: list[tuple[str, str, inputs.Recipe, dict[str, Any], int]] = []
+    if method != "qlora":
+        tries.append(("--method qlora", "qlora", recipe, {}, ch.count))
+    if full:
+        tries.append(("--method lora", "lora", recipe, {}, ch.count))
+    if not ckpt_on:
+        tries.append(("--checkpointing", method, replace(recipe, checkpointing=True), {}, ch.count))
+    if ch.count > 1 and not bool(x["shard"]):
+        tries.append(("--shard", method, replace(recipe, shard=True), {}, ch.count))
+    if not recipe.offload:
+        tries.append(("--offload", method, replace(recipe, offload=True), {}, ch.count))
+    if full and recipe.optimizer != "paged-adamw8bit":
+        tries.append(("--optimizer paged-adamw8bit", method, replace(recipe, optimizer="paged-adamw8bit"), {}, ch.count))
+    if full and not recipe.optimizer_in_backward:
+        tries.append(("--optimizer-in-backward", method, replace(recipe, optimizer_in_backward=True), {}, ch.count))
+    if x["batch"] > 1:
+        tries.append(("--batch 1", method, recipe, {"batch": 1}, ch.count))
+    for n in range(ch.count + 1, int(cat.value("gpus_per_host")) + 1):
+        tries.append((f"--gpu {n}x{ch.gpu.id}", method, recipe, {}, n))
+
+    def fits(m: str, r: inputs.Recipe, extra: Mapping[str, Any], n: int) -> bool:
+        row = inputs.finetune_inputs(cat, model, ch.gpu, float(n), m, recipe=r, **{**setting, **extra})
+        return bool(training.finetune(row)["fits"])
+
+    ok = [name for name, m, r, extra, n in tries if fits(m, r, extra, n)]
+    more = [o for o in ok if o.startswith("--gpu ")]
+    named = [o for o in ok if not o.startswith("--gpu ")] + more[:1]  # the fewest GPUs that fit, not every count
+    if named:
+        return "fits with " + " or ".join(named)
+    every = replace(recipe, checkpointing=True, shard=ch.count > 1, offload=True,
+                    optimizer="paged-adamw8bit" if full else recipe.optimizer, optimizer_in_backward=full)
+    together = " ".join(dict.fromkeys(name for name, *_ in tries if not name.startswith(("--gpu ", "--method "))))
+    if fits("qlora" if method != "qlora" else method, every, {"batch": 1}, ch.count):
+        return f"fits only with several options together: {'--method qlora ' if method != 'qlora' else ''}{together}".rstrip()
+    return "does not fit with any option on one box of these GPUs; use GPUs with more memory"
+
+
 def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, engine_id: str = "auto", *,
           concurrency: int = 0, input_tokens: float | None = None, output_tokens: float | None = None,
-          max_tpot_ms: float | None = None, used: bool = False) -> Estimate:
-    """Serving estimate for one model, format and engine on each GPU option (NxID = tensor parallel)."""
+          max_tpot_ms: float | None = None, cached_share: float = 0.0, used: bool = False) -> Estimate:
+    """Serving estimate for one model, format and engine on each GPU option (NxID = one replica on N GPUs,
+    tensor or pipeline parallel, whichever serves more)."""
     model: Model = cat.get("models", model_id)
     quant = cat.get("quantizations", quant_id)
     inp = input_tokens if input_tokens is not None else cat.value("serve_input_tokens")
@@ -195,10 +246,11 @@ def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, 
     choices = inputs.gpu_choices(cat, gpu_specs)
     engines = [inputs.engine_for(cat, engine_id, quant, ch.gpu) for ch in choices]
     base = [inputs.serve_inputs(cat, model, ch.gpu, float(ch.count), quant.id, e.id, float(inp), float(outp),
-                                float(concurrency), max_tpot_ms) for ch, e in zip(choices, engines, strict=True)]
+                                float(concurrency), max_tpot_ms, cached_share) for ch, e in zip(choices, engines, strict=True)]
     out = serving.serve(inputs.stack(base))
     n = len(choices)
     fits = np.asarray(out["fits"], dtype=bool)
+    misses = fits & ~np.asarray(out["meets_latency"], dtype=bool)
     hourly = [replica_hourly_usd(cat, ch, used, utilization=1.0) for ch in choices]
     tokens_per_h = out["requests_per_s"] * (inp + outp) * 3600.0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -207,25 +259,33 @@ def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, 
     cols: dict[str, np.ndarray] = {
         "model": text_column([model.id] * n), "gpu": text_column([ch.gpu.id for ch in choices]),
         "gpus": _floats([ch.count for ch in choices]), "quantization": text_column([quant.id] * n),
-        "engine": text_column([e.id for e in engines]), "fits": fits, "weights_gib": out["weights_bytes"] / memory.GIB,
+        "engine": text_column([e.id for e in engines]),
+        "fits": text_column([MISSES_TARGET if misses[i] else bool(fits[i]) for i in range(n)]),
+        "weights_gib": out["weights_bytes"] / memory.GIB,
         "kv_mib_per_sequence": out["kv_bytes_per_sequence"] / 2**20, "max_concurrency": out["max_concurrency"],
-        "concurrency": out["concurrency"],
+        "concurrency": np.where(fits, out["concurrency"], np.where(concurrency > 0, float(concurrency), np.nan)),
+        "parallelism": text_column([PARALLELISM[float(p)] if fits[i] else NA for i, p in enumerate(out["parallelism"])]),
         **{k: out[k] for k in ("prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "requests_per_s",
-                               "ttft_s", "tpot_s")},
+                               "ttft_s", "tpot_s", "itl_s")},
         "bound": text_column(["compute" if c else "memory" for c in out["compute_bound"]]),
         "usd_per_mtok": own, "usd_per_mtok_rented": rent,
         "rental": text_column([h[2] for h in hourly]),
         "reason": text_column(["" if fits[i] else serve_reason(model, ch, base[i], out, i) for i, ch in enumerate(choices)]),
     }
     ex = Explanation(cat, "serve")
+    shape = inputs.model_shape(model)
     for i, ch in enumerate(choices):
-        ex.later(functools.partial(ex.serve, model, ch, quant, engines[i], base[i], out, i))
+        ex.later(functools.partial(ex.serve, model, ch, quant, engines[i], {**shape, **base[i]}, out, i))
     unfit = frozenset({"prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "requests_per_s", "ttft_s",
-                       "tpot_s", "bound", "usd_per_mtok", "usd_per_mtok_rented"})
+                       "tpot_s", "itl_s", "bound", "usd_per_mtok", "usd_per_mtok_rented"})
     return Estimate(Table(cols, fits, unfit), ex)
 
 
 def serve_reason(model: Model, ch: GpuChoice, x: Row, out: Mapping[str, np.ndarray], i: int) -> str:
+    """Why a serve row does not fit: a batch larger than memory holds (the state 'does not fit at N
+    (at most M)'), a request longer than the context, or weights too big."""
+    if out["model_fits"][i]:
+        return f"does not fit at {x['concurrency']:.0f} (at most {out['max_concurrency'][i]:.0f})"
     if x["input_tokens"] + x["output_tokens"] > x["model_context"]:
         return f"{x['input_tokens'] + x['output_tokens']:.0f} tokens per request exceed {model.id}'s context of {model.context}"
     per_gpu = float(memory.usable_bytes(ch.gpu.memory_gib, 1, x["usable_fraction"], x["overhead_gib"]))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 COMMANDS = [[], ["compare"], ["breakeven"], ["sweep"], ["sensitivity"], ["pretrain"], ["finetune"], ["serve"], ["calibrate"],
             ["profiles", "list"], ["profiles", "show"], ["profiles", "validate"], ["profiles", "schema"],
-            ["profiles", "import-prices"]]
+            ["profiles", "import-prices"], ["profiles", "import-model"]]
 START, END = "<!-- help:start -->", "<!-- help:end -->"
 README = Path(__file__).resolve().parent.parent / "README.md"
 

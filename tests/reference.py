@@ -31,73 +31,144 @@ def _f(row: Mapping[str, object], key: str) -> float:
 def expected_weight_bytes_read(row: Mapping[str, object], tokens: float) -> float:
     """Weight bytes read when `tokens` tokens each route to k of E experts at random.
 
-    The non-expert part is always read. A given expert escapes every one of the tokens with
-    probability (1 - k/E)^tokens, so the expected share of the expert bytes read is one minus that.
+    The non-expert part is always read, except the input embedding (a lookup of a few rows). A given
+    expert escapes every one of the tokens with probability (1 - k/E)^tokens, so the expected share of
+    the expert bytes read is one minus that.
     """
     experts = max(_f(row, "experts"), 1.0)
     share_per_token = min(_f(row, "experts_per_token") / experts, 1.0)
     untouched = (1.0 - share_per_token) ** tokens
-    return _f(row, "dense_bytes") + _f(row, "expert_bytes") * (1.0 - untouched)
+    return _f(row, "dense_bytes") - _f(row, "embedding_bytes") + _f(row, "expert_bytes") * (1.0 - untouched)
 
 
-def serve_max_concurrency(row: Mapping[str, object]) -> float:
-    """Sequences of (input + output) tokens whose KV cache fits beside the weights; 0 if none or if a
-    request is longer than the model's context. Capped by the engine's batch limit."""
+def kv_bytes(row: Mapping[str, object], tokens: float) -> float:
+    """KV cache of `tokens` tokens: full-attention layers keep all, sliding-window layers the last `window`."""
+    return tokens * _f(row, "kv_bytes_per_token") + min(tokens, _f(row, "window")) * _f(row, "kv_window_bytes_per_token")
+
+
+def attention_flops(row: Mapping[str, object], context: float) -> float:
+    return context * _f(row, "attn_flops_per_key") + min(context, _f(row, "window")) * _f(row, "attn_window_flops_per_key")
+
+
+def kv_copies(row: Mapping[str, object], pipeline: bool) -> float:
+    """Tensor parallel splits KV heads over the GPUs and copies a head when there are fewer heads than
+    GPUs; pipeline stages hold their own layers' cache, one copy."""
+    gpus = _f(row, "gpus")
+    if pipeline or gpus <= 1:
+        return 1.0
+    return max(gpus / max(_f(row, "kv_heads"), 1.0), 1.0)
+
+
+def capacity(row: Mapping[str, object], pipeline: bool) -> float:
+    """Sequences of (input + output) tokens whose KV cache fits beside the weights; 0 if none, if a
+    request is longer than the model's context, or (pipeline) if the engine has no pipeline mode or
+    the replica is one GPU. Capped by the engine's batch limit."""
     tokens_per_request = _f(row, "input_tokens") + _f(row, "output_tokens")
     if tokens_per_request > _f(row, "model_context"):
+        return 0.0
+    if pipeline and (_f(row, "gpus") <= 1 or _f(row, "pipeline") == 0):
         return 0.0
     per_gpu_gib = _f(row, "memory_gib") * _f(row, "usable_fraction") - _f(row, "overhead_gib")
     usable = max(per_gpu_gib, 0.0) * GIB * _f(row, "gpus")
     weights = _f(row, "dense_bytes") + _f(row, "expert_bytes")
-    kv_per_request = max(tokens_per_request * _f(row, "kv_bytes_per_token"), 1.0)
+    kv_per_request = max(kv_bytes(row, tokens_per_request) * kv_copies(row, pipeline), 1.0)
     room = max(usable - weights, 0.0)
     return min(float(math.floor(room / kv_per_request)), _f(row, "engine_max_concurrency"))
 
 
-def _rates(row: Mapping[str, object]) -> tuple[float, float, float]:
-    """(effective bytes/s, decode FLOP/s, prefill FLOP/s) of the whole replica."""
-    gpus = _f(row, "gpus")
-    bandwidth = _f(row, "bandwidth_gb_per_s") * 1e9 * _f(row, "bandwidth_efficiency") * gpus
-    decode = _f(row, "decode_tflops") * 1e12 * _f(row, "compute_efficiency") * gpus
-    prefill = _f(row, "prefill_tflops") * 1e12 * _f(row, "prefill_efficiency") * gpus
-    return bandwidth, decode, prefill
+def serve_max_concurrency(row: Mapping[str, object]) -> float:
+    return max(capacity(row, False), capacity(row, True))
 
 
-def forward_flops_per_token(row: Mapping[str, object], attended: float) -> float:
-    """2 FLOPs per active weight, plus QK^T and AV over `attended` earlier tokens (2 x 2 L d each)."""
-    return 2.0 * _f(row, "active_params") + 4.0 * _f(row, "layers") * _f(row, "d_model") * attended
+def allreduce(row: Mapping[str, object], message: float) -> float:
+    """Ring all-reduce on n GPUs: base latency, 2 (n - 1) steps, and 2 (n - 1) / n of the message over the bus."""
+    n = _f(row, "gpus")
+    if n <= 1:
+        return 0.0
+    return (_f(row, "link_latency_s") + 2 * (n - 1) * _f(row, "link_hop_latency_s")
+            + 2 * (n - 1) / n * message / (_f(row, "link_bus_gb_per_s") * 1e9))
 
 
-def at_concurrency(row: Mapping[str, object], s: float) -> dict[str, float | bool]:
-    """One replica serving `s` requests at once (continuous batching): step, prefill, throughput."""
-    bandwidth, decode_peak, prefill_peak = _rates(row)
-    tp = _f(row, "tp_efficiency")
-    prompt = _f(row, "input_tokens")
-    answer = _f(row, "output_tokens")
-    # A decode step attends, on average over the answer, to the prompt and half the answer.
-    context = prompt + answer / 2.0
-    memory_bytes = expected_weight_bytes_read(row, s) + s * context * _f(row, "kv_bytes_per_token")
-    memory_time = memory_bytes / bandwidth
-    compute_time = s * forward_flops_per_token(row, context) / decode_peak
-    step = max(memory_time, compute_time) / tp
-    if prompt > 0:
-        # Causal prompt: token i attends to i earlier tokens, prompt/2 on average. The prompt's
-        # tokens share one pass over the weights (the experts its tokens touch).
-        prompt_flops = prompt * forward_flops_per_token(row, prompt / 2.0)
-        prefill = max(expected_weight_bytes_read(row, prompt) / bandwidth, prompt_flops / prefill_peak) / tp
+def phases(row: Mapping[str, object], s: float, pipeline: bool) -> tuple[float, float, bool]:
+    """(decode step, prefill of one request, compute-bound) at batch `s`, tensor or pipeline parallel.
+
+    A decode step runs the weight matrix multiplies (each the slower of reading the weights and doing
+    their FLOPs) and then attention (the slower of reading the KV cache and its FLOPs): two kernels
+    one after the other.
+    """
+    n = _f(row, "gpus")
+    bandwidth = _f(row, "bandwidth_gb_per_s") * 1e9 * _f(row, "bandwidth_efficiency")
+    decode_peak = _f(row, "decode_tflops") * 1e12 * _f(row, "compute_efficiency")
+    prefill_peak = _f(row, "prefill_tflops") * 1e12 * _f(row, "prefill_efficiency")
+    prompt, answer = _f(row, "input_tokens"), _f(row, "output_tokens")
+    hidden = 2.0 * _f(row, "d_model")
+    bus = _f(row, "link_bus_gb_per_s") * 1e9
+    context = prompt + answer / 2.0  # a decode step attends on average to the prompt and half the answer
+    matmul_flops = 2.0 * _f(row, "matmul_params")
+    attention_per_token = _f(row, "attn_decode_factor") * attention_flops(row, context)
+    cached = _f(row, "cached_share")
+    computed = prompt * (1.0 - cached)  # a cached prefix is not recomputed
+    mean_position = prompt * (1.0 + cached) / 2.0  # computed tokens sit between the prefix and the end
+    prompt_flops = computed * (matmul_flops + attention_flops(row, mean_position))
+    if pipeline:
+        # One GPU holds L/n layers. Overlapped stages run n micro-batches of s/n (at least one
+        # sequence): a token waits for one GPU's pass over the whole model at the micro-batch.
+        # Sequential stages (llama.cpp) pass the whole batch from GPU to GPU.
+        batch = max(s / n, 1.0) if _f(row, "pipeline") == 2 else s
+        share = 1.0
+        weights = expected_weight_bytes_read(row, batch)
+        cache = batch * kv_bytes(row, context)
+        links = (n - 1) * (_f(row, "link_latency_s") + batch * hidden / bus)
+        prompt_links = (n - 1) * (_f(row, "link_latency_s") + computed * hidden / bus)
+        prompt_read = expected_weight_bytes_read(row, computed) / bandwidth
     else:
-        prefill = 0.0
+        batch, share = s, n
+        weights = expected_weight_bytes_read(row, s)
+        cache = s * kv_bytes(row, context) * kv_copies(row, False)
+        links = 2 * _f(row, "layers") * allreduce(row, s * hidden)
+        prompt_links = 2 * _f(row, "layers") * allreduce(row, computed * hidden)
+        prompt_read = expected_weight_bytes_read(row, computed) / (n * bandwidth)
+    gemm = max(weights / (share * bandwidth), batch * matmul_flops / (share * decode_peak))
+    attention = max(cache / (share * bandwidth), batch * attention_per_token / (share * decode_peak))
+    step = gemm + attention + links
+    prefill = max(prompt_read, prompt_flops / (n * prefill_peak)) + prompt_links
+    compute_bound = batch * (matmul_flops + attention_per_token) / decode_peak >= (weights + cache) / bandwidth
+    overhead = _f(row, "step_overhead_s")
+    return step + overhead, (prefill + overhead) if prompt > 0 else 0.0, compute_bound
+
+
+def at_concurrency(row: Mapping[str, object], s: float, pipeline: bool = False) -> dict[str, float | bool]:
+    """One replica serving `s` requests at once (continuous batching): step, prefill, throughput, latency."""
+    step, prefill, compute_bound = phases(row, s, pipeline)
+    answer = _f(row, "output_tokens")
     # While this request is in flight the replica also prefills the s - 1 others sharing the batch.
-    own_decode = answer * step
-    others_prefill = (s - 1.0) * prefill
-    lifetime = prefill + own_decode + others_prefill
+    lifetime = s * prefill + answer * step
+    rate = s / max(lifetime, 1e-30)
+    # Other requests' prefills arrive at (s - 1)/s of the rate; this one waits behind them (M/D/1).
+    load = (s - 1.0) / s * rate * prefill
+    wait = load * prefill / (2.0 * (1.0 - load)) if s > 1 else 0.0
     return {
         "step_s": step,
         "prefill_s": prefill,
-        "requests_per_s": s / max(lifetime, 1e-30),
-        "tpot_s": (own_decode + others_prefill) / max(answer, 1.0),
-        "compute_bound": compute_time >= memory_time,
+        "requests_per_s": rate,
+        "tpot_s": step,
+        "itl_s": (answer * step + (s - 1.0) * prefill) / max(answer, 1.0),
+        "ttft_s": _f(row, "request_overhead_s") + prefill + wait,
+        "compute_bound": compute_bound,
+        "parallelism": 2.0 if pipeline else (1.0 if _f(row, "gpus") > 1 else 0.0),
     }
+
+
+def best_mode(row: Mapping[str, object], s: float) -> dict[str, float | bool]:
+    """At batch `s`: pipeline parallel when its memory holds the batch and it serves more requests/s than
+    tensor parallel (or tensor parallel cannot hold the batch); else tensor parallel."""
+    tensor = at_concurrency(row, s, False)
+    tensor_ok = s <= capacity(row, False)
+    if s <= capacity(row, True):
+        pipe = at_concurrency(row, s, True)
+        if not tensor_ok or float(pipe["requests_per_s"]) > float(tensor["requests_per_s"]):
+            return pipe
+    return tensor
 
 
 def candidate_concurrencies(s_max: float) -> list[float]:
@@ -108,15 +179,15 @@ def candidate_concurrencies(s_max: float) -> list[float]:
 def auto_concurrency(row: Mapping[str, object], s_max: float) -> tuple[float, list[float]]:
     """The batch size `--concurrency auto` should pick, and every batch size as good as it.
 
-    Among the candidates that meet the TPOT target, the most requests/s; batch 1 when none meets
-    it. Candidates whose requests/s is within 1e-9 of the best are ties (in a compute-bound regime
-    requests/s does not depend on the batch at all); the first tie in ladder order is returned and
-    the list holds all of them.
+    Among the candidates whose decode step (TPOT) meets the target, the most requests/s; batch 1 when
+    none meets it. Candidates whose requests/s is within 1e-9 of the best are ties (in a compute-bound
+    regime requests/s does not depend on the batch at all); the first tie in ladder order is returned
+    and the list holds all of them.
     """
     target = _f(row, "max_tpot_s")
     scored = []
     for s in candidate_concurrencies(s_max):
-        r = at_concurrency(row, s)
+        r = best_mode(row, s)
         if r["tpot_s"] <= target * (1.0 + LATENCY_SLACK):
             scored.append((s, float(r["requests_per_s"])))
     if not scored:
@@ -127,49 +198,56 @@ def auto_concurrency(row: Mapping[str, object], s_max: float) -> tuple[float, li
 
 
 ZERO_WHEN_NO_FIT = ("prefill_tokens_per_s", "decode_tokens_per_s", "requests_per_s", "output_tokens_per_s",
-                    "ttft_s", "tpot_s")
+                    "ttft_s", "tpot_s", "itl_s", "step_s", "prefill_s", "parallelism")
 
 
 def serve(row: Mapping[str, object], concurrency: float | None = None) -> dict[str, float | bool]:
     """Reference of llmcost.engine.serving.serve for one row.
 
     `concurrency` forces the batch size (used to evaluate the engine's pick among ties); by default
-    the row's own `concurrency` applies (0 = auto). Extra key `tied_concurrencies`: for auto rows
-    the batch sizes with the same best throughput (a list), else the single chosen one.
+    the row's own `concurrency` applies (0 = auto). A batch asked for that memory cannot hold does
+    not fit (never cut to what fits). Extra key `tied_concurrencies`: for auto rows the batch sizes
+    with the same best throughput (a list), else the single chosen one.
     """
     s_max = serve_max_concurrency(row)
-    fits = s_max >= 1.0
+    model_fits = s_max >= 1.0
     weights = _f(row, "dense_bytes") + _f(row, "expert_bytes")
-    kv_seq = (_f(row, "input_tokens") + _f(row, "output_tokens")) * _f(row, "kv_bytes_per_token")
+    kv_seq = kv_bytes(row, _f(row, "input_tokens") + _f(row, "output_tokens"))
     wanted = _f(row, "concurrency")
-    if concurrency is not None:
-        s, ties = float(concurrency), [float(concurrency)]
-    elif wanted > 0:
-        s = min(wanted, max(s_max, 1.0))
-        ties = [s]
-    else:
-        s, ties = auto_concurrency(row, s_max)
+    fits = model_fits and (wanted <= 0 or wanted <= s_max)
     out: dict[str, object] = {
         "fits": fits,
+        "model_fits": model_fits,
         "max_concurrency": s_max,
         "weights_bytes": weights,
         "kv_bytes_per_sequence": kv_seq,
-        "tied_concurrencies": ties if fits else [0.0],
+        "tied_concurrencies": [0.0],
     }
     if not fits:
         out.update({k: 0.0 for k in ZERO_WHEN_NO_FIT})
         out.update({"concurrency": 0.0, "meets_latency": False, "compute_bound": False})
         return out  # type: ignore[return-value]
-    r = at_concurrency(row, s)
+    if concurrency is not None:
+        s, ties = float(concurrency), [float(concurrency)]
+    elif wanted > 0:
+        s, ties = wanted, [wanted]
+    else:
+        s, ties = auto_concurrency(row, s_max)
+    out["tied_concurrencies"] = ties
+    r = best_mode(row, s)
     prompt = _f(row, "input_tokens")
     out.update({
         "concurrency": s,
-        "prefill_tokens_per_s": prompt / r["prefill_s"] if prompt > 0 else 0.0,
+        "parallelism": r["parallelism"],
+        "step_s": r["step_s"],
+        "prefill_s": r["prefill_s"],
+        "prefill_tokens_per_s": prompt / float(r["prefill_s"]) if float(r["prefill_s"]) > 0 else 0.0,
         "decode_tokens_per_s": s / float(r["step_s"]),
         "requests_per_s": r["requests_per_s"],
         "output_tokens_per_s": float(r["requests_per_s"]) * _f(row, "output_tokens"),
-        "ttft_s": r["prefill_s"],
+        "ttft_s": r["ttft_s"],
         "tpot_s": r["tpot_s"],
+        "itl_s": r["itl_s"],
         "meets_latency": float(r["tpot_s"]) <= _f(row, "max_tpot_s") * (1.0 + LATENCY_SLACK),
         "compute_bound": r["compute_bound"],
     })
@@ -245,9 +323,8 @@ def min_gpus(row: Mapping[str, object], activations: float) -> float:
 
 def pretrain(row: Mapping[str, object]) -> dict[str, float | bool]:
     """Reference of llmcost.engine.training.pretrain for one row."""
-    layers, d_model, seq = _f(row, "layers"), _f(row, "d_model"), _f(row, "seq_len")
-    # 6 FLOPs per active weight per token (2 forward, 4 backward) and 3 x (forward QK^T + AV).
-    per_token = 6.0 * _f(row, "active_params") + 3.0 * (4.0 * layers * d_model * seq)
+    # 6 FLOPs per multiplying weight per token (2 forward, 4 backward) and 3 x (forward QK^T + AV).
+    per_token = 6.0 * _f(row, "matmul_params") + 3.0 * attention_flops(row, _f(row, "seq_len"))
     tokens = _f(row, "tokens")
     total = per_token * tokens
     achieved_per_gpu = _f(row, "tflops") * 1e12 * _f(row, "mfu")
@@ -271,8 +348,8 @@ def pretrain(row: Mapping[str, object]) -> dict[str, float | bool]:
 
 
 def finetune_flops_per_token(row: Mapping[str, object], full: bool, checkpointing: bool) -> float:
-    na = _f(row, "active_params")
-    attention_forward = 4.0 * _f(row, "layers") * _f(row, "d_model") * _f(row, "seq_len")
+    na = _f(row, "matmul_params")
+    attention_forward = attention_flops(row, _f(row, "seq_len"))
     # Full: 2 FLOPs per weight forward, 4 backward. Frozen weights (LoRA): forward and activation
     # gradients only; attention (no weights) and the adapters (forward, both gradients) in full.
     weights = 6.0 * na if full else 4.0 * na + 6.0 * _f(row, "trainable_params")
@@ -282,16 +359,39 @@ def finetune_flops_per_token(row: Mapping[str, object], full: bool, checkpointin
     return flops * _f(row, "dequant_overhead")
 
 
+def finetune_resident(row: Mapping[str, object]) -> tuple[float, float]:
+    """(bytes per GPU before activations, bytes streamed over PCIe per step) of a fine-tune.
+
+    What the run holds: full fine-tuning keeps BF16 weights, gradients (one layer's when the optimizer
+    steps in backward) and optimizer states (none on the GPU when paged); LoRA keeps the frozen base
+    and 16-ish bytes per adapter weight. Sharding spreads it over the GPUs and adds two gathered
+    layers; offload leaves only the two gathered layers and streams weights in twice a step (and full
+    fine-tuning's gradients out once).
+    """
+    full = bool(row["method_full"])
+    params = _f(row, "params")
+    per_layer = params / _f(row, "layers")
+    bytes_each = _f(row, "weight_bytes_per_param") if full else _f(row, "base_bits_per_weight") / 8.0
+    weights = params * bytes_each
+    gradients = _f(row, "weight_bytes_per_param") * (per_layer if bool(row["optimizer_in_backward"]) else params)
+    if full:
+        states = 0.0 if bool(row["paged_states"]) else params * _f(row, "optimizer_state_bytes_per_param")
+        held = weights + gradients + states
+    else:
+        held = weights + _f(row, "trainable_params") * _f(row, "trainable_bytes_per_param")
+    sharded, offloaded = bool(row["shard"]), bool(row["offload"])
+    ways = _f(row, "gpus") if sharded else 1.0
+    gathered = min(2.0, _f(row, "layers")) * per_layer * bytes_each if (sharded or offloaded) else 0.0
+    if offloaded:
+        return gathered, (2.0 * weights + (gradients if full else 0.0)) / ways
+    return held / ways + gathered, 0.0
+
+
 def finetune(row: Mapping[str, object]) -> dict[str, float | bool]:
     """Reference of llmcost.engine.training.finetune for one row."""
     full = bool(row["method_full"])
     gpus = _f(row, "gpus")
-    params = _f(row, "params")
-    if full:
-        resident = params * _f(row, "state_bytes_per_param") / gpus
-    else:
-        resident = params * _f(row, "base_bits_per_weight") / 8.0 \
-            + _f(row, "trainable_params") * _f(row, "trainable_bytes_per_param")
+    resident, streamed = finetune_resident(row)
     overhead = _f(row, "overhead_gib") * GIB
     capacity = _f(row, "memory_gib") * GIB
     batch = _f(row, "batch")
@@ -302,14 +402,18 @@ def finetune(row: Mapping[str, object]) -> dict[str, float | bool]:
     per_gpu = resident + activation_bytes(row, batch, checkpointing) + overhead
     per_token = finetune_flops_per_token(row, full, checkpointing)
     achieved_per_gpu = _f(row, "tflops") * 1e12 * _f(row, "mfu")
+    step_tokens = batch * _f(row, "seq_len")
+    # A step takes the longer of its compute and the offload stream (FSDP prefetches while computing).
+    step_s = max(step_tokens * per_token / achieved_per_gpu, streamed / (_f(row, "offload_gb_per_s") * 1e9))
+    rate = gpus * step_tokens / step_s
     tokens = _f(row, "tokens")
-    gpu_hours = tokens * per_token / achieved_per_gpu / 3600.0
-    wall_hours = gpu_hours / gpus
+    wall_hours = tokens / rate / 3600.0
+    gpu_hours = wall_hours * gpus
     out: dict[str, float | bool] = {
         "flops": tokens * per_token,
         "flops_per_token": per_token,
         "checkpointing": checkpointing,
-        "tokens_per_s": gpus * achieved_per_gpu / per_token,
+        "tokens_per_s": rate,
         "gpu_hours": gpu_hours,
         "wall_hours": wall_hours,
         "memory_per_gpu_gib": per_gpu / GIB,

@@ -140,16 +140,32 @@ def model_columns(s: Sampler, extreme: bool = False) -> Columns:
     per_token = np.where(moe, np.minimum(s.integers(1, 8), experts), 0.0)
     expert_total = np.where(moe, params * s.uniform(0.5, 0.98), 0.0)
     per_expert = expert_total / np.maximum(experts, 1.0)
+    active = params - np.maximum(experts - per_token, 0.0) * per_expert
+    tied = s.chance()
+    embedding = np.where(tied, 0.0, np.minimum(vocab * d_model, 0.5 * (params - expert_total)))
+    # A share of the layers may use a sliding window (gpt-oss: half at 128 tokens; Gemma 3: 5 of 6 at 1024).
+    sliding = np.floor(layers * s.choice((0.0, 0.0, 0.5, 5.0 / 6.0, 1.0)))
+    window = np.where(sliding > 0, s.choice((128.0, 1024.0, 4096.0)), 0.0)
+    per_layer_kv = 2.0 * kv_heads * head_dim * s.choice((1.0, 2.0))
+    attn_per_layer = 4.0 * heads * head_dim
     return {
         "params": params,
-        "active_params": params - np.maximum(experts - per_token, 0.0) * per_expert,
+        "active_params": active,
+        "matmul_params": active - embedding,
+        "embedding_params": embedding,
         "dense_params": params - expert_total,
         "expert_params_total": expert_total,
         "experts": experts,
         "experts_per_token": per_token,
         "layers": layers,
         "d_model": d_model,
-        "kv_bytes_per_token": layers * 2.0 * kv_heads * head_dim * s.choice((1.0, 2.0)),
+        "kv_heads": np.where(s.chance(), kv_heads, 1.0),
+        "attn_flops_per_key": (layers - sliding) * attn_per_layer,
+        "attn_window_flops_per_key": sliding * attn_per_layer,
+        "window": window,
+        "attn_decode_factor": s.choice((1.0, 1.0, 3.4)),  # 3.4: latent attention decodes in the absorbed form
+        "kv_bytes_per_token": (layers - sliding) * per_layer_kv,
+        "kv_window_bytes_per_token": sliding * per_layer_kv,
     }
 
 
@@ -168,10 +184,13 @@ def serve_columns(s: Sampler, extreme: bool = False) -> Columns:
     decode_tflops = s.log(5.0, 5000.0)
     biggest_prompt = 1e15 if extreme else 2e6
     return {
-        "params": m["params"], "active_params": m["active_params"],
+        "matmul_params": m["matmul_params"],
         "dense_bytes": m["dense_params"] * bits / 8.0, "expert_bytes": m["expert_params_total"] * bits / 8.0,
+        "embedding_bytes": m["embedding_params"] * bits / 8.0,
         "experts": m["experts"], "experts_per_token": m["experts_per_token"],
-        "layers": m["layers"], "d_model": m["d_model"], "kv_bytes_per_token": m["kv_bytes_per_token"],
+        "layers": m["layers"], "d_model": m["d_model"], "kv_heads": m["kv_heads"],
+        **{k: m[k] for k in ("attn_flops_per_key", "attn_window_flops_per_key", "window", "attn_decode_factor",
+                             "kv_bytes_per_token", "kv_window_bytes_per_token")},
         **g,
         "usable_fraction": s.uniform(0.5, 0.98),
         "overhead_gib": s.uniform(0.0, 2.0),
@@ -182,7 +201,13 @@ def serve_columns(s: Sampler, extreme: bool = False) -> Columns:
         "compute_efficiency": _efficiency(s, "compute_efficiency"),
         "prefill_efficiency": _efficiency(s, "prefill_efficiency"),
         "engine_max_concurrency": s.one_of(s.choice(engine_ranges()["engine_max_concurrency"]), s.integers(1, 4096)),
-        "tp_efficiency": np.where(g["gpus"] > 1, s.uniform(0.5, 1.0), 1.0),
+        "link_latency_s": s.uniform(1e-6, 2e-5),
+        "link_hop_latency_s": s.one_of(0.0, s.uniform(1e-7, 5e-6)),
+        "link_bus_gb_per_s": s.log(3.0, 500.0),
+        "pipeline": s.choice((0.0, 1.0, 2.0)),
+        "step_overhead_s": s.one_of(0.0, s.uniform(0.0, 3e-3)),
+        "request_overhead_s": s.one_of(0.0, s.uniform(0.0, 0.02)),
+        "cached_share": s.one_of(0.0, s.uniform(0.0, 1.0)),
         "input_tokens": s.one_of(s.choice((0.0, 1.0, 128.0, 512.0, 1000.0, 2048.0)), s.integers(0, 8192),
                                  np.round(s.log(1.0, biggest_prompt))),
         "output_tokens": s.one_of(s.choice((1.0, 16.0, 128.0, 256.0, 2048.0)), s.integers(1, 4096),
@@ -214,13 +239,14 @@ def _training_columns(s: Sampler, extreme: bool) -> Columns:
     gpus = s.one_of(s.integers(1, 8), s.integers(1, 8), s.choice((16.0, 64.0, 384.0, 1024.0, 2048.0, 16384.0)))
     biggest = 1e15
     return {
-        "params": m["params"], "active_params": m["active_params"], "layers": m["layers"], "d_model": m["d_model"],
+        "params": m["params"], "matmul_params": m["matmul_params"], "layers": m["layers"], "d_model": m["d_model"],
+        **{k: m[k] for k in ("attn_flops_per_key", "attn_window_flops_per_key", "window")},
         "seq_len": s.one_of(s.choice((128.0, 512.0, 2048.0, 4096.0, 8192.0, 131072.0)), s.integers(16, 32768)),
         "tokens": s.one_of(s.log(1.0, biggest), s.choice((1e6, 3e7, 1e9, 3e11, 1.4e12, 1.5e13, biggest))),
         "tflops": s.log(5.0, 5000.0),
         "mfu": s.uniform(0.05, 0.8),
         "memory_gib": gpu_columns(s)["memory_gib"],
-        "state_bytes_per_param": s.choice((8.0, 12.0, 16.0, 18.0)),
+        "state_bytes_per_param": s.choice((8.0, 12.0, 16.0, 18.0)),  # pre-training
         "act_bytes_per_token_hidden": s.one_of(34.0, s.uniform(10.0, 80.0)),
         "ckpt_bytes_per_token_hidden": s.one_of(2.0, s.uniform(1.0, 4.0)),
         "overhead_gib": s.uniform(0.0, 2.0),
@@ -248,14 +274,24 @@ def finetune_columns(s: Sampler, extreme: bool = False) -> Columns:
         "batch": s.one_of(1.0, 2.0, s.integers(1, 64)),
         "checkpointing": s.choice((-1.0, 0.0, 1.0)),
         "trainable_bytes_per_param": s.choice((12.0, 16.0)),
+        "weight_bytes_per_param": 2.0,
+        "optimizer_state_bytes_per_param": s.choice((12.0, 2.0)),
+        "paged_states": s.chance(),
+        "optimizer_in_backward": s.chance(),
+        "shard": s.chance(),
+        "offload": s.chance(),
+        "offload_gb_per_s": s.uniform(5.0, 60.0),
     })
     return cols
 
 
 # ------------------------------------------------------------------------------------ strategies
 
+BOOL_KEYS = ("method_full", "paged_states", "optimizer_in_backward", "shard", "offload")
+
+
 def _row(cols: Columns) -> dict[str, Any]:
-    return {k: (bool(v) if k == "method_full" else float(v)) for k, v in cols.items()}
+    return {k: (bool(v) if k in BOOL_KEYS else float(v)) for k, v in cols.items()}
 
 
 class Table(dict[str, np.ndarray]):
@@ -270,7 +306,7 @@ class Table(dict[str, np.ndarray]):
 
 
 def _table(cols: Columns, n: int) -> Table:
-    return Table({k: np.broadcast_to(np.asarray(v, dtype=bool if k == "method_full" else float), (n,)).copy()
+    return Table({k: np.broadcast_to(np.asarray(v, dtype=bool if k in BOOL_KEYS else float), (n,)).copy()
                   for k, v in cols.items()})
 
 

@@ -76,7 +76,7 @@ def _assumption_file(tmp_path: Path, name: str, value: float) -> Path:
     ("electricity_usd_per_kwh", -1, "expected a number >= 0, got -1"),
     ("resale_fraction", 1.5, "expected a number >= 0 and <= 1, got 1.5"),
     ("mfu_nvlink", -1, "expected a number > 0 and <= 1, got -1"),
-    ("tp_efficiency_pcie", 0, "expected a number > 0 and <= 1, got 0"),
+    ("link_efficiency_pcie_host", 0, "expected a number > 0 and <= 1, got 0"),
     ("consumer_gpus_per_host", 0, "expected an integer >= 1 and <= 1024, got 0"),
 ])
 def test_invalid_assumptions_are_errors_in_files_and_on_the_command_line(

@@ -115,7 +115,8 @@ def test_other_shapes_move_as_the_engine_does_with_the_fitted_efficiency(tmp_pat
             assert a[key] == pytest.approx(b[key], rel=1e-12), (model, key)
     # By hand (DESIGN.md sec. 3, one memory-bound stream): tokens/s = BW x eff / (weights + ctx_avg x KV per token).
     m = cal_cat.get("models", "llama-2-13b")
-    weights = m.params_b * 1e9 * 4.5 / 8
+    embedding = m.vocab * m.d_model  # looked up, not read; the output head is Q6_K in every GGUF mix but Q8_0 (llama-quant.cpp)
+    weights = (m.params_b * 1e9 - 2 * embedding) * 4.5 / 8 + embedding * 6.5625 / 8
     kv = m.layers * 2 * m.kv_heads * (m.d_model // m.heads) * 2
     row = runs.serve(cal_cat, "llama-2-13b", ["m2-ultra-76c-192gb"], "q4_0", "auto", concurrency=1, input_tokens=0,
                      output_tokens=256).rows()[0]

@@ -100,7 +100,7 @@ def test_validate_lists_every_problem_one_per_line(tmp_path: Path, cli) -> None:
         f"{path}:11: gpus[0].idle_power_w: expected a number >= 0, got -1",
         f"{path}:16: gpus[0].colour: unknown key; valid keys: id, name, vendor, class, memory_gib, "
         "memory_bandwidth_gb_per_s, tflops_bf16, tflops_fp16_acc16, power_w, idle_power_w, price_usd, price_as_of, "
-        "interconnect, link_bandwidth_gb_per_s, tflops_fp8, tops_int8, used_price_usd, used_price_as_of, release_date, "
+        "interconnect, link_bandwidth_gb_per_s, pcie_p2p, tflops_fp8, tops_int8, used_price_usd, used_price_as_of, release_date, "
             "usable_memory_fraction, integrated_host, "
         "sources, notes",
     ]
@@ -132,7 +132,7 @@ def test_validate_a_dangling_reference(tmp_path: Path, valid_profiles, cli) -> N
 def test_validate_a_good_file(good_file: Path, cli) -> None:
     line = next(i for i, text in enumerate(good_file.read_text().splitlines(), 1) if text.startswith("  electricity_usd_per_kwh:"))
     assert cli("profiles", "validate", str(good_file)) == (
-        0, f"{good_file}:{line}: assumptions.electricity_usd_per_kwh overrides the built-in entry (profiles/assumptions.yaml:123)\n"
+        0, f"{good_file}:{line}: assumptions.electricity_usd_per_kwh overrides the built-in entry (profiles/assumptions.yaml:213)\n"
            "ok: 7 entries valid in 1 path, 1 override of a built-in\n", "")
 
 

@@ -347,8 +347,8 @@ def test_a_full_disk_on_stdout_is_one_line_and_2(argv: tuple[str, ...], tmp_path
 
 @pytest.mark.parametrize("argv", [
     ("compare", "--set", "workload.monthly_growth=1", "--set", "economics.horizon_months=1200", "-f", "csv"),
-    ("serve", "-m", "llama-3.1-70b", "-g", "4xrtx-3090", "--set", "assumptions.tp_efficiency_pcie=0", "-f", "csv"),
-    ("finetune", "-m", "llama-3.1-70b", "-g", "4xrtx-3090", "--set", "assumptions.tp_efficiency_pcie=0", "-f", "csv"),
+    ("serve", "-m", "llama-3.1-70b", "-g", "4xrtx-3090", "--set", "assumptions.link_efficiency_pcie_host=0", "-f", "csv"),
+    ("finetune", "-m", "llama-3.1-70b", "-g", "4xrtx-3090", "--set", "assumptions.link_efficiency_pcie_host=0", "-f", "csv"),
 ])
 def test_numpy_warnings_never_reach_stderr(argv: tuple[str, ...]) -> None:
     p = llmcost(*argv, capture_output=True, text=True)

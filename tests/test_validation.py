@@ -3,9 +3,10 @@
 
 One test per figure. Each FIGURES entry cites its source, says which inputs the estimate takes
 beyond the defaults and why, and carries its tolerance: the largest |estimate / reported - 1|
-accepted (or a one-sided bound where the source gives one). Nothing here is tuned: where the
-defaults are far from a figure, the tolerance is the one they meet and the note says why.
-tests/validation_table.py prints the same list as the README's Markdown table.
+accepted (or a one-sided bound where the source gives one). No tolerance is above MAX_TOLERANCE:
+a figure the model does not reach within it is a known gap, listed with the reason (`gap`) and
+tested to still be one, so that the table cannot call a miss a pass. Nothing is tuned to a figure.
+tests/validation_table.py prints the same list as the README's Markdown table (tested current).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from llmcost import catalog, runs
+from llmcost import catalog, inputs, runs
 
 GB = 1e9
 GIB = 2.0**30
@@ -50,6 +51,10 @@ def serve(model: str, gpu: str, quant: str, engine: str, key: str, *, concurrenc
     return rows[0][key]
 
 
+MAX_TOLERANCE = 0.35
+"""No figure passes on a wider tolerance; beyond it a figure is a known gap."""
+
+
 @dataclass(frozen=True)
 class Figure:
     name: str
@@ -62,6 +67,8 @@ class Figure:
     bound: str = ""
     """'at least' / 'at most': the source gives a bound ("> 780 GB"); the estimate must respect it
     and `tolerance` is not used."""
+    gap: str = ""
+    """A known gap: why the model does not reach this figure within MAX_TOLERANCE (tolerance unused)."""
 
     def value(self) -> float:
         return float(self.estimate())
@@ -107,6 +114,18 @@ def lora_params(rank: int, targets: str) -> Callable[[], float]:
 # example padded to 512 tokens (79.9M), to show that the token count does not explain the gap.
 ALPACA_TOKENS_PADDED = 52_000 * 512
 
+TP8_GAP = ("at 8 GPUs the benchmark's per-GPU rate falls further than 8-way all-reduces explain: its per-GPU prefill "
+           "rate at 2048 -> 128 is 60% of the 2-GPU rate (smaller GEMMs per GPU), which llmcost's per-GPU efficiencies "
+           "do not shrink with")
+TRT019 = [  # GPUs, input, output tokens, reported output tokens/s, tolerance, gap
+    (1, 1000, 1000, 734.67, 0.10, ""), (2, 1000, 1000, 4191.26, 0.10, ""), (4, 1000, 1000, 7427.35, 0.30, ""),
+    (8, 1000, 1000, 11082.48, 0.0, TP8_GAP),
+    (2, 128, 2048, 5822.02, 0.35, ""), (4, 128, 2048, 11442.01, 0.20, ""), (8, 128, 2048, 17463.99, 0.35, ""),
+    (2, 2048, 128, 747.51, 0.10, ""), (4, 2048, 128, 1240.12, 0.15, ""), (8, 2048, 128, 1840.12, 0.0, TP8_GAP),
+]
+"""TensorRT-LLM perf-overview v0.19, Llama 3.1 70B FP8 on H100 SXM: tensor-parallel scaling rows. One H100
+holds 67.7 GiB of the FP8 weights: the FP8 KV cache (engines.yaml tensorrt-llm kv_cache_bytes) sets its batch."""
+
 FIGURES: list[Figure] = [
     # ------------------------------------------------------------------ pre-training: FLOPs
     # Brown et al. 2020, App. D Table D.1: 3.14e23 FLOPs for 300B tokens (references.md).
@@ -115,9 +134,10 @@ FIGURES: list[Figure] = [
     Figure("PaLM 540B training FLOPs", "Chowdhery et al. 2022, App. B Table 22", 2.56e24, "FLOPs", pre_flops("palm-540b"), 0.05),
     # Hoffmann et al. 2022 App. F; PaLM Table 3: Gopher 5.76e23 FLOPs (the Chinchilla recount is 6.3e23).
     Figure("Gopher 280B training FLOPs", "Hoffmann et al. 2022, App. F", 5.76e23, "FLOPs", pre_flops("gopher-280b"), 0.15),
-    # Thoppilan et al. 2022 sec. 10: LaMDA 3.55e23 FLOPs. The profile's 168B trained tokens
-    # (Chinchilla Table 1) give 40% of it; 3.55e23 / (6 x 137e9) implies ~430B tokens. Tolerance 65%.
-    Figure("LaMDA 137B training FLOPs", "Thoppilan et al. 2022, sec. 10", 3.55e23, "FLOPs", pre_flops("lamda-137b"), 0.65),
+    # Thoppilan et al. 2022 sec. 10: LaMDA 3.55e23 FLOPs.
+    Figure("LaMDA 137B training FLOPs", "Thoppilan et al. 2022, sec. 10", 3.55e23, "FLOPs", pre_flops("lamda-137b"), 0.0,
+           gap="the profile's 168B trained tokens (Chinchilla Table 1) are what the FLOPs follow from; 3.55e23 / "
+               "(6 x 137e9) implies ~430B tokens, and the paper states no token count to settle it"),
     # Llama Team 2024 (arXiv 2407.21783) sec. 3.2.1: 3.8e25 FLOPs (models.yaml reported block); 15T tokens (profile).
     Figure("Llama 3.1 405B training FLOPs", "Llama Team 2024, sec. 3.2.1", 3.8e25, "FLOPs", pre_flops("llama-3.1-405b"), 0.10),
     # ------------------------------------------------------------------ pre-training: GPU-hours, A100-80GB
@@ -145,9 +165,12 @@ FIGURES: list[Figure] = [
            pre_hours("llama-2-70b"), 0.10),
     # Llama 3.1 model card (models.yaml reported blocks), H100-80GB, ~15T tokens, T = 8192
     # (pretrain_seq_len_max). The card's hours imply MFU 0.18 (8B), 0.29 (70B), 0.36 (405B) on the
-    # 989 TFLOPS peak against the default 0.45, so the tolerances are 65%, 40% and 25%.
-    Figure("Llama 3.1 8B GPU-hours", "Llama 3.1 model card", 1_460_000, "H100-h", pre_hours("llama-3.1-8b", "h100-sxm"), 0.65),
-    Figure("Llama 3.1 70B GPU-hours", "Llama 3.1 model card", 7_000_000, "H100-h", pre_hours("llama-3.1-70b", "h100-sxm"), 0.40),
+    # 989 TFLOPS peak against the default 0.45.
+    Figure("Llama 3.1 8B GPU-hours", "Llama 3.1 model card", 1_460_000, "H100-h", pre_hours("llama-3.1-8b", "h100-sxm"), 0.0,
+           gap="the card's hours imply MFU 0.18 on H100 (small model on a large cluster, long-context and annealing "
+               "phases included), against the 0.45 that reproduces the A100-era LLaMA and Llama 2 runs"),
+    Figure("Llama 3.1 70B GPU-hours", "Llama 3.1 model card", 7_000_000, "H100-h", pre_hours("llama-3.1-70b", "h100-sxm"), 0.0,
+           gap="the card's hours imply MFU 0.29 on H100 against the default 0.45 (see the 8B row)"),
     Figure("Llama 3.1 405B GPU-hours", "Llama 3.1 model card", 30_840_000, "H100-h",
            pre_hours("llama-3.1-405b", "h100-sxm"), 0.25),
     # ------------------------------------------------------------------ pre-training: energy
@@ -161,25 +184,51 @@ FIGURES: list[Figure] = [
     Figure("BLOOM 176B energy", "BigScience 2022, sec. 3.5; Luccioni et al. 2022", 433, "MWh", pre_mwh("bloom-176b"), 0.35),
     # ------------------------------------------------------------------ fine-tuning
     # Stanford Alpaca README / CRFM blog: full fine-tune of LLaMA 7B, 3 epochs, max length 512,
-    # "3 hours on 8 80GB A100s". 30M tokens (see ALPACA_TOKENS_PADDED above). 3 h means MFU ~0.05;
-    # the default 0.45 gives 0.3 h: tolerance 92%.
+    # "3 hours on 8 80GB A100s". 30M tokens (see ALPACA_TOKENS_PADDED above).
     Figure("Alpaca 7B full fine-tune, 8 x A100 wall-clock", "tatsu-lab/stanford_alpaca README; CRFM Alpaca blog", 3, "h",
-           lambda: finetune("alpaca-7b", "8xa100-80gb", "full", "wall_hours", seq_len=512, epochs=3), 0.92),
+           lambda: finetune("alpaca-7b", "8xa100-80gb", "full", "wall_hours", seq_len=512, epochs=3), 0.0,
+           gap="3 hours for 30M tokens is MFU ~0.05 (FSDP full shard of a 7B model at sequence 512 over 8 GPUs, "
+               "Hugging Face Trainer of March 2023, start-up and checkpoints included); the NVLink default is 0.45"),
     Figure("Alpaca 7B, every example padded to 512 (upper bound)", "tatsu-lab/stanford_alpaca README", 3, "h",
            lambda: finetune("alpaca-7b", "8xa100-80gb", "full", "wall_hours", seq_len=512, epochs=3,
-                            tokens=ALPACA_TOKENS_PADDED), 0.75),
+                            tokens=ALPACA_TOKENS_PADDED), 0.0,
+           gap="padding every example to 512 tokens (79.9M tokens) still implies MFU ~0.13: the token count does "
+               "not explain the gap"),
     # pytorch/torchtune README: Llama 3.1 8B LoRA on one RTX 4090, batch 2, packed 2048 = llmcost's
     # finetune defaults (rank 16 on all linear layers; torchtune's recipe is rank 8), checkpointing auto (on).
     Figure("torchtune Llama 3.1 8B LoRA peak memory, RTX 4090", "pytorch/torchtune README", 16.2, "GiB",
            lambda: finetune("llama-3.1-8b", "rtx-4090", "lora", "memory_per_gpu_gib"), 0.10),
-    # Same row: 3,083 tokens/s. mfu_single_gpu 0.7 was set from the full fine-tune row (the LoRA one
-    # would need 0.99): tolerance 30%.
+    # Same row: 3,083 tokens/s. torchtune's recipe (recipes/configs/llama3_1/8B_lora_single_device.yaml)
+    # checkpoints activations, and so does llmcost (16 GiB of weights leave no room for 4,096 tokens of
+    # activations); with the recompute the figure needs MFU 0.9 on the 4090's BF16 peak, while the same
+    # table's full fine-tune runs at 0.7 (mfu_single_gpu comes from it): -24%, tolerance 30%.
     Figure("torchtune Llama 3.1 8B LoRA tokens/s, RTX 4090", "pytorch/torchtune README", 3083, "tokens/s",
            lambda: finetune("llama-3.1-8b", "rtx-4090", "lora", "tokens_per_s"), 0.30),
-    # Same table, full fine-tune: 18.9 GiB with a memory-saving optimizer (bf16 weights, optimizer
-    # step in backward). llmcost's 16 bytes/param of mixed-precision Adam gives 6.4x that: tolerance 550%.
-    Figure("torchtune Llama 3.1 8B full fine-tune memory, RTX 4090", "pytorch/torchtune README", 18.9, "GiB",
-           lambda: finetune("llama-3.1-8b", "rtx-4090", "full", "memory_per_gpu_gib"), 5.5),
+    # Same table, full fine-tune: 18.9 GiB with torchtune's recipe (8B_full_single_device.yaml): BF16
+    # weights, PagedAdamW8bit, optimizer step in backward, activation checkpointing. Tolerance 10%.
+    Figure("torchtune Llama 3.1 8B full fine-tune memory, RTX 4090", "pytorch/torchtune README; 8B_full_single_device.yaml",
+           18.9, "GiB", lambda: finetune("llama-3.1-8b", "rtx-4090", "full", "memory_per_gpu_gib",
+                                         recipe=inputs.Recipe(optimizer="paged-adamw8bit", optimizer_in_backward=True,
+                                                              checkpointing=True)), 0.10),
+    # Same table, QLoRA: 7.4 GiB and 2,413 tokens/s (defaults: rank 16 on all linear layers, NF4 with
+    # 16-bit embedding and head, checkpointing on). Memory tolerance 15% (-12%); speed as the LoRA row:
+    # qlora_compute_overhead (1.28) comes from this table's LoRA/QLoRA ratio, so the LoRA gap carries over.
+    Figure("torchtune Llama 3.1 8B QLoRA peak memory, RTX 4090", "pytorch/torchtune README", 7.4, "GiB",
+           lambda: finetune("llama-3.1-8b", "rtx-4090", "qlora", "memory_per_gpu_gib"), 0.15),
+    Figure("torchtune Llama 3.1 8B QLoRA tokens/s, RTX 4090", "pytorch/torchtune README", 2413, "tokens/s",
+           lambda: finetune("llama-3.1-8b", "rtx-4090", "qlora", "tokens_per_s"), 0.30),
+    # Answer.AI FSDP + QLoRA announcement (AnswerDotAI/fsdp_qlora benchmarks_03_2024.md, "A Dual 4090"):
+    # Llama-2 70B QLoRA (rank 64, all linear layers, batch 2 x 2048, checkpointing) trains on two 24 GB
+    # RTX 4090s with FSDP sharding and CPU offload. Sharded without offload it needs 30 GiB per card.
+    Figure("FSDP + QLoRA Llama-2 70B on 2 x RTX 4090 with CPU offload fits 24 GiB", "AnswerDotAI/fsdp_qlora benchmarks_03_2024.md",
+           24, "GiB", lambda: finetune("llama-2-70b", "2xrtx-4090", "qlora", "memory_per_gpu_gib", rank=64, batch=2,
+                                       recipe=inputs.Recipe(offload=True)), 0.0, "at most"),
+    Figure("FSDP + QLoRA Llama-2 70B, 2 x RTX 4090, offload: peak memory", "AnswerDotAI/fsdp_qlora benchmarks_03_2024.md",
+           14.92, "GiB", lambda: finetune("llama-2-70b", "2xrtx-4090", "qlora", "memory_per_gpu_gib", rank=64, batch=2,
+                                          recipe=inputs.Recipe(offload=True)), 0.0,
+           gap="the benchmark's peak is the PyTorch process's reserved memory (allocator cache, FSDP and bitsandbytes "
+               "buffers, the dequantised BF16 copy of each frozen matrix); llmcost counts the tensors the run keeps: "
+               "checkpointed activations, two gathered layers and overhead"),
     # Dettmers et al. 2023 (QLoRA) Table 1, batch 1: 41 / 21 / 10 / 6 GB (read as 1e9 bytes). llmcost
     # defaults (rank 16 on all linear layers, sequence 2048, NF4 4.127 bits, checkpointing on) come
     # within 10%.
@@ -218,9 +267,10 @@ FIGURES: list[Figure] = [
     # defaults (batch 2 x 2048, checkpointing auto -> on): tolerance 5%.
     Figure("LoRA GPT-3 175B training memory", "Hu et al. 2021, sec. 4.2", 350, "GB",
            lambda: finetune("gpt-3-175b", "a100-80gb", "lora", "memory_per_gpu_gib", rank=4, targets="qv") * GIB / GB, 0.05),
-    # The full fine-tune's 1.2 TB is ~7 bytes/param; llmcost counts ZeRO's 16 (sec. 3.1): tolerance 140%.
     Figure("GPT-3 175B full fine-tune memory", "Hu et al. 2021, sec. 4.2", 1200, "GB",
-           lambda: finetune("gpt-3-175b", "a100-80gb", "full", "memory_per_gpu_gib") * GIB / GB, 1.4),
+           lambda: finetune("gpt-3-175b", "a100-80gb", "full", "memory_per_gpu_gib") * GIB / GB, 0.0,
+           gap="1.2 TB is ~7 bytes per parameter and the paper does not say how it is made up; mixed-precision "
+               "AdamW (the default) holds 16 (ZeRO sec. 3.1), 8-bit AdamW in BF16 6 (--optimizer adamw8bit)"),
     # ------------------------------------------------------------------ inference
     # llama.cpp PR #4766 (llama-bench, LLaMA 7B): pp512 = one 512-token prompt; tg128 = 128 tokens
     # generated from an empty context, single stream. Engine llama.cpp, calibrated on these rows
@@ -256,17 +306,72 @@ FIGURES: list[Figure] = [
            decode("llama-2-7b", "rtx-4090", "q4f16_1", "mlc-llm", 256, input_tokens=8), 0.10),
     Figure("MLC-LLM Llama 2 13B q4f16_1, RTX 4090", "mlc-ai/llm-perf-bench README", 113.5, "tokens/s",
            decode("llama-2-13b", "rtx-4090", "q4f16_1", "mlc-llm", 256, input_tokens=8), 0.10),
-    # NVIDIA/TensorRT-LLM docs/source/performance.md (v0.6.1), A100 FP16, output tokens/s per GPU.
+    # NVIDIA/TensorRT-LLM docs/source/performance.md (v0.6.1), A100 FP16, output tokens/s per GPU. The
+    # engine's efficiencies come from these two rows; at batch 384 the 384 sequences' KV reads (their own
+    # kernel after the weight GEMMs) leave it 14% low: tolerance 15%.
     # Its benchmark engine is built from a Llama-2-7B config (4096 positions), LLaMA 7B's shape:
     # llama-2-7b, since 128 + 2048 tokens exceed LLaMA 7B's 2048 context. A100 80GB assumed.
     Figure("TensorRT-LLM LLaMA 7B FP16, batch 384, 128 -> 128, A100", "NVIDIA/TensorRT-LLM performance.md v0.6.1", 5586,
            "tokens/s", lambda: serve("llama-2-7b", "a100-80gb", "fp16", "tensorrt-llm", "output_tokens_per_s",
-                                     concurrency=384, input_tokens=128, output_tokens=128), 0.10),
-    # Batch 60 of 2176 tokens needs 76 GiB; usable_memory_fraction 0.9 leaves room for 55 sequences,
-    # and the estimate runs at 55: -13%. Tolerance 15%.
+                                     concurrency=384, input_tokens=128, output_tokens=128), 0.15),
+    # Batch 60 of 2176 tokens needs 76.3 GiB with the weights, which the engine's usable memory (0.97 of
+    # the card) holds: the batch runs as asked. -12%, tolerance 15%.
     Figure("TensorRT-LLM LLaMA 7B FP16, batch 60, 128 -> 2048, A100", "NVIDIA/TensorRT-LLM performance.md v0.6.1", 1928,
            "tokens/s", lambda: serve("llama-2-7b", "a100-80gb", "fp16", "tensorrt-llm", "output_tokens_per_s",
                                      concurrency=60, input_tokens=128, output_tokens=2048), 0.15),
+    # ------------------------------------------------------------------ weights by format
+    # hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4 on the Hub: 4.68 + 1.05 GB = 5.34 GiB (INT4
+    # g128 linear layers, FP16 embedding and head). Tolerance 2%.
+    Figure("Llama 3.1 8B AWQ-INT4 checkpoint", "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4 files", 5.34, "GiB",
+           lambda: serve("llama-3.1-8b", "h100-sxm", "awq-int4", "vllm", "weights_gib", input_tokens=128, output_tokens=128), 0.02),
+    # bartowski/Meta-Llama-3.1-8B-Instruct-GGUF Q4_K_M: 4.92 GB = 4.58 GiB (Q6_K output, Q4_K embedding).
+    Figure("Llama 3.1 8B GGUF Q4_K_M file", "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", 4.58, "GiB",
+           lambda: serve("llama-3.1-8b", "rtx-4090", "q4_k_m", "llama.cpp", "weights_gib", input_tokens=128, output_tokens=128), 0.02),
+    # gpt-oss model card Table 1: gpt-oss-120b 60.8 GiB (MXFP4 experts, BF16 elsewhere). Tolerance 2%.
+    Figure("gpt-oss-120b MXFP4 checkpoint", "OpenAI gpt-oss model card (arXiv 2508.10925) Table 1", 60.8, "GiB",
+           lambda: serve("gpt-oss-120b", "h100-sxm", "mxfp4", "vllm", "weights_gib", input_tokens=128, output_tokens=128), 0.02),
+    # llama.cpp PR #19922 llama-bench: gpt-oss 120B MXFP4 MoE 59.02 GiB (Q8_0 outside the experts).
+    Figure("gpt-oss-120b GGUF MXFP4_MOE", "ggml-org/llama.cpp PR #19922", 59.02, "GiB",
+           lambda: serve("gpt-oss-120b", "h100-sxm", "mxfp4_moe", "llama.cpp", "weights_gib", input_tokens=128, output_tokens=128),
+           0.02),
+    # gpt-oss README: "gpt-oss-120b run on a single H100 GPU": the MXFP4 release on one 80 GB H100 holds
+    # at least one 8K-token request.
+    Figure("gpt-oss-120b on one H100 80GB: sequences of 8K tokens that fit", "openai/gpt-oss README", 1, "sequences",
+           lambda: serve("gpt-oss-120b", "h100-sxm", "mxfp4", "vllm", "max_concurrency", input_tokens=4096, output_tokens=4096),
+           0.0, "at least"),
+    # ------------------------------------------------------------------ multi-GPU (tensor parallel)
+    # NVIDIA/TensorRT-LLM perf-overview v0.19 (nvidia.github.io/TensorRT-LLM/0.19.0), Llama 3.1 70B FP8
+    # on H100 SXM, total output tokens/s, batch chosen by the benchmark (llmcost: auto).
+    *[Figure(f"TensorRT-LLM v0.19 Llama 3.1 70B FP8, {tp}x H100, {i} -> {o}", "NVIDIA/TensorRT-LLM perf-overview v0.19",
+             reported, "tokens/s", (lambda tp=tp, i=i, o=o: serve("llama-3.1-70b", f"{tp}xh100-sxm", "fp8", "tensorrt-llm",
+                                                                  "output_tokens_per_s", concurrency=0, input_tokens=i,
+                                                                  output_tokens=o)), tol, gap=gap)
+      for tp, i, o, reported, tol, gap in TRT019],
+    # NVIDIA/TensorRT-LLM performance.md v0.9.0 (static batching), LLaMA 70B, output tokens/s per GPU.
+    Figure("TensorRT-LLM v0.9 LLaMA 70B FP8, batch 96, 2x H100, 2048 -> 128, per GPU", "NVIDIA/TensorRT-LLM performance.md v0.9.0",
+           346, "tokens/s", lambda: serve("llama-2-70b", "2xh100-sxm", "fp8", "tensorrt-llm", "output_tokens_per_s", concurrency=96,
+                                          input_tokens=2048, output_tokens=128) / 2, 0.20),
+    Figure("TensorRT-LLM v0.9 LLaMA 70B FP8, batch 64, 2x H100, 2048 -> 2048, per GPU", "NVIDIA/TensorRT-LLM performance.md v0.9.0",
+           1011, "tokens/s", lambda: serve("llama-2-70b", "2xh100-sxm", "fp8", "tensorrt-llm", "output_tokens_per_s", concurrency=64,
+                                           input_tokens=2048, output_tokens=2048) / 2, 0.15),
+    Figure("TensorRT-LLM v0.9 LLaMA 70B FP16, batch 96, 4x A100, 2048 -> 128, per GPU", "NVIDIA/TensorRT-LLM performance.md v0.9.0",
+           80, "tokens/s", lambda: serve("llama-2-70b", "4xa100-80gb", "fp16", "tensorrt-llm", "output_tokens_per_s", concurrency=96,
+                                         input_tokens=2048, output_tokens=128) / 4, 0.20),
+    Figure("TensorRT-LLM v0.9 LLaMA 70B FP16, batch 64, 4x A100, 2048 -> 2048, per GPU", "NVIDIA/TensorRT-LLM performance.md v0.9.0",
+           289, "tokens/s", lambda: serve("llama-2-70b", "4xa100-80gb", "fp16", "tensorrt-llm", "output_tokens_per_s", concurrency=64,
+                                          input_tokens=2048, output_tokens=2048) / 4, 0.15),
+    # NVIDIA/TensorRT-LLM release/0.5.0 performance.md, LLaMA 70B FP8, batch 64, 4x H100 (whole group).
+    Figure("TensorRT-LLM v0.5 LLaMA 70B FP8, batch 64, 4x H100, 128 -> 2048", "NVIDIA/TensorRT-LLM release/0.5.0 performance.md",
+           2616, "tokens/s", lambda: serve("llama-2-70b", "4xh100-sxm", "fp8", "tensorrt-llm", "output_tokens_per_s", concurrency=64,
+                                           input_tokens=128, output_tokens=2048), 0.0,
+           gap="v0.5.0 (October 2023) decodes batch 64 at 24 ms a step, 2.4x the memory roofline; v0.9 ran batch 512 of "
+               "the same shape at 2,725 tokens/s per GPU on the same GPUs. The tensorrt-llm profile follows v0.9 and later"),
+    # ------------------------------------------------------------------ per-step overhead (CUDA graphs)
+    # llama.cpp PR #6766 (CUDA graphs on): LLaMA 2 7B Q4_0 tg, single stream. Tolerance 15%.
+    Figure("llama.cpp Llama 2 7B Q4_0 tg with CUDA graphs, RTX 3090", "ggml-org/llama.cpp PR #6766", 128.27, "tokens/s",
+           decode("llama-2-7b", "rtx-3090", "q4_0", "llama.cpp", 128), 0.15),
+    Figure("llama.cpp Llama 2 7B Q4_0 tg with CUDA graphs, RTX 4090", "ggml-org/llama.cpp PR #6766", 146.81, "tokens/s",
+           decode("llama-2-7b", "rtx-4090", "q4_0", "llama.cpp", 128), 0.15),
 ]
 
 
@@ -279,14 +384,35 @@ def within(fig: Figure) -> bool:
     return abs(value / fig.reported - 1.0) <= fig.tolerance
 
 
-@pytest.mark.parametrize("fig", FIGURES, ids=[f.name for f in FIGURES])
+CHECKED = [f for f in FIGURES if not f.gap]
+GAPS = [f for f in FIGURES if f.gap]
+
+
+@pytest.mark.parametrize("fig", CHECKED, ids=[f.name for f in CHECKED])
 def test_estimate_matches_published_figure(fig: Figure) -> None:
+    assert fig.tolerance <= MAX_TOLERANCE, f"{fig.name}: tolerance {fig.tolerance:.0%} is above {MAX_TOLERANCE:.0%}; list it as a gap"
     assert within(fig), f"{fig.name}: estimate {fig.value():.4g} {fig.unit} vs reported {fig.reported:.4g} " \
                         f"({fig.error():+.1%}, tolerance {fig.bound or f'{fig.tolerance:.0%}'}; {fig.source})"
 
 
+@pytest.mark.parametrize("fig", GAPS, ids=[f.name for f in GAPS])
+def test_known_gap_is_still_a_gap(fig: Figure) -> None:
+    """A known gap says why the model misses the figure; when a change brings it within MAX_TOLERANCE, this
+    fails so that the figure moves to the checked ones with its tolerance."""
+    assert not fig.bound and fig.tolerance == 0.0
+    assert abs(fig.error()) > MAX_TOLERANCE, f"{fig.name}: now {fig.error():+.1%}; give it a tolerance and drop the gap note"
+
+
 def test_figure_names_are_unique() -> None:
     assert len({f.name for f in FIGURES}) == len(FIGURES)
+
+
+def test_readme_table_is_current() -> None:
+    """The README's validation table is the one tests/validation_table.py prints (regenerate with
+    `python tests/validation_table.py --write`)."""
+    import validation_table
+
+    assert validation_table.readme_section() == validation_table.table()
 
 
 # =================================================================================================
@@ -334,6 +460,7 @@ weigh most on small models: docs/hardware.md."""
 # chips; 35% on the Ultra chips, whose small-model decode is slower than one efficiency allows (the
 # worst rows are HW_GAPS).
 ULTRA_GAPS = {("m1-ultra-48c-64gb", "F16 tg128"), ("m1-ultra-48c-64gb", "Q8_0 tg128"), ("m1-ultra-64c-128gb", "Q8_0 tg128"),
+              ("m2-ultra-60c-64gb", "Q8_0 tg128"), ("m3-ultra-60c-96gb", "Q8_0 tg128"),
               *{(g, "Q4_0 tg128") for g, *_ in METAL_4167 if "ultra" in g}}
 
 

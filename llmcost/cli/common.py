@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost import api, gate, render, scenarios
+from llmcost import api, gate, hf_config, render, scenarios
 from llmcost import table as table_module
 from llmcost.catalog import Catalog
 from llmcost.errors import LlmcostError, unknown
@@ -28,7 +28,7 @@ ColumnsOpt = Annotated[list[str] | None, typer.Option("--columns", metavar="A,B,
                                                       "every format (comma-separated, repeatable).")]
 WideOpt = Annotated[bool, typer.Option("--wide", help="Table: every column, none left out or shortened (may be wider than the terminal).")]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show every intermediate quantity, formula and assumption with its source.")]
-ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Model id (llmcost profiles list models).")]
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Model id (llmcost profiles list models), or a Hugging Face config.json.")]
 GpuOpt = Annotated[list[str] | None, typer.Option("--gpu", "-g", help="GPU id or NxID, e.g. 2xrtx-3090 (repeatable).")]
 UsedOpt = Annotated[bool, typer.Option("--used", help="Price owned GPUs at used-market prices where known.")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override an assumption: assumptions.NAME=VALUE (repeatable).")]
@@ -40,7 +40,8 @@ ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Built
 ScenarioSetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a scenario value by dotted path, e.g. workload.requests_per_day=5000, "
                                                           "or an assumption, assumptions.NAME=VALUE (repeatable).")]
 ApiOpt = Annotated[list[str] | None, typer.Option("--api", "-a", help="API to compare (repeatable; replaces the scenario's).")]
-ScenarioModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model to serve (replaces serving.model).")]
+ScenarioModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model to serve, an id or a Hugging Face config.json "
+                                                                            "(replaces serving.model).")]
 MinQualityOpt = Annotated[float | None, typer.Option("--min-quality", min=0, max=100, metavar="SCORE", help=(
     "Leave out options scoring below SCORE on the comparison's benchmark (MMLU-Pro, or MMLU for older models) or "
     "without a score (sets options.min_quality)."))]
@@ -64,7 +65,7 @@ def scenario_inputs(profiles: Sequence[str] | None, scenario_id: str | None, set
     cat = api.load_catalog(profiles or (), {k: v for k, v in given.items() if k.startswith("assumptions.")})
     overrides: dict[str, Any] = {k: v for k, v in given.items() if not k.startswith("assumptions.")}
     if model:
-        overrides["serving.model"] = model
+        cat, overrides["serving.model"] = hf_config.with_model(cat, model)
     if gpu:
         overrides["options.gpus"] = ",".join(gpu)
     if apis:

@@ -35,9 +35,9 @@ PRETRAIN_TABLE = ("gpu", "gpus", "fits", "wall_days", "cost_rented_usd", "cost_o
 FINETUNE_TABLE = ("gpu", "kind", "gpus", "fits", "cost_owned_usd", "cost_rented_usd", "wall_hours", "memory_per_gpu_gib", "tokens_per_s",
                   "gpu_hours", "energy_kwh", "capex_usd", "trainable_params", "checkpointing", "tokens", "flops", "method", "rental",
                   "gpu_energy_kwh", "model", "reason")
-SERVE_TABLE = ("gpu", "gpus", "fits", "usd_per_mtok", "output_tokens_per_s", "tpot_s", "ttft_s", "requests_per_s", "concurrency",
+SERVE_TABLE = ("gpu", "gpus", "fits", "usd_per_mtok", "output_tokens_per_s", "tpot_s", "ttft_s", "itl_s", "requests_per_s", "concurrency",
                "max_concurrency", "decode_tokens_per_s", "prefill_tokens_per_s", "weights_gib", "kv_mib_per_sequence", "usd_per_mtok_rented",
-               "quantization", "engine", "bound", "rental", "model", "reason")
+               "parallelism", "quantization", "engine", "bound", "rental", "model", "reason")
 
 
 def pretrain(model: ModelOpt, gpu: GpuOpt = None,
@@ -69,6 +69,12 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
              tokens: Annotated[str | None, typer.Option("--tokens", help="Dataset tokens, e.g. 20M.")] = None,
              epochs: Annotated[float | None, typer.Option("--epochs", min=0.0, help="Passes over the dataset.")] = None,
              api_ids: Annotated[list[str] | None, typer.Option("--api", "-a", help="Also price this API's fine-tuning (repeatable).")] = None,
+             shard: Annotated[bool | None, typer.Option(
+                 "--shard/--no-shard", help="Shard weights and states across the GPUs (FSDP/ZeRO-3; default: on with several GPUs).")] = None,
+             offload: Annotated[bool, typer.Option("--offload", help="Keep weights and optimizer states in CPU memory (FSDP CPU offload).")] = False,
+             optimizer: Annotated[str, typer.Option("--optimizer", help="adamw, adamw8bit or paged-adamw8bit (full fine-tuning states).")] = "adamw",
+             optimizer_in_backward: Annotated[bool, typer.Option(
+                 "--optimizer-in-backward", help="Step the optimizer per layer in the backward pass (no full gradient buffer).")] = False,
              mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = None,
              output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None,
              max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
@@ -77,7 +83,8 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
     fmt = check_format(fmt, output, inputs=inputs(profiles))
     cat = load_catalog(profiles, sets)
     est = api.finetune(model, gpu, method=method, rank=rank, targets=targets, batch=batch, seq_len=seq_len, checkpointing=checkpointing,
-                       tokens=tokens, epochs=epochs, api=api_ids, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used, catalog=cat)
+                       tokens=tokens, epochs=epochs, api=api_ids, shard=shard, offload=offload, optimizer=optimizer,
+                       optimizer_in_backward=optimizer_in_backward, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used, catalog=cat)
     prices.warn_if_stale(cat, prices.rows_prices(est.rows(), used), max_price_age_days)
     emit(est.rows(), fmt, output, title=f"{method} fine-tuning {model}", explanation=est.explanation.text() if explain else None,
          table=FINETUNE_TABLE, columns=columns, wide=wide, inputs=inputs(profiles))
@@ -89,16 +96,19 @@ def serve(model: ModelOpt, gpu: GpuOpt = None,
           concurrency: Annotated[str, typer.Option("--concurrency", "-c", help="Sequences decoded together, or auto.")] = "auto",
           input_tokens: Annotated[str | None, typer.Option("--input-tokens", help="Prompt tokens per request.")] = None,
           output_tokens: Annotated[str | None, typer.Option("--output-tokens", help="Generated tokens per request.")] = None,
-          max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", min=0.001, help="Latency target: most ms per output token.")] = None,
+          max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", min=0.001, help="Latency target: most ms per decode step (tpot_s).")] = None,
+          cached_share: Annotated[float, typer.Option("--cached-share", min=0.0, max=1.0,
+                                                      help="Share of each prompt that is an already cached prefix.")] = 0.0,
           used: UsedOpt = False, fmt: FormatOpt = None, output: OutputOpt = None, explain: ExplainOpt = False,
           profiles: ProfilesOpt = None, sets: SetOpt = None,
           max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
           columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
-    """Weights and KV memory, max concurrency, prefill and decode tokens/s, TTFT, TPOT, $ per 1M tokens."""
+    """Weights and KV memory, max concurrency, prefill and decode tokens/s, TTFT, TPOT (the decode step), ITL (time
+    between tokens including other requests' prefills), $ per 1M tokens."""
     fmt = check_format(fmt, output, inputs=inputs(profiles))
     cat = load_catalog(profiles, sets)
     est = api.serve(model, gpu, quant=quant, engine=engine, concurrency=concurrency, input_tokens=input_tokens,
-                    output_tokens=output_tokens, max_tpot_ms=max_tpot_ms, used=used, catalog=cat)
+                    output_tokens=output_tokens, max_tpot_ms=max_tpot_ms, cached_share=cached_share, used=used, catalog=cat)
     prices.warn_if_stale(cat, prices.rows_prices(est.rows(), used), max_price_age_days)
     emit(est.rows(), fmt, output, title=f"serving {model}", explanation=est.explanation.text() if explain else None,
          table=SERVE_TABLE, columns=columns, wide=wide, inputs=inputs(profiles))

@@ -249,6 +249,26 @@ def schema_(kind: Annotated[str, typer.Argument(help="gpus, models, apis, rental
 
 
 
+@app.command("import-model")
+def import_model(config: Annotated[Path, typer.Argument(help="A Hugging Face config.json, read from disk (download it first).",
+                                                        metavar="CONFIG.json", show_default=False)],
+                 model_id: Annotated[str | None, typer.Option("--id", help="Model id (default: from the config's name or folder).")] = None,
+                 output: OutputOpt = None) -> None:
+    """Write a model profile (dense, GQA, MoE, MLA, sliding window) from a config.json; its source is the file's name and hash."""
+    from llmcost import hf_config
+
+    if output not in (None, "-") and Path(output).resolve() == config.resolve():
+        raise LlmcostError(f"--output {output!r} is the config being read; write the profile to another file")
+    record = hf_config.load_model(config, model_id)  # validated before anything is written
+    _, text = hf_config.profile_text(config, model_id)
+    with render.output_stream(output) as out:
+        out.write(text)
+    sys.stderr.write(f"llmcost: model {record.id}: {record.params_b:g}B parameters, {record.layers} layers"
+                     + (f", {record.experts} experts ({record.experts_per_token} per token)" if record.experts else "")
+                     + (" to " + output if output and output != "-" else "") + "; use it with --profiles FILE or --model "
+                     + f"{config}\n")
+
+
 @app.command("import-prices")
 def import_prices(
         source: Annotated[str, typer.Option("--from", metavar="SOURCE", help="genai-prices (the installed package, or --data FILE) or "

@@ -1,4 +1,9 @@
-"""FLOPs: active parameters, training and inference FLOPs per token."""
+"""FLOPs: active parameters, attention, training and inference FLOPs per token.
+
+Attention is counted per key (per earlier token attended to), summed over the layers that attend to
+the whole context (`attn_flops_per_key`) plus those that attend to a sliding window of `window`
+tokens (`window_flops_per_key`, 0 for models without sliding-window layers).
+"""
 
 from __future__ import annotations
 
@@ -21,42 +26,79 @@ def active_params(params: ArrayLike, experts: ArrayLike, experts_per_token: Arra
     return np.asarray(params, dtype=float) - np.maximum(e - k, 0.0) * np.asarray(expert_params, dtype=float)
 
 
-def attention_flops_per_token(layers: ArrayLike, d_model: ArrayLike, context: ArrayLike) -> F:
-    """Forward attention FLOPs per token attending to `context` tokens: QK^T and AV, 2 FLOPs per
-    multiply-add each, 4 L d T (Kaplan et al. 2020 Table 1; PaLM App. B counts 3x this for training)."""
-    return 4.0 * np.asarray(layers, dtype=float) * np.asarray(d_model, dtype=float) * np.asarray(context, dtype=float)
+def attention_flops_per_key(layers: ArrayLike, heads: ArrayLike, qk_dim: ArrayLike, v_dim: ArrayLike) -> F:
+    """Forward attention FLOPs per token per key over `layers` layers: QK^T (qk_dim per head) and AV
+    (v_dim per head), 2 FLOPs per multiply-add: 2 L heads (d_qk + d_v).
+
+    With d_qk = d_v = head_dim and heads x head_dim = d_model this is Kaplan et al.'s 4 L d (2020,
+    Table 1). It is not when heads x head_dim differs from d_model: Qwen3-32B (64 layers, 64 heads of
+    128, d_model 5120) does 1.6x the 4 L d count (Qwen3-32B config.json):
+
+    >>> float(attention_flops_per_key(64, 64, 128, 128) / (4 * 64 * 5120))
+    1.6
+
+    DeepSeek-V3's latent attention (MLA) decodes in the absorbed form, scores over the 576-element
+    latent (512 + 64 RoPE) and values in the 512-element latent, 128 heads (DeepSeek-V3 report sec.
+    2.1.1, config.json kv_lora_rank 512, qk_rope_head_dim 64): 9.7x the 4 L d count per layer:
+
+    >>> round(float(attention_flops_per_key(1, 128, 576, 512) / (4 * 7168)), 1)
+    9.7
+    """
+    return 2.0 * np.asarray(layers, dtype=float) * np.asarray(heads, dtype=float) * (
+        np.asarray(qk_dim, dtype=float) + np.asarray(v_dim, dtype=float))
 
 
-def training_flops_per_token(active: ArrayLike, layers: ArrayLike, d_model: ArrayLike, seq_len: ArrayLike) -> F:
-    """Training FLOPs per token, 6 N_a + 12 L d T (PaLM, Chowdhery et al. 2022, App. B).
+def attention_flops_per_token(attn_flops_per_key: ArrayLike, context: ArrayLike, window_flops_per_key: ArrayLike = 0.0,
+                              window: ArrayLike = 0.0) -> F:
+    """Forward attention FLOPs of one token attending to `context` earlier tokens: full-attention layers
+    see all of them, sliding-window layers at most `window` (gpt-oss: 128, config.json `sliding_window`).
 
-    GPT-3 175B at T = 2048 (Brown et al. report 3.14e23 FLOPs for 300B tokens):
+    GPT-3 175B (96 layers, d 12288) at 2048 tokens, 4 L d T:
 
-    >>> round(float(training_flops_per_token(174.6e9, 96, 12288, 2048)) * 300e9 / 1e23, 2)
+    >>> float(attention_flops_per_token(4 * 96 * 12288, 2048)) / 1e9
+    9.663676416
+    """
+    t = np.asarray(context, dtype=float)
+    return (np.asarray(attn_flops_per_key, dtype=float) * t
+            + np.asarray(window_flops_per_key, dtype=float) * np.minimum(t, np.asarray(window, dtype=float)))
+
+
+def training_flops_per_token(matmul_params: ArrayLike, attn_flops_per_key: ArrayLike, seq_len: ArrayLike,
+                             window_flops_per_key: ArrayLike = 0.0, window: ArrayLike = 0.0) -> F:
+    """Training FLOPs per token, 6 N + 3 x attention forward (PaLM, Chowdhery et al. 2022, App. B: 6N + 12 L d T).
+
+    N counts the weights that multiply (active parameters without an untied input embedding, which
+    is a lookup). GPT-3 175B at T = 2048 (Brown et al. report 3.14e23 FLOPs for 300B tokens):
+
+    >>> round(float(training_flops_per_token(174.6e9, 4 * 96 * 12288, 2048)) * 300e9 / 1e23, 2)
     3.23
     """
-    return 6.0 * np.asarray(active, dtype=float) + 3.0 * attention_flops_per_token(layers, d_model, seq_len)
+    return 6.0 * np.asarray(matmul_params, dtype=float) + 3.0 * attention_flops_per_token(
+        attn_flops_per_key, seq_len, window_flops_per_key, window)
 
 
-def finetune_flops_per_token(method_full: ArrayLike, active: ArrayLike, layers: ArrayLike, d_model: ArrayLike,
-                             seq_len: ArrayLike, checkpointing: ArrayLike, trainable: ArrayLike,
-                             dequant_overhead: ArrayLike) -> F:
+def finetune_flops_per_token(method_full: ArrayLike, matmul_params: ArrayLike, attn_flops_per_key: ArrayLike,
+                             seq_len: ArrayLike, checkpointing: ArrayLike, trainable: ArrayLike, dequant_overhead: ArrayLike,
+                             window_flops_per_key: ArrayLike = 0.0, window: ArrayLike = 0.0) -> F:
     """Fine-tuning FLOPs per token.
 
-    Full: 6 N_a + 12 L d T, as pre-training. LoRA: forward (2 N_a) plus activation gradients (2 N_a),
-    no weight gradients for frozen weights, so 4 N_a; attention has no weights, so its forward and
-    backward (12 L d T) stay whole; the adapters cost 6 x trainable. Checkpointing adds one more
-    forward (2 N_a + 4 L d T). QLoRA multiplies by the dequantisation overhead (1 for the others).
+    Full: 6 N + 3 x attention, as pre-training. LoRA: forward (2 N) plus activation gradients (2 N),
+    no weight gradients for frozen weights, so 4 N (Hu et al. 2021 sec. 4.2: no gradients for most
+    parameters); attention has no weights, so its forward and backward (3 x attention) stay whole;
+    the adapters cost 6 x trainable. Checkpointing adds one more forward (2 N + attention). QLoRA
+    multiplies by the dequantisation overhead (1 for the others).
     """
-    na = np.asarray(active, dtype=float)
-    attn_fwd = attention_flops_per_token(layers, d_model, seq_len)
-    full = 6.0 * na + 3.0 * attn_fwd
-    lora = 4.0 * na + 3.0 * attn_fwd + 6.0 * np.asarray(trainable, dtype=float)
+    n = np.asarray(matmul_params, dtype=float)
+    attn_fwd = attention_flops_per_token(attn_flops_per_key, seq_len, window_flops_per_key, window)
+    full = 6.0 * n + 3.0 * attn_fwd
+    lora = 4.0 * n + 3.0 * attn_fwd + 6.0 * np.asarray(trainable, dtype=float)
     base = np.where(np.asarray(method_full, dtype=bool), full, lora)
-    recompute = np.where(np.asarray(checkpointing, dtype=bool), 2.0 * na + attn_fwd, 0.0)
+    recompute = np.where(np.asarray(checkpointing, dtype=bool), 2.0 * n + attn_fwd, 0.0)
     return (base + recompute) * np.asarray(dequant_overhead, dtype=float)
 
 
-def forward_flops_per_token(active: ArrayLike, layers: ArrayLike, d_model: ArrayLike, context: ArrayLike) -> F:
-    """Inference FLOPs per token: 2 N_a + attention over `context` tokens (Kaplan et al. 2020 Table 1)."""
-    return 2.0 * np.asarray(active, dtype=float) + attention_flops_per_token(layers, d_model, context)
+def forward_flops_per_token(matmul_params: ArrayLike, attn_flops_per_key: ArrayLike, context: ArrayLike,
+                            window_flops_per_key: ArrayLike = 0.0, window: ArrayLike = 0.0) -> F:
+    """Inference FLOPs per token: 2 N + attention over `context` tokens (Kaplan et al. 2020 Table 1)."""
+    return 2.0 * np.asarray(matmul_params, dtype=float) + attention_flops_per_token(
+        attn_flops_per_key, context, window_flops_per_key, window)

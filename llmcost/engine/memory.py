@@ -35,6 +35,47 @@ def kv_bytes_per_token(layers: ArrayLike, kv_elements_per_layer: ArrayLike, kv_b
     return np.asarray(layers, dtype=float) * np.asarray(kv_elements_per_layer, dtype=float) * np.asarray(kv_bytes, dtype=float)
 
 
+def kv_bytes(tokens: ArrayLike, kv_bytes_per_token: ArrayLike, window_bytes_per_token: ArrayLike = 0.0,
+             window: ArrayLike = 0.0) -> F:
+    """KV-cache bytes of a sequence of `tokens` tokens: full-attention layers cache every token,
+    sliding-window layers at most the last `window` (Beltagy et al. 2020, Longformer sec. 3; gpt-oss
+    config.json: half the layers `sliding_attention` with `sliding_window` 128).
+
+    gpt-oss-120b at 8192 tokens: 18 full layers x 8 KV heads x 64 x 2 (K, V) x 2 bytes = 36,864 bytes
+    per token, and 18 sliding layers that keep 128 tokens:
+
+    >>> float(kv_bytes(8192, 36864, 36864, 128)) / 2**20
+    292.5
+    """
+    t = np.asarray(tokens, dtype=float)
+    return (t * np.asarray(kv_bytes_per_token, dtype=float)
+            + np.minimum(t, np.asarray(window, dtype=float)) * np.asarray(window_bytes_per_token, dtype=float))
+
+
+def quantized_weights_bytes(linear_params: ArrayLike, expert_params: ArrayLike, embedding_params: ArrayLike,
+                            head_params: ArrayLike, linear_bits: ArrayLike, expert_bits: ArrayLike,
+                            embedding_bits: ArrayLike, head_bits: ArrayLike) -> tuple[F, F]:
+    """(non-expert bytes, routed-expert bytes) of a checkpoint whose tensors are kept at different precisions.
+
+    Quantised formats quantise the linear layers inside the blocks and keep the input embedding and
+    the output head at higher precision (AutoAWQ/GPTQ: FP16; llama.cpp k-quants: Q6_K output, per
+    src/llama-quant.cpp); MXFP4 releases quantise only the MoE experts (gpt-oss config.json
+    `modules_to_not_convert`: attention, router, embeddings, head). Norms and biases are counted with
+    the linear layers (they are under 0.1% of the parameters).
+
+    Llama 3.1 8B AWQ INT4 (6.979B linear weights at 4 + 16/128 + 4/128 bits, 525.3M-parameter
+    embedding and head in FP16): 5.73 GB, the published checkpoint's 4.68 + 1.05 GB:
+
+    >>> dense, experts = quantized_weights_bytes(6.979e9, 0, 525.3e6, 525.3e6, 4.15625, 4.15625, 16, 16)
+    >>> round(float(dense + experts) / 1e9, 2)
+    5.73
+    """
+    dense = (np.asarray(linear_params, dtype=float) * np.asarray(linear_bits, dtype=float)
+             + np.asarray(embedding_params, dtype=float) * np.asarray(embedding_bits, dtype=float)
+             + np.asarray(head_params, dtype=float) * np.asarray(head_bits, dtype=float)) / 8.0
+    return dense, np.asarray(expert_params, dtype=float) * np.asarray(expert_bits, dtype=float) / 8.0
+
+
 def usable_bytes(memory_gib: ArrayLike, gpus: ArrayLike, usable_fraction: ArrayLike, overhead_gib: ArrayLike) -> F:
     """Memory left for weights and KV cache across `gpus` cards: share the runtime may take, minus
     its fixed per-GPU overhead (CUDA context, activation workspace)."""

@@ -1,12 +1,17 @@
 """Serving: decode and prefill time, concurrency, throughput and latency of one replica.
 
-A replica is the GPUs that hold one copy of the model (tensor parallel across them). Inputs are a
-mapping of broadcastable arrays (keys below); outputs a dict of arrays of the broadcast shape.
+A replica is the GPUs that hold one copy of the model. With more than one GPU it runs tensor
+parallel (every layer split across the GPUs, two all-reduces per layer and step: Shoeybi et al.
+2019, Megatron-LM sec. 3) or, on engines that offer it, pipeline parallel (contiguous layers per
+GPU: llama.cpp's default `--split-mode layer`, vLLM and TensorRT-LLM `pipeline_parallel_size`);
+each row takes whichever serves more requests per second. Inputs are a mapping of broadcastable
+arrays (keys in `serve`); outputs a dict of arrays of the broadcast shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -14,10 +19,18 @@ from numpy.typing import ArrayLike, NDArray
 from llmcost.engine import flops, memory
 
 F = NDArray[np.float64]
+A = NDArray[Any]
 
 CONCURRENCY_CANDIDATES = np.array([1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024,
                                    1536, 2048, 4096], dtype=float)
 """Batch sizes tried by `--concurrency auto`, plus each row's own maximum."""
+
+SINGLE, TENSOR, PIPELINE = 0.0, 1.0, 2.0
+"""Codes of the `parallelism` output: one GPU, tensor parallel, pipeline parallel."""
+
+PIPELINE_NONE, PIPELINE_SEQUENTIAL, PIPELINE_OVERLAPPED = 0.0, 1.0, 2.0
+"""Codes of the `pipeline` input: the engine has no pipeline mode; its stages run one after another
+on the whole batch (llama.cpp layer split); or micro-batches overlap across stages (vLLM, TensorRT-LLM)."""
 
 
 def moe_weights_read(dense_bytes: ArrayLike, expert_bytes: ArrayLike, experts: ArrayLike,
@@ -36,53 +49,209 @@ def moe_weights_read(dense_bytes: ArrayLike, expert_bytes: ArrayLike, experts: A
     return np.asarray(dense_bytes, dtype=float) + np.asarray(expert_bytes, dtype=float) * touched
 
 
-def decode_step_s(weights_read: ArrayLike, kv_read: ArrayLike, flops_step: ArrayLike,
-                  bandwidth_bytes_per_s: ArrayLike, peak_flops: ArrayLike, tp_efficiency: ArrayLike) -> F:
-    """Time of one decode step for the whole batch: the slower of reading weights and KV cache at the
-    effective bandwidth and computing at the effective peak (roofline; vLLM paper sec. 2.2-2.3),
-    divided by the tensor-parallel efficiency (1 on one GPU, lower over PCIe)."""
-    mem_s = (np.asarray(weights_read, dtype=float) + np.asarray(kv_read, dtype=float)) / np.asarray(bandwidth_bytes_per_s, dtype=float)
-    compute_s = np.asarray(flops_step, dtype=float) / np.asarray(peak_flops, dtype=float)
-    return np.maximum(mem_s, compute_s) / np.asarray(tp_efficiency, dtype=float)
+def allreduce_s(message_bytes: ArrayLike, gpus: ArrayLike, latency_s: ArrayLike, hop_latency_s: ArrayLike,
+                bus_bytes_per_s: ArrayLike) -> F:
+    """Time of one all-reduce of `message_bytes` over `gpus` GPUs (0 on one GPU): a fixed latency that
+    grows with the ring's 2 (n - 1) steps, plus the ring's 2 (n - 1) / n x bytes over the bus bandwidth
+    (alpha-beta model; NVIDIA nccl-tests doc/PERFORMANCE.md: busbw = algbw x 2 (n - 1) / n, "time ~
+    overhead + size / bw").
+
+    8 RTX 4090s without peer-to-peer, 8 bytes: 7 us + 14 x 2.5 us, near the 42 us NVIDIA/nccl #1530
+    measured; a 1 MiB message (batch 64 x d_model 8192 x 2 bytes) adds 1.75 x 1 MiB at 11 GB/s:
+
+    >>> [round(float(allreduce_s(b, 8, 7e-6, 2.5e-6, 11e9)) * 1e6, 1) for b in (8, 2**20)]
+    [42.0, 208.8]
+    """
+    n = np.asarray(gpus, dtype=float)
+    ring = np.maximum(n - 1.0, 0.0)
+    t = (np.asarray(latency_s, dtype=float) + 2.0 * ring * np.asarray(hop_latency_s, dtype=float)
+         + 2.0 * ring / np.maximum(n, 1.0) * np.asarray(message_bytes, dtype=float) / np.asarray(bus_bytes_per_s, dtype=float))
+    return np.where(n > 1.0, t, 0.0)
 
 
-def _at_concurrency(x: Mapping[str, ArrayLike], s: F, bw: F, decode_peak: F, prefill_peak: F) -> dict[str, F]:
-    inp = np.asarray(x["input_tokens"], dtype=float)
-    out = np.asarray(x["output_tokens"], dtype=float)
-    ctx_avg = inp + out / 2.0
-    weights_read = moe_weights_read(x["dense_bytes"], x["expert_bytes"], x["experts"], x["experts_per_token"], s)
-    kv_read = s * ctx_avg * np.asarray(x["kv_bytes_per_token"], dtype=float)
-    step_flops = s * flops.forward_flops_per_token(x["active_params"], x["layers"], x["d_model"], ctx_avg)
-    step = decode_step_s(weights_read, kv_read, step_flops, bw, decode_peak, x["tp_efficiency"])
-    # Prefill of one request: compute at the prefill rate (causal: on average half the prompt is
-    # attended), but never faster than one pass over the weights.
-    prefill_flops = inp * flops.forward_flops_per_token(x["active_params"], x["layers"], x["d_model"], inp / 2.0)
-    prefill_weights = moe_weights_read(x["dense_bytes"], x["expert_bytes"], x["experts"], x["experts_per_token"], inp)
-    prefill = np.where(inp > 0, decode_step_s(prefill_weights, 0.0, prefill_flops, bw, prefill_peak, x["tp_efficiency"]), 0.0)
-    busy = s * prefill + out * step  # one request's lifetime while S run together
+def mdc_wait_s(arrival_per_s: ArrayLike, servers: ArrayLike, service_per_s: ArrayLike) -> F:
+    """Mean wait in queue of an M/D/c queue (Poisson arrivals, deterministic service of `service_per_s`
+    requests per second across all `servers`): the Allen-Cunneen approximation, (c_a^2 + c_s^2) / 2 = 1/2
+    of the M/M/c wait, with Sakasegawa's (1977) closed form for M/M/c, W_q ~ rho^(sqrt(2 (c + 1)) - 1) /
+    (c mu (1 - rho)). Infinite when arrivals reach the service rate (rho >= 1).
+
+    One server at 80% load (M/D/1 exactly: rho / (2 mu (1 - rho)) = 2 s at mu = 1), and 64 servers:
+
+    >>> [round(float(mdc_wait_s(0.8, c, 1.0)), 3) for c in (1, 64)]
+    [2.0, 0.245]
+    """
+    lam = np.asarray(arrival_per_s, dtype=float)
+    mu_total = np.asarray(service_per_s, dtype=float)
+    c = np.maximum(np.asarray(servers, dtype=float), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = lam / mu_total
+        mmc = rho ** (np.sqrt(2.0 * (c + 1.0)) - 1.0) / (mu_total * (1.0 - rho))
+    return np.where(lam <= 0, 0.0, np.where(rho < 1.0, 0.5 * mmc, np.inf))
+
+
+def ttft_at_rate_s(arrival_per_s: ArrayLike, concurrency: ArrayLike, requests_per_s: ArrayLike, prefill_s: ArrayLike,
+                   request_overhead_s: ArrayLike) -> F:
+    """Mean time to first token at an open arrival rate per replica: the engine's fixed per-request
+    cost, the request's prefill, the wait for one of `concurrency` batch slots (M/D/c, mdc_wait_s),
+    and the wait behind other requests' prefills (M/D/1: Pollaczek-Khinchine with deterministic
+    service, lambda D^2 / (2 (1 - lambda D)); DistServe, Zhong et al. 2024, sec. 3 models a prefill
+    instance this way)."""
+    lam = np.asarray(arrival_per_s, dtype=float)
+    d = np.asarray(prefill_s, dtype=float)
+    busy = lam * d
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prefill_wait = np.where(busy < 1.0, lam * d * d / (2.0 * (1.0 - busy)), np.inf)
+    return (np.asarray(request_overhead_s, dtype=float) + d + np.where(lam > 0, prefill_wait, 0.0)
+            + mdc_wait_s(lam, concurrency, requests_per_s))
+
+
+def _a(x: Mapping[str, ArrayLike], key: str) -> F:
+    return np.asarray(x[key], dtype=float)
+
+
+def _kv(x: Mapping[str, ArrayLike], tokens: ArrayLike) -> F:
+    return memory.kv_bytes(tokens, x["kv_bytes_per_token"], x["kv_window_bytes_per_token"], x["window"])
+
+
+def _attention(x: Mapping[str, ArrayLike], context: ArrayLike) -> F:
+    return flops.attention_flops_per_token(x["attn_flops_per_key"], context, x["attn_window_flops_per_key"], x["window"])
+
+
+def kv_replicas(gpus: ArrayLike, kv_heads: ArrayLike) -> F:
+    """Copies of the KV cache a tensor-parallel group keeps: KV heads split across GPUs, and a head is
+    replicated when there are fewer heads than GPUs (vLLM; MLA's one latent "head" on every GPU).
+
+    >>> kv_replicas([1, 8, 8], [8, 8, 1]).tolist()
+    [1.0, 1.0, 8.0]
+    """
+    return np.maximum(np.asarray(gpus, dtype=float) / np.maximum(np.asarray(kv_heads, dtype=float), 1.0), 1.0)
+
+
+def decode_step_s(weights_read: ArrayLike, kv_read: ArrayLike, gemm_flops: ArrayLike, attention_flops: ArrayLike,
+                  bandwidth_bytes_per_s: ArrayLike, peak_flops: ArrayLike) -> F:
+    """Time of one decode step for the whole batch, roofline per kernel: the weight GEMMs take the slower of
+    reading the weights and computing 2 N per token, then attention the slower of reading the KV cache and
+    its FLOPs (they are separate kernels, so their times add; Williams et al. 2009 apply the roofline to
+    each kernel, and Yuan et al. 2024, arXiv 2402.16363, to each operation of an LLM layer).
+
+    A 14 GB model at batch 1 on 500 GB/s reads for 28 ms; at batch 256 its GEMMs take 256 x 14 GFLOP at
+    100 TFLOP/s (35.8 ms), and reading 256 sequences' 0.5 GB of KV cache adds 256 ms:
+
+    >>> [round(float(decode_step_s(14e9, kv, 2 * 7e9 * s, 0, 500e9, 100e12)) * 1e3, 2) for s, kv in ((1, 0), (256, 256 * 5e8))]
+    [28.0, 291.84]
+    """
+    bw = np.asarray(bandwidth_bytes_per_s, dtype=float)
+    peak = np.asarray(peak_flops, dtype=float)
+    gemm = np.maximum(np.asarray(weights_read, dtype=float) / bw, np.asarray(gemm_flops, dtype=float) / peak)
+    return gemm + np.maximum(np.asarray(kv_read, dtype=float) / bw, np.asarray(attention_flops, dtype=float) / peak)
+
+
+def _phases(x: Mapping[str, ArrayLike], s: F, mode: float) -> tuple[F, F, A]:
+    """(decode step, prefill of one request, compute-bound) at batch `s` in one parallel mode."""
+    n = _a(x, "gpus")
+    inp, out = _a(x, "input_tokens"), _a(x, "output_tokens")
+    d_bytes = _a(x, "d_model") * 2.0  # one token's hidden state in 16 bit
+    bw1 = _a(x, "bandwidth_gb_per_s") * 1e9 * _a(x, "bandwidth_efficiency")
+    peak1 = _a(x, "decode_tflops") * 1e12 * _a(x, "compute_efficiency")
+    prefill_peak1 = _a(x, "prefill_tflops") * 1e12 * _a(x, "prefill_efficiency")
+    link = (x["link_latency_s"], x["link_hop_latency_s"], _a(x, "link_bus_gb_per_s") * 1e9)
+    dense_read = _a(x, "dense_bytes") - _a(x, "embedding_bytes")  # the input embedding is a lookup, not read whole
+
+    def weights_read(tokens: ArrayLike) -> F:
+        return moe_weights_read(dense_read, x["expert_bytes"], x["experts"], x["experts_per_token"], tokens)
+
+    ctx = inp + out / 2.0  # a decode step attends, on average over the answer, to the prompt and half the answer
+    gemm_per_token = 2.0 * _a(x, "matmul_params")
+    attention_per_token = _a(x, "attn_decode_factor") * _attention(x, ctx)
+    new = inp * (1.0 - _a(x, "cached_share"))  # prompt tokens computed; a cached prefix is read, not recomputed
+    attended = inp * (1.0 + _a(x, "cached_share")) / 2.0  # mean position of a computed prompt token (causal)
+    prefill_flops = new * flops.forward_flops_per_token(x["matmul_params"], x["attn_flops_per_key"], attended,
+                                                        x["attn_window_flops_per_key"], x["window"])
+    if mode == PIPELINE:
+        # Each GPU holds L/n layers and their KV cache. Overlapped stages run n micro-batches of s/n:
+        # a token's step is one GPU's time for a micro-batch (at least one sequence). Sequential
+        # stages (llama.cpp) run the whole batch on one GPU after another.
+        overlapped = _a(x, "pipeline") == PIPELINE_OVERLAPPED
+        b = np.where(overlapped, np.maximum(s / n, 1.0), s)
+        reads, kv, ways = weights_read(b), b * _kv(x, ctx), np.ones_like(n)
+        hop = _a(x, "link_latency_s") + b * d_bytes / link[2]
+        comm = (n - 1.0) * hop
+        prefill_comm = (n - 1.0) * (_a(x, "link_latency_s") + new * d_bytes / link[2])
+        prefill_read = weights_read(new) / bw1  # one stage after another reads its weights for the prompt
+    else:
+        b, ways = s, n
+        reads, kv = weights_read(s), s * _kv(x, ctx) * np.where(n > 1.0, kv_replicas(n, x["kv_heads"]), 1.0)
+        comm = 2.0 * _a(x, "layers") * allreduce_s(s * d_bytes, n, *link)
+        prefill_comm = 2.0 * _a(x, "layers") * allreduce_s(new * d_bytes, n, *link)
+        prefill_read = weights_read(new) / (n * bw1)
+    step = decode_step_s(reads, kv, b * gemm_per_token, b * attention_per_token, ways * bw1, ways * peak1) + comm
+    # Prompt chunks flow through pipeline stages together, so prefill computes on every GPU either way.
+    prefill = np.maximum(prefill_read, prefill_flops / (n * prefill_peak1)) + prefill_comm
+    compute_bound = b * (gemm_per_token + attention_per_token) / (ways * peak1) >= (reads + kv) / (ways * bw1)
+    overhead = _a(x, "step_overhead_s")
+    return step + overhead, np.where(inp > 0, prefill + overhead, 0.0), compute_bound
+
+
+def _at_concurrency(x: Mapping[str, ArrayLike], s: F, mode: float) -> dict[str, A]:
+    step, prefill, compute_bound = _phases(x, s, mode)
+    out = _a(x, "output_tokens")
+    busy = s * prefill + out * step  # one request's lifetime while S run together: S prefills and its decode
+    rps = s / np.maximum(busy, 1e-30)
+    # Other requests' prefills delay this one's (M/D/1 at the rate the S - 1 others start).
+    others = (s - 1.0) / s * rps * prefill
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prefill_wait = np.where(others < 1.0, others * prefill / (2.0 * (1.0 - others)), np.inf)
     return {
         "step_s": step,
         "prefill_s": prefill,
-        "requests_per_s": s / np.maximum(busy, 1e-30),
-        "tpot_s": (out * step + (s - 1.0) * prefill) / np.maximum(out, 1.0),
-        "compute_bound": step_flops / decode_peak >= (weights_read + kv_read) / bw,
+        "requests_per_s": rps,
+        "tpot_s": step,
+        "itl_s": (out * step + (s - 1.0) * prefill) / np.maximum(out, 1.0),
+        "ttft_s": _a(x, "request_overhead_s") + prefill + np.where(s > 1.0, prefill_wait, 0.0),
+        "compute_bound": compute_bound,
     }
 
 
-def serve(x: Mapping[str, ArrayLike]) -> dict[str, F]:
+def _best_mode(x: Mapping[str, ArrayLike], s: F, tp_ok: A, pp_ok: A) -> dict[str, A]:
+    """Results at batch `s` in the faster of tensor and pipeline parallel (by requests/s) among the
+    modes whose memory holds the batch; ties and single GPUs go to tensor parallel."""
+    tp = _at_concurrency(x, s, TENSOR)
+    pp = _at_concurrency(x, s, PIPELINE)
+    use_pp = pp_ok & (~tp_ok | (pp["requests_per_s"] > tp["requests_per_s"]))
+    out = {k: np.where(use_pp, pp[k], tp[k]) for k in tp}
+    out["parallelism"] = np.where(use_pp, PIPELINE, np.where(_a(x, "gpus") > 1.0, TENSOR, SINGLE))
+    return out
+
+
+def serve(x: Mapping[str, ArrayLike]) -> dict[str, A]:
     """Throughput and latency of one replica.
 
-    Keys of `x` (arrays, broadcast together): params, active_params, dense_bytes and expert_bytes
-    (weight bytes outside and inside routed experts), experts, experts_per_token, layers, d_model,
-    kv_bytes_per_token, memory_gib, gpus, usable_fraction, overhead_gib, bandwidth_gb_per_s,
-    decode_tflops and prefill_tflops (tensor peaks for the format and accumulate precision),
-    bandwidth_efficiency, compute_efficiency, prefill_efficiency, engine_max_concurrency,
-    tp_efficiency, input_tokens, output_tokens, model_context, concurrency (0 = auto: the batch
-    with the most requests/s that meets max_tpot_s), max_tpot_s (inf = no target).
+    Keys of `x` (arrays, broadcast together):
+    - model: matmul_params (active weights that multiply, per token), dense_bytes, expert_bytes (weight
+      bytes outside and inside routed experts), embedding_bytes (part of dense_bytes that is an input
+      lookup, not read per step), experts, experts_per_token, layers, d_model, kv_heads,
+      attn_flops_per_key and attn_window_flops_per_key (full- and sliding-window layers;
+      flops.attention_flops_per_key), window (tokens), attn_decode_factor (decode over prefill
+      attention FLOPs per key: above 1 for latent attention, which decodes in the absorbed form),
+      kv_bytes_per_token and kv_window_bytes_per_token
+      (full and sliding-window layers), model_context;
+    - hardware: memory_gib, gpus, usable_fraction, overhead_gib (per GPU), bandwidth_gb_per_s,
+      decode_tflops and prefill_tflops (tensor peaks for the format and accumulate precision),
+      link_latency_s, link_hop_latency_s and link_bus_gb_per_s (all-reduce model, allreduce_s);
+    - engine: bandwidth_efficiency, compute_efficiency, prefill_efficiency, engine_max_concurrency,
+      pipeline (PIPELINE_* code), step_overhead_s (fixed time per forward pass: launches,
+      scheduling, sampling), request_overhead_s (per request before its prefill: API, tokeniser),
+      cached_share (share of the prompt whose prefill a prefix cache skips; 0 without one);
+    - workload: input_tokens, output_tokens, concurrency (0 = auto: the batch with the most
+      requests/s whose tpot_s meets max_tpot_s), max_tpot_s (inf = no target).
 
-    Returns fits, max_concurrency, concurrency, weights_bytes, kv_bytes_per_sequence,
-    prefill_tokens_per_s, decode_tokens_per_s, output_tokens_per_s, requests_per_s, ttft_s, tpot_s,
-    compute_bound. Rows that do not fit get concurrency 0 and zero throughput.
+    Returns fits (the model, one request and the batch asked for fit), model_fits, max_concurrency,
+    concurrency (0 where nothing fits), parallelism (SINGLE/TENSOR/PIPELINE), weights_bytes,
+    kv_bytes_per_sequence, step_s, prefill_s, prefill_tokens_per_s, decode_tokens_per_s,
+    output_tokens_per_s, requests_per_s, ttft_s (request overhead + prefill + the wait behind the
+    other S - 1 requests' prefills), tpot_s (the decode step, as engines' benchmarks report TPOT),
+    itl_s (mean time between output tokens including the other requests' prefills), meets_latency,
+    compute_bound. Rows that do not fit get zero throughput and latency.
     """
     arrays = {k: np.asarray(v, dtype=float) for k, v in x.items()}
     shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
@@ -101,34 +270,41 @@ CHUNK_ROWS = 16_384
 """Rows evaluated together: keeps the candidate-batch arrays in cache and memory flat."""
 
 
-def _serve_rows(x: Mapping[str, F]) -> dict[str, F]:
-    """serve() on 1-D arrays of equal length."""
-    gpus = np.asarray(x["gpus"], dtype=float)
-    weights = np.asarray(x["dense_bytes"], dtype=float) + np.asarray(x["expert_bytes"], dtype=float)
-    seq_tokens = np.asarray(x["input_tokens"], dtype=float) + np.asarray(x["output_tokens"], dtype=float)
-    kv_seq = seq_tokens * np.asarray(x["kv_bytes_per_token"], dtype=float)
+def capacity(x: Mapping[str, ArrayLike]) -> tuple[F, F]:
+    """Most sequences whose KV cache fits beside the weights, (tensor parallel, pipeline parallel);
+    0 where a request is longer than the model's context, and for pipeline parallel where the
+    engine has none or the replica is one GPU."""
+    gpus = _a(x, "gpus")
+    weights = _a(x, "dense_bytes") + _a(x, "expert_bytes")
+    tokens = _a(x, "input_tokens") + _a(x, "output_tokens")
+    kv_seq = _kv(x, tokens)
     free = memory.usable_bytes(x["memory_gib"], gpus, x["usable_fraction"], x["overhead_gib"])
-    s_max = memory.max_concurrency(free, weights, kv_seq, x["engine_max_concurrency"])
-    s_max = np.where(seq_tokens <= np.asarray(x["model_context"], dtype=float), s_max, 0.0)
-    fits = s_max >= 1.0
+    in_context = tokens <= _a(x, "model_context")
+    rep = np.where(gpus > 1.0, kv_replicas(gpus, x["kv_heads"]), 1.0)
+    tp = np.where(in_context, memory.max_concurrency(free, weights, kv_seq * rep, x["engine_max_concurrency"]), 0.0)
+    pp_able = in_context & (gpus > 1.0) & (_a(x, "pipeline") != PIPELINE_NONE)
+    pp = np.where(pp_able, memory.max_concurrency(free, weights, kv_seq, x["engine_max_concurrency"]), 0.0)
+    return tp, pp
 
-    bw = np.asarray(x["bandwidth_gb_per_s"], dtype=float) * 1e9 * np.asarray(x["bandwidth_efficiency"], dtype=float) * gpus
-    decode_peak = np.asarray(x["decode_tflops"], dtype=float) * 1e12 * np.asarray(x["compute_efficiency"], dtype=float) * gpus
-    prefill_peak = np.asarray(x["prefill_tflops"], dtype=float) * 1e12 * np.asarray(x["prefill_efficiency"], dtype=float) * gpus
 
-    wanted = np.asarray(x["concurrency"], dtype=float)
-    max_tpot = np.asarray(x["max_tpot_s"], dtype=float)
-    shape = s_max.shape
-    s = np.minimum(wanted, np.maximum(s_max, 1.0))
+def _serve_rows(x: Mapping[str, F]) -> dict[str, A]:
+    """serve() on 1-D arrays of equal length."""
+    s_tp, s_pp = capacity(x)
+    s_max = np.maximum(s_tp, s_pp)
+    model_fits = s_max >= 1.0
+    wanted = _a(x, "concurrency")
+    max_tpot = _a(x, "max_tpot_s")
+    fits = model_fits & ((wanted <= 0) | (wanted <= s_max))
+    s = np.where(wanted > 0, wanted, 1.0)
     auto = np.nonzero(wanted <= 0)[0]
     if auto.size:
         # Candidates on a trailing axis, for the auto rows only: the fixed ladder and each row's
         # maximum, never above it.
-        s_auto = s_max[auto]
+        s_auto = np.maximum(s_max[auto], 1.0)[:, None]
         ladder = np.broadcast_to(CONCURRENCY_CANDIDATES, (auto.size, CONCURRENCY_CANDIDATES.size))
-        cands = np.minimum(np.concatenate([ladder, s_auto[:, None]], axis=1), np.maximum(s_auto, 1.0)[:, None])
+        cands = np.minimum(np.concatenate([ladder, s_auto], axis=1), s_auto)
         ex = {k: v[auto][:, None] for k, v in x.items()}
-        at = _at_concurrency(ex, cands, bw[auto][:, None], decode_peak[auto][:, None], prefill_peak[auto][:, None])
+        at = _best_mode(ex, cands, cands <= s_tp[auto][:, None], cands <= s_pp[auto][:, None])
         ok = at["tpot_s"] <= max_tpot[auto][:, None] * (1 + 1e-9)
         score = np.where(ok, at["requests_per_s"], -1.0)
         # Throughput plateaus once decode is compute-bound; among batches within rounding of the best
@@ -136,22 +312,32 @@ def _serve_rows(x: Mapping[str, F]) -> dict[str, F]:
         near_best = score >= np.max(score, axis=1, keepdims=True) * (1 - 1e-9)
         best = np.take_along_axis(cands, np.argmax(near_best, axis=1)[:, None], axis=1)[:, 0]
         s[auto] = np.where(np.any(ok, axis=1), best, 1.0)  # no batch meets the target: report batch 1
-    r = _at_concurrency(x, s, bw, decode_peak, prefill_peak)
-    inp = np.asarray(x["input_tokens"], dtype=float)
-    out = np.asarray(x["output_tokens"], dtype=float)
-    zero = np.zeros(shape)
+    r = _best_mode(x, s, s <= s_tp, s <= s_pp)
+    inp = _a(x, "input_tokens")
+    out = _a(x, "output_tokens")
+    zero = np.zeros(s.shape)
+
+    def fit(v: F) -> F:
+        return np.where(fits, v, zero)
+
+    tokens = inp + out
     return {
-        "fits": np.broadcast_to(fits, shape),
-        "max_concurrency": np.broadcast_to(s_max, shape),
-        "concurrency": np.where(fits, s, 0.0),
-        "weights_bytes": np.broadcast_to(weights, shape),
-        "kv_bytes_per_sequence": np.broadcast_to(kv_seq, shape),
-        "prefill_tokens_per_s": np.where(fits & (inp > 0), inp / np.maximum(r["prefill_s"], 1e-30), zero),
-        "decode_tokens_per_s": np.where(fits, s / r["step_s"], zero),
-        "requests_per_s": np.where(fits, r["requests_per_s"], zero),
-        "output_tokens_per_s": np.where(fits, r["requests_per_s"] * out, zero),
-        "ttft_s": np.where(fits, r["prefill_s"], zero),
-        "tpot_s": np.where(fits, r["tpot_s"], zero),
-        "meets_latency": np.where(fits, r["tpot_s"] <= max_tpot * (1 + 1e-9), False),
-        "compute_bound": np.where(fits, r["compute_bound"], False),
+        "fits": fits,
+        "model_fits": model_fits,
+        "max_concurrency": s_max,
+        "concurrency": fit(s),
+        "parallelism": fit(r["parallelism"]),
+        "weights_bytes": _a(x, "dense_bytes") + _a(x, "expert_bytes") + zero,
+        "kv_bytes_per_sequence": _kv(x, tokens) + zero,
+        "step_s": fit(r["step_s"]),
+        "prefill_s": fit(r["prefill_s"]),
+        "prefill_tokens_per_s": np.where(fits & (r["prefill_s"] > 0), inp / np.maximum(r["prefill_s"], 1e-30), zero),
+        "decode_tokens_per_s": fit(s / r["step_s"]),
+        "requests_per_s": fit(r["requests_per_s"]),
+        "output_tokens_per_s": fit(r["requests_per_s"] * out),
+        "ttft_s": fit(r["ttft_s"]),
+        "tpot_s": fit(r["tpot_s"]),
+        "itl_s": fit(r["itl_s"]),
+        "meets_latency": fits & (r["tpot_s"] <= max_tpot * (1 + 1e-9)),
+        "compute_bound": fits & r["compute_bound"],
     }

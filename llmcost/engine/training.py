@@ -76,13 +76,15 @@ def min_gpus_to_fit(params: ArrayLike, state_bytes: ArrayLike, act_bytes: ArrayL
 def pretrain(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     """Pre-training estimate.
 
-    Keys: params, active_params, layers, d_model, seq_len, tokens, gpus, tflops (dense BF16 peak), mfu,
+    Keys: params, matmul_params (active weights that multiply), attn_flops_per_key, attn_window_flops_per_key
+    and window (flops.attention_flops_per_token), layers, d_model, seq_len, tokens, gpus, tflops (dense BF16 peak), mfu,
     memory_gib, state_bytes_per_param, act_bytes_per_token_hidden, ckpt_bytes_per_token_hidden,
     tp_group, overhead_gib, plus the run_costs keys.
-    FLOPs = (6 N_a + 12 L d T) D (PaLM App. B); GPU-hours = FLOPs / (peak x MFU); memory with full
+    FLOPs = (6 N + 3 x attention) D (PaLM App. B); GPU-hours = FLOPs / (peak x MFU); memory with full
     activation checkpointing at micro-batch 1.
     """
-    per_token = flops.training_flops_per_token(x["active_params"], x["layers"], x["d_model"], x["seq_len"])
+    per_token = flops.training_flops_per_token(x["matmul_params"], x["attn_flops_per_key"], x["seq_len"],
+                                               x["attn_window_flops_per_key"], x["window"])
     total = per_token * _a(x, "tokens")
     gpu_hours = total / (_a(x, "tflops") * 1e12 * _a(x, "mfu")) / 3600.0
     wall_hours = gpu_hours / _a(x, "gpus")
@@ -106,39 +108,82 @@ def pretrain(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     return out
 
 
+def finetune_resident_bytes(x: Mapping[str, ArrayLike]) -> tuple[F, F]:
+    """(bytes per GPU that do not depend on the batch, bytes each training step moves over PCIe per GPU).
+
+    Full fine-tuning keeps BF16 weights, their gradients and the optimizer states (mixed-precision
+    AdamW: FP32 master, momentum and variance, 12 bytes; ZeRO sec. 3.1): 16 bytes per parameter.
+    8-bit AdamW keeps its two moments in 2 bytes (Dettmers et al. 2021); a paged optimizer lets them
+    live in CPU memory (bitsandbytes paged optimizers); stepping the optimizer in the backward pass
+    frees each layer's gradients at once, so only one layer's are held (torchtune
+    memory_optimizations: optimizer_in_bwd). LoRA and QLoRA hold the frozen base at its precision and
+    16 bytes per trainable parameter.
+
+    Sharding (FSDP FULL_SHARD / ZeRO-3; Zhao et al. 2023, PyTorch FSDP) divides all of that by the
+    GPU count and holds two gathered layers (the one computing and the one prefetched) at the weights'
+    precision; CPU offload keeps the shards in host memory and streams them in, weights twice a step
+    (forward and backward) and full fine-tuning's gradients once out (FSDP CPUOffload; Answer.AI
+    FSDP+QLoRA trains Llama-2 70B on two 24 GB cards this way).
+    """
+    full = np.asarray(x["method_full"], dtype=bool)
+    params = _a(x, "params")
+    g = _a(x, "gpus")
+    layer = params / _a(x, "layers")
+    weight_b = np.where(full, _a(x, "weight_bytes_per_param"), _a(x, "base_bits_per_weight") / 8.0)
+    in_bwd = np.asarray(x["optimizer_in_backward"], dtype=bool)
+    grads = _a(x, "weight_bytes_per_param") * np.where(in_bwd, layer, params)
+    states = np.where(np.asarray(x["paged_states"], dtype=bool), 0.0, params * _a(x, "optimizer_state_bytes_per_param"))
+    weights = params * weight_b
+    shardable = np.where(full, weights + grads + states, weights + _a(x, "trainable_params") * _a(x, "trainable_bytes_per_param"))
+    shard = np.asarray(x["shard"], dtype=bool)
+    offload = np.asarray(x["offload"], dtype=bool)
+    ways = np.where(shard, g, 1.0)
+    gathered = np.where(shard | offload, np.minimum(2.0, _a(x, "layers")) * layer * weight_b, 0.0)
+    resident = np.where(offload, 0.0, shardable / ways) + gathered
+    moved = np.where(offload, (2.0 * weights + np.where(full, grads, 0.0)) / ways, 0.0)
+    return resident, moved
+
+
 def finetune(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     """Fine-tuning estimate (full, LoRA or QLoRA).
 
-    Keys: method_full (bool), params, active_params, layers, d_model, trainable_params, base_bits_per_weight
-    (16, or the NF4 bits for QLoRA), dequant_overhead (1 unless QLoRA), seq_len, batch (per GPU),
-    checkpointing (1 on, 0 off, -1 auto: on only when the run does not fit without it), tokens (dataset
-    tokens x epochs), gpus, tflops, mfu, memory_gib, state_bytes_per_param, trainable_bytes_per_param,
-    act_bytes_per_token_hidden, ckpt_bytes_per_token_hidden, overhead_gib, plus the run_costs keys.
-    Memory per GPU = base weights + 16 bytes per trainable parameter + activations + overhead; full
-    fine-tuning shards the 16 bytes/param states over the GPUs (ZeRO-3), LoRA replicates the base.
+    Keys: method_full (bool), params, matmul_params, attn_flops_per_key, attn_window_flops_per_key,
+    window, layers, d_model, trainable_params, base_bits_per_weight (the frozen base's bits: 16, or NF4
+    for QLoRA), dequant_overhead (1 unless QLoRA), seq_len, batch (per GPU), checkpointing (1 on, 0
+    off, -1 auto: on only when the run does not fit without it), tokens (dataset tokens x epochs),
+    gpus, tflops, mfu, memory_gib, weight_bytes_per_param (BF16 training weights and gradients),
+    optimizer_state_bytes_per_param, paged_states, optimizer_in_backward, trainable_bytes_per_param,
+    shard, offload, offload_gb_per_s (host-to-GPU bandwidth), act_bytes_per_token_hidden,
+    ckpt_bytes_per_token_hidden, overhead_gib, plus the run_costs keys.
+
+    Memory per GPU = finetune_resident_bytes + activations of one micro-batch + overhead. Time per
+    step = the slower of computing it (FLOPs / (peak x MFU)) and streaming offloaded weights
+    (moved bytes / offload_gb_per_s): FSDP prefetches the next unit while one computes.
     """
     full = np.asarray(x["method_full"], dtype=bool)
     g = _a(x, "gpus")
-    base = np.where(full, _a(x, "params") * _a(x, "state_bytes_per_param") / g,
-                    _a(x, "params") * _a(x, "base_bits_per_weight") / 8.0
-                    + _a(x, "trainable_params") * _a(x, "trainable_bytes_per_param"))
+    resident, moved = finetune_resident_bytes(x)
     overhead = _a(x, "overhead_gib") * memory.GIB
     capacity = _a(x, "memory_gib") * memory.GIB
 
     def total_memory(ckpt: ArrayLike) -> F:
         act = memory.activation_bytes(x["seq_len"], x["batch"], x["d_model"], x["layers"], ckpt,
                                       x["act_bytes_per_token_hidden"], x["ckpt_bytes_per_token_hidden"])
-        return base + act + overhead
+        return resident + act + overhead
 
     mode = _a(x, "checkpointing")
     ckpt = np.where(mode < 0, total_memory(False) > capacity, mode > 0)
     per_gpu = total_memory(ckpt)
-    per_token = flops.finetune_flops_per_token(full, x["active_params"], x["layers"], x["d_model"], x["seq_len"],
-                                               ckpt, x["trainable_params"], x["dequant_overhead"])
-    rate = g * _a(x, "tflops") * 1e12 * _a(x, "mfu") / per_token
+    per_token = flops.finetune_flops_per_token(full, x["matmul_params"], x["attn_flops_per_key"], x["seq_len"],
+                                               ckpt, x["trainable_params"], x["dequant_overhead"],
+                                               x["attn_window_flops_per_key"], x["window"])
+    step_tokens = _a(x, "batch") * _a(x, "seq_len")
+    achieved = _a(x, "tflops") * 1e12 * _a(x, "mfu")
+    step_s = np.maximum(step_tokens * per_token / achieved, moved / (_a(x, "offload_gb_per_s") * 1e9))
+    rate = g * step_tokens / step_s
     tokens = _a(x, "tokens")
-    gpu_hours = tokens * per_token / (_a(x, "tflops") * 1e12 * _a(x, "mfu")) / 3600.0
-    wall_hours = gpu_hours / g
+    wall_hours = tokens / rate / 3600.0
+    gpu_hours = wall_hours * g
     out: dict[str, NDArray[Any]] = {
         "flops": tokens * per_token,
         "flops_per_token": per_token,

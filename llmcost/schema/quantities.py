@@ -129,6 +129,8 @@ BITS_PER_WEIGHT = Bounds("bits per weight", gt=0, le=64, plausible=(1, 32))
 KV_BYTES = Bounds("bytes per cached element", gt=0, le=16, plausible=(0.25, 4), above="bits")
 EFFICIENCY = fraction("a fraction of the hardware roof (0.7 = 70%)", (0.05, 1.0), positive=True)
 CONCURRENCY = count("sequences", (1, 1_000_000))
+LATENCY_US = Bounds("microseconds", ge=0, le=1_000_000, plausible=(0.1, 10_000), below="milliseconds", above="nanoseconds")
+OVERHEAD_MS = Bounds("milliseconds", ge=0, le=1_000_000, plausible=(0, 5000), below="seconds")
 PRICE_DECLINE = Bounds("a fraction lost per year (0.9 = ten times cheaper a year; negative = rising)", ge=-1, le=1,
                        plausible=(-0.5, 0.999), above="a percentage (90% is 0.9)")
 QUALITY_POINTS = Bounds("benchmark points, percent correct", ge=0, le=100, plausible=(0, 100))
@@ -170,7 +172,11 @@ ASSUMPTIONS: dict[str, Bounds] = {
     "training_overhead_gib": OVERHEAD_GIB, "lora_rank": LORA_RANK, "pretrain_seq_len_max": SEQ_LEN,
     "usable_memory_fraction": fraction("a fraction of GPU memory (0.9 = 90%)", (0.5, 1.0), positive=True),
     "runtime_overhead_gib": OVERHEAD_GIB, "kv_cache_bytes": KV_BYTES,
-    "tp_efficiency_pcie": EFFICIENCY, "tp_efficiency_nvlink": EFFICIENCY,
+    "link_efficiency_nvlink": EFFICIENCY, "link_efficiency_pcie_p2p": EFFICIENCY, "link_efficiency_pcie_host": EFFICIENCY,
+    "link_latency_us_nvlink": LATENCY_US, "link_latency_us_pcie_p2p": LATENCY_US, "link_latency_us_pcie_host": LATENCY_US,
+    "link_hop_latency_us_nvlink": LATENCY_US, "link_hop_latency_us_pcie": LATENCY_US,
+    "offload_pcie_efficiency": EFFICIENCY,
+    "adamw_state_bytes_per_param": BYTES_PER_PARAM, "adamw8bit_state_bytes_per_param": BYTES_PER_PARAM,
     "peak_to_average": PEAK_TO_AVERAGE, "electricity_usd_per_kwh": ELECTRICITY_USD_PER_KWH,
     "pue": PUE, "pue_datacenter": PUE, "lifetime_months": LIFETIME_MONTHS,
     "resale_fraction": RESALE, "resale_fraction_datacenter": RESALE, "horizon_months": HORIZON_MONTHS,

@@ -52,6 +52,7 @@ from llmcost.schema.quantities import (
     HOST_POWER_W,
     HOST_USD,
     IDLE_POWER_W,
+    KV_BYTES,
     KV_ELEMENTS,
     LAYERS,
     LIFETIME_MONTHS,
@@ -62,6 +63,7 @@ from llmcost.schema.quantities import (
     MFU,
     MONTHLY_GROWTH,
     OPS_USD_PER_MONTH,
+    OVERHEAD_MS,
     PARAMS_B,
     PEAK_TO_AVERAGE,
     PRETRAIN_TOKENS,
@@ -111,6 +113,8 @@ class Gpu:
     price_as_of: str = date("when price_usd was published or checked")
     interconnect: str = choice("multi-GPU link (none: works alone, one per replica)", INTERCONNECTS)
     link_bandwidth_gb_per_s: float = number("bidirectional link bandwidth per GPU, GB/s", LINK_GB_PER_S)
+    pcie_p2p: bool = flag("GPUs talk peer-to-peer over PCIe with the stock driver (GeForce cards do not: collectives go "
+                          "through host memory)", default=True)
     tflops_fp8: float | None = number("dense FP8 tensor TFLOPS", TENSOR_TFLOPS, required=False)
     tops_int8: float | None = number("dense INT8 tensor TOPS", TENSOR_TFLOPS, required=False)
     used_price_usd: float | None = number("used-market price, USD", GPU_PRICE_USD, required=False)
@@ -204,6 +208,13 @@ class Model:
     experts_per_token: int | None = integer("experts each token uses (MoE)", EXPERTS, required=False)
     expert_params_b: float | None = number("parameters of one routed expert over all layers, billions", EXPERT_PARAMS_B, required=False)
     kv_elements_per_token_per_layer: int | None = integer("cached elements per token and layer when not 2 kv_heads head_dim (MLA)", KV_ELEMENTS, required=False)
+    kv_lora_rank: int | None = integer("latent attention (MLA): compressed KV dimension (config.json kv_lora_rank)", HIDDEN,
+                                       required=False)
+    qk_rope_head_dim: int | None = integer("latent attention (MLA): decoupled RoPE key dimension per head", HEAD_DIM, required=False)
+    v_head_dim: int | None = integer("value dimension per head when not head_dim (MLA)", HEAD_DIM, required=False)
+    sliding_window: int | None = integer("tokens a sliding-window attention layer attends to", CONTEXT_TOKENS, required=False)
+    sliding_layers: int | None = integer("layers with sliding-window attention (the rest attend to the whole context)",
+                                         LAYERS, required=False)
     pretrain_tokens_b: float | None = number("pre-training tokens, billions", TOKENS_B, required=False)
     base_model: str | None = ref("model this one was fine-tuned from", "models", required=False)
     reported: Reported | None = record("published figures (shown, never used)", Reported)
@@ -279,6 +290,11 @@ class Quantization:
     name: str = text("human name")
     bits_per_weight: float = number("bits per weight including scales and zero points", BITS_PER_WEIGHT)
     tensor_rate: str = choice("tensor-core rate its matrix multiplies run at", ("bf16", "fp16", "fp8", "int8"))
+    embedding_bits: float | None = number("bits per weight of the input embedding (default: bits_per_weight)", BITS_PER_WEIGHT,
+                                          required=False)
+    head_bits: float | None = number("bits per weight of the output head (default: bits_per_weight)", BITS_PER_WEIGHT, required=False)
+    non_expert_bits: float | None = number("bits per weight of an MoE model's linear weights outside the routed experts "
+                                           "(default: bits_per_weight)", BITS_PER_WEIGHT, required=False)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False, multiline=True)
 
@@ -299,6 +315,18 @@ class Engine:
     matmul_rate: str | None = choice("tensor rate its matrix multiplies run at whatever the weight format (it dequantizes "
                                      "to this); absent: the quantization's tensor_rate", ("bf16", "fp16", "fp8", "int8"),
                                      required=False)
+    kv_cache_bytes: dict[str, float] = num_map("bytes per cached KV element by quantization (`default`; absent: the kv_cache_bytes "
+                                               "assumption)", KV_BYTES)
+    step_overhead_ms: float = number("fixed time per forward pass beyond the roofline (launches, scheduling, sampling), ms",
+                                     OVERHEAD_MS, default=0.0)
+    request_overhead_ms: float = number("fixed time per request before its prefill (API server, tokeniser, scheduling), ms",
+                                        OVERHEAD_MS, default=0.0)
+    pipeline: str = choice("pipeline-parallel mode across GPUs: none, sequential (stages run one after another on the "
+                           "batch, llama.cpp layer split) or overlapped (micro-batches in flight)",
+                           ("none", "sequential", "overlapped"), default="none")
+    prefix_caching: bool = flag("reuses the KV cache of a shared prompt prefix across requests", default=False)
+    usable_memory_fraction: float | None = number("share of GPU memory it takes for weights and KV cache "
+                                                  "(default: the usable_memory_fraction assumption)", USABLE_MEMORY, required=False)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False, multiline=True)
 
