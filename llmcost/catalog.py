@@ -18,12 +18,24 @@ ASSUMPTION_NAMES: tuple[str, ...] = (
     "activation_bytes_per_token_hidden", "checkpoint_bytes_per_token_hidden", "optimizer_bytes_per_param",
     "trainable_bytes_per_param", "training_overhead_gib", "lora_rank", "pretrain_seq_len_max",
     "usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes", "tp_efficiency_pcie", "tp_efficiency_nvlink",
-    "peak_to_average", "electricity_usd_per_kwh", "pue", "pue_datacenter", "lifetime_months", "resale_fraction",
-    "resale_fraction_datacenter", "horizon_months", "discount_rate", "ops_usd_per_month", "host_usd", "host_power_w",
-    "gpus_per_host", "consumer_gpus_per_host", "finetune_dataset_tokens", "finetune_epochs", "finetune_batch",
-    "finetune_seq_len", "serve_input_tokens", "serve_output_tokens", "datacenter_host_usd_per_gpu", "datacenter_host_power_w_per_gpu",
+    "peak_to_average", "electricity_usd_per_kwh", "electricity_usd_per_kwh_commercial", "electricity_usd_per_kwh_industrial",
+    "pue", "pue_datacenter", "lifetime_months", "resale_fraction", "resale_fraction_datacenter", "horizon_months",
+    "discount_rate", "gpus_per_host", "psu_headroom_fraction", "ops_hours_per_month", "ops_usd_per_hour",
+    "colocation_usd_per_kw_month", "gpu_annual_failure_rate", "spare_gpu_fraction", "cluster_network_fraction",
+    "batch_window_hours", "serverless_load_gb_per_s", "replica_boundary_margin", "finetune_dataset_tokens", "finetune_epochs",
+    "finetune_batch", "finetune_seq_len", "serve_input_tokens", "serve_output_tokens",
 )
 """Every default the engine reads; the values, rationales and sources live in profiles/assumptions.yaml."""
+
+REPLACED_ASSUMPTIONS = {
+    "host_usd": "the host catalogue (profiles/hosts.yaml) prices each box; set economics.host_usd to override it",
+    "host_power_w": "the host catalogue (profiles/hosts.yaml) gives each box's power; set economics.host_power_w to override it",
+    "consumer_gpus_per_host": "the host catalogue (profiles/hosts.yaml) gives each box's slots",
+    "datacenter_host_usd_per_gpu": "the host catalogue (profiles/hosts.yaml) prices each server; rack servers are shared slot by slot",
+    "datacenter_host_power_w_per_gpu": "the host catalogue (profiles/hosts.yaml) gives each server's power",
+    "ops_usd_per_month": "use ops_hours_per_month and ops_usd_per_hour, or economics.ops_usd_per_month",
+}
+"""Assumptions that no longer exist, and what replaced them (named in the error when a profile or --set uses one)."""
 
 BPW_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,3})?)bpw$")
 
@@ -117,7 +129,8 @@ def _load_assumptions(body: Any, line: int, cat: Catalog, problems: Problems) ->
         item_line = body.key_lines.get(name, line) if isinstance(body, YMap) else line
         if name not in ASSUMPTION_NAMES:
             near = closest(str(name), ASSUMPTION_NAMES)
-            hint = f"did you mean {near[0]!r}?" if near else "see `llmcost profiles list assumptions`"
+            hint = (f"it was replaced: {REPLACED_ASSUMPTIONS[name]}" if name in REPLACED_ASSUMPTIONS
+                    else f"did you mean {near[0]!r}?" if near else "see `llmcost profiles list assumptions`")
             problems.add(item_line, f"assumptions.{key_text(name)}", f"unknown assumption; {hint}")
             continue
         rec = build(Assumption, item, problems, item_line, f"assumptions.{name}")

@@ -11,14 +11,15 @@ the scenario and of the assumptions may be an array of `n` values (`llmcost.scen
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from llmcost import inputs, options, results
-from llmcost.catalog import Catalog, gpu_price_usd
+from llmcost import hosting, inputs, options, results
+from llmcost.catalog import Catalog
 from llmcost.engine import lifecycle, money, serving, training
 from llmcost.errors import LlmcostError
 from llmcost.options import API, OWN, Option
@@ -29,28 +30,19 @@ Row = dict[str, Any]
 Note = tuple[str, Any]
 """A note and where it applies: True (every row) or a bool array over the option's rows."""
 
-ROW_KEYS = ("option", "kind", "model", "fits", "gpus_per_replica", "replicas", "capex_usd", "monthly_usd", "usd_per_mtok",
+ROW_KEYS = ("option", "kind", "model", "fits", "gpus_per_replica", "host", "replicas", "capex_usd", "monthly_usd", "usd_per_mtok",
             "tco_usd", "breakeven_tokens_per_day", "payback_months", "utilization", "capacity_tokens_per_day", "ttft_s",
             "tpot_s", "notes")
 """Keys of every compare row, in order (the CSV header)."""
 
-UNFIT_KEYS = frozenset(ROW_KEYS[4:16])
+UNFIT_KEYS = frozenset(ROW_KEYS[6:17]) | {"gpus_per_replica"}
 NEVER_KEYS = frozenset({"breakeven_tokens_per_day", "payback_months"})
-ECONOMICS = ("electricity_usd_per_kwh", "pue", "lifetime_months", "resale_fraction", "horizon_months", "discount_rate",
-             "ops_usd_per_month", "host_usd", "host_power_w")
-"""Scenario economics that fall back to the assumption of the same name."""
-
-
 # ---------------------------------------------------------------------------------------------- inputs
 
 
 def economics(cat: Catalog, sc: Scenario) -> dict[str, Any]:
-    """Scenario economics with every missing value taken from the assumptions (arrays pass through)."""
-    eco = sc.economics
-    out: dict[str, Any] = {}
-    for n in ECONOMICS:
-        value = getattr(eco, n, None) if eco is not None else None
-        out[n] = _plain(value) if value is not None else cat.value(n)
+    """The scenario's economics with defaults filled in (llmcost.hosting.economics), months checked."""
+    out = hosting.economics(cat, sc)
     for n in ("horizon_months", "lifetime_months"):
         if not np.all((np.asarray(out[n]) > 0) & (np.asarray(out[n]) <= 1200)):
             bad = float(np.max(out[n])) if np.any(np.asarray(out[n]) > 1200) else float(np.min(out[n]))
@@ -124,7 +116,7 @@ class Training:
     notes: tuple[Note, ...] = ()
 
 
-def training_costs(cat: Catalog, sc: Scenario, opt: Option, count: Any) -> Training:
+def training_costs(cat: Catalog, sc: Scenario, opt: Option, count: Any, eco: Mapping[str, Any]) -> Training:
     """The lifecycle's training runs for one option.
 
     Owned GPUs pay the energy of the run (their depreciation is already in the monthly cost); rentals pay
@@ -138,7 +130,6 @@ def training_costs(cat: Catalog, sc: Scenario, opt: Option, count: Any) -> Train
     periodic: Any = 0.0
     period: Any = 0.0
     notes: list[Note] = []
-    price_kwh = cat.value("electricity_usd_per_kwh")
     ft = life.finetune
     if ft is not None:
         tokens = ft.tokens * ft.epochs
@@ -147,10 +138,11 @@ def training_costs(cat: Catalog, sc: Scenario, opt: Option, count: Any) -> Train
             cost: Any = price * tokens / 1e6 if price is not None else 0.0
         else:
             assert opt.gpu is not None
-            x = inputs.finetune_inputs(cat, model, opt.gpu, count, ft.method, rank=ft.rank, tokens=ft.tokens, epochs=ft.epochs)
+            x = inputs.finetune_inputs(cat, model, opt.gpu, count, ft.method, rank=ft.rank, tokens=ft.tokens, epochs=ft.epochs,
+                                       used=sc.options.used, eco=eco)
             out = training.finetune(x)
             fits = out["fits"]
-            run = out["energy_kwh"] * price_kwh if opt.kind == OWN else out["gpu_hours"] * (opt.rental.usd_per_gpu_hour if opt.rental else 0.0)
+            run = out["energy_usd"] if opt.kind == OWN else out["gpu_hours"] * (opt.rental.usd_per_gpu_hour if opt.rental else 0.0)
             cost = np.where(fits, run, 0.0)
             notes += value_notes(f"{ft.method} fine-tune {{:.1f}} h per run", out["wall_hours"], fits)
             if not np.all(fits):
@@ -161,10 +153,10 @@ def training_costs(cat: Catalog, sc: Scenario, opt: Option, count: Any) -> Train
     pt = life.pretrain
     if pt is not None and opt.gpu is not None:
         gpus = pt.gpus or count
-        x = inputs.pretrain_inputs(cat, model, opt.gpu, gpus, pt.tokens)
+        x = inputs.pretrain_inputs(cat, model, opt.gpu, gpus, pt.tokens, used=sc.options.used, eco=eco)
         out = training.pretrain(x)
         fits = out["fits"]
-        run = out["energy_kwh"] * price_kwh if opt.kind == OWN else out["gpu_hours"] * (opt.rental.usd_per_gpu_hour if opt.rental else 0.0)
+        run = out["energy_usd"] if opt.kind == OWN else out["gpu_hours"] * (opt.rental.usd_per_gpu_hour if opt.rental else 0.0)
         one = one + np.where(fits, run, 0.0)
         where = f"{int(np.max(gpus))}x {opt.gpu.id}"
         notes += value_notes(f"pre-training takes {{:,.0f}} days on {where}", out["wall_hours"] / 24.0, fits)
@@ -185,25 +177,26 @@ def value_notes(template: str, values: Any, where: Any = True) -> list[Note]:
     return [(t, (texts == t) & mask) for t in dict.fromkeys(texts[mask].tolist())]
 
 
+NO_BOX: Mapping[str, Any] = {"capex_usd": 0.0, "idle_w": 0.0, "busy_extra_w": 0.0, "pue": 1.0, "electricity_usd_per_kwh": 0.0,
+                             "ops_usd_per_month": 0.0, "colocation_usd_per_month": 0.0, "failures_usd_per_month": 0.0}
+"""The lifecycle's hardware inputs of an option without GPUs (an API)."""
+
+
 def lifecycle_inputs(cat: Catalog, sc: Scenario, opt: Option, eco: Mapping[str, Any], count: Any, capacity_rps: Any,
-                     api_usd: Any, ref_usd: Any, train: Training) -> dict[str, Any]:
-    """One option's lifecycle engine inputs (llmcost.engine.lifecycle.monthly_costs); values may be arrays."""
+                     api_usd: Any, ref_usd: Any, train: Training, box: Mapping[str, Any] | None, resale: Any) -> dict[str, Any]:
+    """One option's lifecycle engine inputs (llmcost.engine.lifecycle.monthly_costs); values may be arrays.
+    `box` is the option's llmcost.hosting.replica_costs (None for APIs); rentals pay no upkeep."""
     w = sc.workload
-    gpu = opt.gpu
-    n = count if gpu is not None else 1.0
-    host_usd, host_w = inputs.replica_host(cat, gpu, n, eco["host_usd"], eco["host_power_w"]) if gpu else (0.0, 0.0)
+    b = box if box is not None else NO_BOX
+    upkeep = b["ops_usd_per_month"] + b["colocation_usd_per_month"] + b["failures_usd_per_month"]
     return {
         "kind": float(opt.kind), "requests_per_day": w.requests_per_day, "tokens_per_request": w.input_tokens + w.output_tokens,
         "peak_to_average": peak_factor(cat, sc), "monthly_growth": w.monthly_growth, "horizon_months": eco["horizon_months"],
-        "capacity_rps": capacity_rps, "gpus_per_replica": n,
-        "unit_capex_usd": n * gpu_price_usd(gpu, sc.options.used) + host_usd if gpu else 0.0,
-        "resale_fraction": _set_or(sc, "resale_fraction", inputs.resale_fraction(cat, gpu) if gpu else 0.0),
-        "lifetime_months": eco["lifetime_months"],
-        "idle_w": n * gpu.idle_power_w + host_w if gpu else 0.0,
-        "busy_extra_w": n * (gpu.power_w - gpu.idle_power_w) if gpu else 0.0,
-        "pue": _set_or(sc, "pue", inputs.pue(cat, gpu) if gpu else 1.0),
-        "electricity_usd_per_kwh": eco["electricity_usd_per_kwh"],
-        "ops_usd_per_month": eco["ops_usd_per_month"] if opt.kind == OWN else 0.0,
+        "capacity_rps": capacity_rps, "gpus_per_replica": count if box is not None else 1.0,
+        "unit_capex_usd": b["capex_usd"], "resale_fraction": resale, "lifetime_months": eco["lifetime_months"],
+        "idle_w": b["idle_w"], "busy_extra_w": b["busy_extra_w"], "pue": b["pue"],
+        "electricity_usd_per_kwh": b["electricity_usd_per_kwh"],
+        "upkeep_usd_per_month": upkeep if opt.kind == OWN else 0.0,
         "rent_usd_per_gpu_hour": opt.rental.usd_per_gpu_hour if opt.rental else 0.0,
         "gpus_per_instance": float(opt.rental.gpus_per_instance) if opt.rental else 1.0,
         "serverless": opt.rental is not None and opt.rental.kind == "serverless",
@@ -211,12 +204,6 @@ def lifecycle_inputs(cat: Catalog, sc: Scenario, opt: Option, eco: Mapping[str, 
         "one_time_usd": train.one_time_usd, "periodic_usd": train.periodic_usd, "period_months": train.period_months,
         "discount_rate": eco["discount_rate"],
     }
-
-
-def _set_or(sc: Scenario, name: str, default: Any) -> Any:
-    """The scenario's economics value when it sets one, else the per-class default."""
-    value = getattr(sc.economics, name, None) if sc.economics is not None else None
-    return _plain(value) if value is not None else default
 
 
 # ---------------------------------------------------------------------------------------------- evaluation
@@ -288,6 +275,7 @@ class Evaluation:
     tpot_s: np.ndarray
     meets_latency: np.ndarray
     notes: list[list[Note]]
+    hosts: np.ndarray  # (options, n) host label of owned options, '' otherwise
     x: dict[str, np.ndarray]  # lifecycle inputs, options x n rows
     res: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -295,8 +283,7 @@ class Evaluation:
         """The same options re-costed against another reference API (only the lifecycle runs again)."""
         ref_usd, _ = api_price_per_request(api, sc, finetuned(sc))
         x = {**self.x, "ref_api_usd_per_request": np.tile(np.broadcast_to(np.asarray(ref_usd, dtype=float), (self.n,)), len(self.opts))}
-        return Evaluation(self.opts, self.n, self.model, api, self.counts, self.fits, self.ttft_s, self.tpot_s,
-                          self.meets_latency, self.notes, x, lifecycle.evaluate(x))
+        return dataclasses.replace(self, ref=api, x=x, res=lifecycle.evaluate(x))
 
     def table(self) -> Table:
         """One row per option and value (option-major), the compare row keys."""
@@ -319,6 +306,7 @@ class Evaluation:
             "model": results.text_column([self.model] * (k * n)),
             "fits": fits,
             "gpus_per_replica": counts,
+            "host": self.hosts.reshape(-1) if k else results.text_column([]),
             "replicas": per_kind(res["replicas"]),
             "capex_usd": res["capex_usd"],
             "monthly_usd": res["monthly_usd"],
@@ -354,6 +342,19 @@ def join_notes(notes: Sequence[Note], n: int) -> np.ndarray:
     patterns, inverse = np.unique(masks.T, axis=0, return_inverse=True)
     joined = np.array(["; ".join(t for t, on in zip(texts, p, strict=True) if on) for p in patterns], dtype=object)
     return joined[inverse.reshape(-1)]
+
+
+def host_notes(box: Mapping[str, Any], serves: Any) -> list[Note]:
+    """Why no host carries an owned option's cards (where its model does fit), and that a rack server runs in a
+    datacenter (colocation and the industrial tariff)."""
+    out: list[Note] = []
+    reasons = np.broadcast_to(np.asarray(box["reason"], dtype=object), np.shape(serves))
+    for text in dict.fromkeys(r for r in reasons.tolist() if r):
+        out.append((text, (reasons == text) & np.asarray(serves)))
+    dc = np.asarray(box["datacenter"]) & np.asarray(box["fits"])
+    if np.any(dc):
+        out.append(("in a datacenter: colocation and industrial electricity", dc))
+    return out
 
 
 def finetuned(sc: Scenario) -> bool:
@@ -393,8 +394,10 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
     fits = np.ones((k, n), dtype=bool)
     ttft, tpot, meets = np.full((k, n), np.nan), np.full((k, n), np.nan), np.ones((k, n), dtype=bool)
     per_option, notes, count_list = [], [], []
+    hosts = np.full((k, n), "", dtype=object)
     for i, o in enumerate(opts):
         note_list: list[Note] = [(t, True) for t in o.notes]
+        box = None
         if o.gpu is not None:
             j = at[(o.gpu.id, o.count)]
             count = count_of[(o.gpu.id, o.count)]
@@ -402,21 +405,27 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
             ttft[i], tpot[i], meets[i] = served["ttft_s"][j], served["tpot_s"][j], served["meets_latency"][j]
             capacity = np.where(fits[i], served["requests_per_s"][j], 0.0)
             api_usd: Any = 0.0
+            box = hosting.replica_costs(cat, eco, o.gpu, count, sc.options.used)
+            if o.kind == OWN:
+                hosts[i] = box["host"]
+                note_list += host_notes(box, fits[i])
+                fits[i] &= box["fits"]
         else:
             assert o.api is not None
             count = np.zeros(n)
             capacity = 0.0
             fits[i] = np.broadcast_to(api_fits(o.api, sc), (n,))
             api_usd, api_notes = api_price_per_request(o.api, sc, ft)
-        train = training_costs(cat, sc, o, count)
+        train = training_costs(cat, sc, o, count, eco)
         note_list += train.notes
         if o.api is not None:
             note_list += api_notes
-        per_option.append(lifecycle_inputs(cat, sc, o, eco, count, capacity, api_usd, ref_usd, train))
+        resale = hosting.resale_fraction(cat, eco, o.gpu) if o.gpu is not None else 0.0
+        per_option.append(lifecycle_inputs(cat, sc, o, eco, count, capacity, api_usd, ref_usd, train, box, resale))
         notes.append(note_list)
         count_list.append(count)
     x = inputs.stack(per_option, n) if per_option else {}
-    ev = Evaluation(opts, n, model.id, ref, count_list, fits, ttft, tpot, meets, notes, x)
+    ev = Evaluation(opts, n, model.id, ref, count_list, fits, ttft, tpot, meets, notes, hosts, x)
     ev.res = lifecycle.evaluate(x) if per_option else {}
     return ev
 
@@ -521,6 +530,18 @@ def verdict(rows: Sequence[Row], sc: Scenario, ref: str, horizon: float) -> str:
     return " ".join(lines)
 
 
+PER_OPTION_SOURCES = {
+    "electricity_usd_per_kwh": "by site: home electricity_usd_per_kwh, office electricity_usd_per_kwh_commercial, datacenter "
+                               "electricity_usd_per_kwh_industrial",
+    "pue": "by site: pue (desk-side), pue_datacenter",
+    "resale_fraction": "by GPU class: resale_fraction, resale_fraction_datacenter",
+    "ops_usd_per_month": "ops_hours_per_month x ops_usd_per_hour x boxes (a rack server's hours shared slot by slot)",
+    "host_usd": "the host's price in profiles/hosts.yaml",
+    "host_power_w": "the host's idle and busy power in profiles/hosts.yaml",
+}
+"""Where each per-option economics value comes from when the scenario does not set it (for --explain)."""
+
+
 def explain(cat: Catalog, sc: Scenario, result: Comparison) -> str:
     """The scenario's values, the economics with where each came from, and the formulas behind the columns."""
     eco = economics(cat, sc)
@@ -533,8 +554,16 @@ def explain(cat: Catalog, sc: Scenario, result: Comparison) -> str:
              "  economics (scenario value, else profiles/assumptions.yaml):"]
     for name, value in eco.items():
         given = sc.economics is not None and getattr(sc.economics, name, None) is not None
-        src = "scenario" if given else f"assumption [{cat.assumptions[name].source}]"
-        lines.append(f"    {name} = {value:g}    <- {src}")
+        if given:
+            src = "scenario"
+        elif name in cat.assumptions:
+            src = f"assumption [{cat.assumptions[name].source}]"
+        elif name == "deployment":
+            src = "default: desk-side boxes in an office; rack servers always in a datacenter"
+        else:
+            src = PER_OPTION_SOURCES[name]
+        shown = "per option" if value is None else value if isinstance(value, str) else f"{value:g}"
+        lines.append(f"    {name} = {shown}    <- {src}")
     peak = sc.workload.peak_to_average
     lines.append(f"    peak_to_average = {peak_factor(cat, sc):g}    <- "
                  + ("batch work runs evenly" if w.batch else "scenario" if peak else f"assumption [{cat.assumptions['peak_to_average'].source}]"))
@@ -550,8 +579,9 @@ def explain(cat: Catalog, sc: Scenario, result: Comparison) -> str:
         f"  payback_months = first month where cumulative {result.reference} cost reaches the option's cumulative cash cost",
         "assumptions used:",
     ]
-    for name in ("resale_fraction", "resale_fraction_datacenter", "pue_datacenter", "usable_memory_fraction",
-                 "runtime_overhead_gib", "kv_cache_bytes", "datacenter_host_usd_per_gpu", "datacenter_host_power_w_per_gpu"):
+    for name in ("resale_fraction", "resale_fraction_datacenter", "pue", "pue_datacenter", "electricity_usd_per_kwh",
+                 "electricity_usd_per_kwh_commercial", "electricity_usd_per_kwh_industrial", "psu_headroom_fraction",
+                 "gpu_annual_failure_rate", "usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes"):
         a = cat.assumptions[name]
         lines.append(f"  {name} = {a.value:g}    [{a.source}] {a.rationale}")
     for r in result.rows():

@@ -142,7 +142,7 @@ def test_fail_if_gate_exits_1_and_names_rows(capsys, monkeypatch) -> None:
     code, _, err = run(capsys, monkeypatch, "compare", "-f", "csv", "--fail-if", 'kind == "own" and payback_months > 18')
     assert code == 1
     assert "own rtx-3090" in err
-    code, _, _ = run(capsys, monkeypatch, "compare", "-f", "csv", "--fail-if", "kind == own and payback_months > 100000")
+    code, _, _ = run(capsys, monkeypatch, "compare", "-f", "csv", "--fail-if", "kind == own and monthly_usd > 100000")
     assert code == 0
 
 

@@ -31,7 +31,7 @@ def assert_clean(rows: list[dict]) -> None:
             if isinstance(value, float):
                 assert math.isfinite(value), (key, row)
             elif isinstance(value, str) and key not in ("option", "kind", "model", "gpu", "notes", "reason", "rental",
-                                                          "quantization", "engine", "method", "bound", "api", "reported_gpu"):
+                                                          "quantization", "engine", "method", "bound", "api", "reported_gpu", "host"):
                 assert value in STATES, (key, value)
 
 

@@ -91,7 +91,7 @@ def test_unknown_key_with_nothing_close_lists_the_valid_keys(tmp_path: Path) -> 
     assert line == (f"{path}:{EXTRA_LINE}: gpus[0].colour: unknown key; valid keys: id, name, vendor, class, memory_gib, "
                     "memory_bandwidth_gb_per_s, tflops_bf16, tflops_fp16_acc16, power_w, idle_power_w, price_usd, "
                     "price_as_of, interconnect, link_bandwidth_gb_per_s, tflops_fp8, tops_int8, used_price_usd, "
-                    "used_price_as_of, release_date, sources, notes")
+                    "used_price_as_of, release_date, integrated_host, sources, notes")
 
 
 def test_misspelt_required_key_reports_both_the_unknown_and_the_missing_key(tmp_path: Path) -> None:
@@ -260,7 +260,7 @@ def test_unknown_profile_kind(tmp_path: Path) -> None:
     path, found = problems_in(tmp_path, "gpu:\n  - id: x\nwidgets: []\n")
     assert found == [
         f"{path}:1: gpu: unknown profile kind; did you mean 'gpus'?",
-        f"{path}:3: widgets: unknown profile kind; valid kinds: gpus, models, apis, rentals, quantizations, engines, "
+        f"{path}:3: widgets: unknown profile kind; valid kinds: gpus, models, apis, rentals, hosts, quantizations, engines, "
         "scenarios, assumptions",
     ]
 
@@ -281,7 +281,7 @@ def test_bad_assumption_value(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("- a\n- b\n", "1: (top level): expected a mapping of kinds (gpus, models, apis, rentals, quantizations, engines, "
+    ("- a\n- b\n", "1: (top level): expected a mapping of kinds (gpus, models, apis, rentals, hosts, quantizations, engines, "
                    "scenarios, assumptions)"),
     ("gpus:\n  id: x\n", "1: gpus: expected a list of entries, each with an `id`"),
     ("gpus:\n  - just text\n", "2: gpus[0]: expected a mapping, got 'just text'"),

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from llmcost.engine import money
+from llmcost.engine.money import residual_share
 
 F = NDArray[np.float64]
 OWN, RENT, API = 0, 1, 2
@@ -36,25 +37,14 @@ def replicas_needed(requests_per_day: ArrayLike, peak_to_average: ArrayLike, cap
     return np.maximum(np.where(np.isfinite(need), need, 1.0), 1.0)
 
 
-def residual_share(age_months: ArrayLike, lifetime_months: ArrayLike, resale_fraction: ArrayLike) -> F:
-    """Book value as a share of the price after `age_months`: linear from 1 down to the resale share at
-    the end of the lifetime, then flat.
-
-    >>> [round(v, 6) for v in residual_share([0, 18, 36, 60], 36, 0.3).tolist()]
-    [1.0, 0.65, 0.3, 0.3]
-    """
-    resale = np.asarray(resale_fraction, dtype=float)
-    age = np.asarray(age_months, dtype=float) / np.asarray(lifetime_months, dtype=float)
-    return np.maximum(resale, 1.0 - (1.0 - resale) * age)
-
-
 def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
     """Month-by-month cash flows, shape (rows, months).
 
     Keys of `x`: kind (0 own, 1 rent, 2 api), requests_per_day, tokens_per_request, peak_to_average,
     monthly_growth, horizon_months, capacity_rps (per replica), gpus_per_replica, unit_capex_usd (per
     replica), resale_fraction, lifetime_months, idle_w (per replica, host included), busy_extra_w (board
-    minus idle, per replica), pue, electricity_usd_per_kwh, ops_usd_per_month (per replica),
+    minus idle, per replica), pue, electricity_usd_per_kwh, upkeep_usd_per_month (per
+    replica: operations time, colocation, failed-card replacements),
     rent_usd_per_gpu_hour, gpus_per_instance, serverless (bool), api_usd_per_request, one_time_usd,
     periodic_usd, period_months (0 = none), discount_rate (yearly).
 
@@ -88,7 +78,7 @@ def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
             rows, inst, u = hw[own], installed[own], util[own]
             kwh_price = _a(x, "pue")[rows, None] * _a(x, "electricity_usd_per_kwh")[rows, None] / 1000.0
             energy = inst * (_a(x, "idle_w")[rows, None] + _a(x, "busy_extra_w")[rows, None] * u) * money.HOURS_PER_MONTH * kwh_price
-            opex[rows] = energy + inst * _a(x, "ops_usd_per_month")[rows, None]
+            opex[rows] = energy + inst * _a(x, "upkeep_usd_per_month")[rows, None]
             capex[rows] = np.diff(inst, axis=1, prepend=0.0) * _a(x, "unit_capex_usd")[rows, None]
             replicas[rows] = inst
         if (~own).any():
@@ -202,7 +192,7 @@ def breakeven_tokens_per_day(x: Mapping[str, ArrayLike]) -> F:
 
     V* = fixed monthly cost per replica / (days per month x (API cost per token - marginal cost per token)),
     valid only within one replica's capacity (beyond it every replica must pay for itself again).
-    Own: fixed = depreciation + idle power + ops; marginal = the extra energy of busy GPUs per token.
+    Own: fixed = depreciation + idle power + upkeep; marginal = the extra energy of busy GPUs per token.
     Rent: fixed = the billed GPUs of one replica; serverless offers have no fixed cost, so they either
     win at any volume or never.
     """
@@ -213,7 +203,7 @@ def breakeven_tokens_per_day(x: Mapping[str, ArrayLike]) -> F:
     with np.errstate(divide="ignore", invalid="ignore"):
         api_per_tok = _a(x, "ref_api_usd_per_request") / tok
         own_fixed = (_a(x, "unit_capex_usd") * (1.0 - _a(x, "resale_fraction")) / _a(x, "lifetime_months")
-                     + _a(x, "idle_w") * money.HOURS_PER_MONTH * kwh_price + _a(x, "ops_usd_per_month"))
+                     + _a(x, "idle_w") * money.HOURS_PER_MONTH * kwh_price + _a(x, "upkeep_usd_per_month"))
         own_marginal = _a(x, "busy_extra_w") * kwh_price / 3600.0 / (cap * tok)
         gpus = _a(x, "gpus_per_replica")
         per_inst = _a(x, "gpus_per_instance")
@@ -243,7 +233,7 @@ def evaluate(x: Mapping[str, ArrayLike], cells: int = ENGINE_CELLS) -> dict[str,
 
     >>> x = {k: [v, v] for k, v in dict(kind=API, requests_per_day=100, tokens_per_request=1000, peak_to_average=1,
     ...      monthly_growth=0, horizon_months=12, capacity_rps=0, gpus_per_replica=1, unit_capex_usd=0, resale_fraction=0,
-    ...      lifetime_months=36, idle_w=0, busy_extra_w=0, pue=1, electricity_usd_per_kwh=0, ops_usd_per_month=0,
+    ...      lifetime_months=36, idle_w=0, busy_extra_w=0, pue=1, electricity_usd_per_kwh=0, upkeep_usd_per_month=0,
     ...      rent_usd_per_gpu_hour=0, gpus_per_instance=1, serverless=False, api_usd_per_request=0.001,
     ...      ref_api_usd_per_request=0.001, one_time_usd=0, periodic_usd=0, period_months=0, discount_rate=0).items()}
     >>> x["horizon_months"] = [12, 24]

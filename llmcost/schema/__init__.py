@@ -28,6 +28,7 @@ from llmcost.schema.records import (
     Engine,
     FinetuneRun,
     Gpu,
+    Host,
     Lifecycle,
     Model,
     Options,
@@ -44,7 +45,7 @@ from llmcost.schema.validate import build, numeric_fields, uncovered_numbers
 
 __all__ = [
     "ALL_KINDS", "ASSUMPTION_BOUNDS", "DATE_RE", "ID_RE", "KINDS", "MAX_VALUE", "RANGE_RECORDS", "RANGE_SHAPES", "Z90",
-    "Api", "Assumption", "ContextTier", "Economics", "Engine", "FinetuneRun", "Gpu", "Lifecycle", "Model", "Options",
+    "Api", "Assumption", "ContextTier", "Economics", "Engine", "FinetuneRun", "Gpu", "Host", "Lifecycle", "Model", "Options",
     "PretrainRun", "Problems", "Quantization", "Rental", "Reported", "Scenario", "Serving", "Spec", "Uncertain", "Workload",
     "assumption_bounds", "build", "check_number", "describe", "numeric_fields", "parse_range", "spec_bounds", "spec_of",
     "uncovered_numbers", "yaml_key",

@@ -49,8 +49,37 @@ class Gpu:
     used_price_usd: float | None = number("used-market price, USD", required=False)
     used_price_as_of: str | None = date("when used_price_usd was checked", required=False)
     release_date: str | None = date("release date", required=False)
+    integrated_host: bool = flag("a whole machine (e.g. a Mac Studio): its price and power already include the host", default=False)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False)
+
+
+@dataclass(frozen=True)
+class Host:
+    """The machine around the GPUs: price and power without them, power supply and slots."""
+
+    id: str = ident()
+    name: str = text("human name")
+    form_factor: str = choice("desktop or workstation (desk-side), or rack (a datacenter server whose slots replicas share)",
+                              ("desktop", "workstation", "rack"))
+    gpu_form: str = choice("cards it takes: pcie (add-in cards) or sxm (modules on a baseboard: SXM, OAM)", ("pcie", "sxm"))
+    max_gpus: int = integer("GPU slots")
+    psu_w: float = number("power-supply output without the redundant units, W")
+    idle_power_w: float = number("draw without the GPUs while they idle, W", gt=None, ge=0)
+    busy_power_w: float = number("draw without the GPUs while they work, W (used for the power-supply check too)", gt=None, ge=0)
+    price_usd: float = number("price without GPUs, USD", gt=None, ge=0)
+    price_as_of: str = date("when price_usd was published or checked")
+    rack_units: int | None = integer("height in rack units", required=False)
+    sources: dict[str, str] = sources()
+    notes: str | None = text("caveats", required=False)
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        if self.busy_power_w < self.idle_power_w:
+            out.append(("busy_power_w", f"{self.busy_power_w:g} W is below idle_power_w {self.idle_power_w:g} W"))
+        if self.busy_power_w >= self.psu_w:
+            out.append(("psu_w", f"{self.psu_w:g} W does not carry the host's own {self.busy_power_w:g} W"))
+        return out
 
 
 @dataclass(frozen=True)
@@ -147,8 +176,26 @@ class Rental:
     usd_per_gpu_hour: float = number("price per GPU-hour, USD")
     kind: str = choice("billing", ("on-demand", "spot", "serverless"))
     as_of: str = date("when the price was published or checked")
+    idle_timeout_s: float | None = number("serverless: seconds a worker stays billed after its last request", gt=None, ge=0,
+                                          required=False)
+    cold_start_s: float | None = number("serverless: seconds to start a worker before the model's weights load", gt=None, ge=0,
+                                        required=False)
+    min_workers: int = integer("serverless: always-on (active) workers, billed around the clock", ge=0, default=0)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False)
+
+    def problems(self) -> list[tuple[str, str]]:
+        serverless = self.kind == "serverless"
+        out = []
+        for key in ("idle_timeout_s", "cold_start_s"):
+            given = getattr(self, key) is not None
+            if serverless and not given:
+                out.append((key, f"missing: a serverless offer needs {key} (with its source) to be billed as the provider bills"))
+            elif given and not serverless:
+                out.append((key, "only serverless offers take it"))
+        if self.min_workers and not serverless:
+            out.append(("min_workers", "only serverless offers take it"))
+        return out
 
 
 @dataclass(frozen=True)
@@ -217,6 +264,8 @@ class Workload:
     peak_to_average: float | None = number("peak request rate over the daily average", ge=1, gt=None, required=False)
     monthly_growth: float = number("volume growth per month, fraction (0.05 = +5%/month)", gt=None, ge=-0.99, le=10.0,
                                    default=0.0)
+    window_hours: float | None = number("hours a day the requests arrive in (a batch job's processing window); "
+                                        "the peak is 24 / window_hours unless peak_to_average is given", le=24, required=False)
     batch: bool = flag("offline work: batch API discounts apply and no latency target", default=False)
 
 
@@ -245,9 +294,19 @@ class Economics:
     resale_fraction: float | None = fraction("share of the purchase price recovered at the end of life", required=False)
     horizon_months: float | None = number("months the comparison covers (at most 100 years)", le=1200, required=False)
     discount_rate: float | None = number("yearly discount rate for NPV (0.08 = 8%)", gt=None, ge=0, required=False)
-    ops_usd_per_month: float | None = number("operations cost per replica and month, USD", gt=None, ge=0, required=False)
-    host_usd: float | None = number("host (CPU, board, PSU, case) cost per replica, USD", gt=None, ge=0, required=False)
-    host_power_w: float | None = number("host power draw, W", gt=None, ge=0, required=False)
+    ops_usd_per_month: float | None = number("operations cost per replica and month, USD (replaces ops hours x rate)", gt=None,
+                                             ge=0, required=False)
+    ops_hours_per_month: float | None = number("staff hours per owned box and month", gt=None, ge=0, required=False)
+    ops_usd_per_hour: float | None = number("cost of a staff hour, USD", gt=None, ge=0, required=False)
+    colocation_usd_per_kw_month: float | None = number("rack space and power delivery per kW of IT load and month, USD",
+                                                       gt=None, ge=0, required=False)
+    deployment: str | None = choice("where desk-side boxes run: home (residential electricity), office (commercial) or "
+                                    "datacenter (colocation, industrial electricity); rack servers always run in a datacenter",
+                                    ("home", "office", "datacenter"), required=False)
+    host_usd: float | None = number("host (CPU, board, PSU, case) cost per box, USD (replaces the host catalogue's price)",
+                                    gt=None, ge=0, required=False)
+    host_power_w: float | None = number("host power draw per box, W (replaces the host catalogue's idle and busy power)",
+                                        gt=None, ge=0, required=False)
 
 
 @dataclass(frozen=True)
@@ -269,6 +328,8 @@ class PretrainRun:
 class Lifecycle:
     finetune: FinetuneRun | None = record("optional fine-tuning runs", FinetuneRun)
     pretrain: PretrainRun | None = record("optional pre-training from scratch", PretrainRun)
+    extra_gpus: str = choice("GPUs a run needs beyond the serving fleet: rent them (cheapest on-demand offer; bought when "
+                             "there is none) or buy them for the run and sell them after it", ("rent", "buy"), default="rent")
 
 
 @dataclass(frozen=True)
@@ -291,6 +352,7 @@ KINDS: dict[str, Any] = {
     "models": Model,
     "apis": Api,
     "rentals": Rental,
+    "hosts": Host,
     "quantizations": Quantization,
     "engines": Engine,
     "scenarios": Scenario,
@@ -305,9 +367,14 @@ RANGE_RECORDS: tuple[Any, ...] = (Workload, Serving, Economics, FinetuneRun, Pre
 _FRACTION, _AT_LEAST_1, _POSITIVE = (0.0, 1.0, False), (1.0, None, False), (0.0, None, True)
 ASSUMPTION_BOUNDS: dict[str, tuple[float | None, float | None, bool]] = {
     **{n: _FRACTION for n in ("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "usable_memory_fraction", "tp_efficiency_pcie",
-                               "tp_efficiency_nvlink", "resale_fraction", "resale_fraction_datacenter")},
+                               "tp_efficiency_nvlink", "resale_fraction", "resale_fraction_datacenter", "gpu_annual_failure_rate",
+                               "spare_gpu_fraction", "replica_boundary_margin")},
+    "psu_headroom_fraction": (0.0, 1.0, True),
+    "cluster_network_fraction": (0.0, 0.9, False),
+    "batch_window_hours": (0.0, 24.0, True),
     **{n: _AT_LEAST_1 for n in ("pue", "pue_datacenter", "peak_to_average", "qlora_compute_overhead")},
-    **{n: _POSITIVE for n in ("lifetime_months", "horizon_months", "kv_cache_bytes", "electricity_usd_per_kwh")},
+    **{n: _POSITIVE for n in ("lifetime_months", "horizon_months", "kv_cache_bytes", "electricity_usd_per_kwh",
+                               "electricity_usd_per_kwh_commercial", "electricity_usd_per_kwh_industrial", "serverless_load_gb_per_s")},
 }
 """Valid values of an assumption's range (lower, upper, lower_open); every other assumption is >= 0."""
 
