@@ -20,7 +20,7 @@ import numpy as np
 
 from llmcost import hosting, inputs, options, results
 from llmcost.catalog import Catalog
-from llmcost.engine import lifecycle, money, serving, training
+from llmcost.engine import lifecycle, money, serverless, serving, training
 from llmcost.errors import LlmcostError
 from llmcost.options import API, OWN, Option
 from llmcost.results import NA, NEVER, Table, num
@@ -69,7 +69,9 @@ def api_price_per_request(api: Api, sc: Scenario, finetuned: bool) -> tuple[Any,
     per row, and its note says on which rows."""
     w = sc.workload
     notes: list[Note] = []
-    inp, out_, cached = api.input_usd_per_mtok, api.output_usd_per_mtok, api.cached_input_usd_per_mtok
+    inp: Any = api.input_usd_per_mtok
+    out_: Any = api.output_usd_per_mtok
+    cached: Any = api.cached_input_usd_per_mtok
     for tier in sorted(api.context_tiers, key=lambda t: t.above_tokens):
         above = np.asarray(w.input_tokens) > tier.above_tokens
         if not above.any():
@@ -202,6 +204,7 @@ def lifecycle_inputs(cat: Catalog, sc: Scenario, opt: Option, eco: Mapping[str, 
         "serverless": opt.rental is not None and opt.rental.kind == "serverless",
         "api_usd_per_request": api_usd, "ref_api_usd_per_request": ref_usd,
         "one_time_usd": train.one_time_usd, "periodic_usd": train.periodic_usd, "period_months": train.period_months,
+        "ref_one_time_usd": 0.0, "ref_periodic_usd": 0.0, "start_months": 0.0,
         "discount_rate": eco["discount_rate"],
     }
 
@@ -297,7 +300,9 @@ class Evaluation:
         def per_kind(v: np.ndarray, hw_only: bool = True) -> np.ndarray:
             return np.where(api, np.nan, v) if hw_only else v
 
-        finite_or_nan = lambda v: np.where(np.isfinite(v), v, np.nan)  # noqa: E731
+        def finite_or_nan(v: np.ndarray) -> np.ndarray:
+            return np.where(np.isfinite(v), v, np.nan)
+
         counts = np.concatenate([np.where(o.gpu is not None, c, np.nan) for o, c in zip(self.opts, self.counts, strict=True)])
         label = np.concatenate([options.labels(o, c) for o, c in zip(self.opts, self.counts, strict=True)])
         cols: dict[str, np.ndarray] = {
@@ -342,6 +347,47 @@ def join_notes(notes: Sequence[Note], n: int) -> np.ndarray:
     patterns, inverse = np.unique(masks.T, axis=0, return_inverse=True)
     joined = np.array(["; ".join(t for t, on in zip(texts, p, strict=True) if on) for p in patterns], dtype=object)
     return joined[inverse.reshape(-1)]
+
+
+NO_SERVERLESS: Mapping[str, Any] = {"min_workers": 0.0, "latency_s": 0.0, "latency_slope_s": 0.0, "capacity_latency_s": 0.0,
+                                    "idle_timeout_s": 0.0, "cold_start_s": 0.0}
+"""Serverless billing inputs of an option that is not a serverless offer."""
+
+
+def is_serverless(opt: Option) -> bool:
+    return opt.rental is not None and opt.rental.kind == "serverless"
+
+
+def serverless_billing(cat: Catalog, sc: Scenario, opt: Option, served: Mapping[str, np.ndarray], j: int,
+                       quiet: Mapping[str, np.ndarray], jq: int, fits: Any) -> tuple[dict[str, Any], list[Note]]:
+    """A serverless offer's billing inputs (llmcost.engine.serverless) and notes: one request's latency at batch 1
+    and at the capacity batch (the serving engine's), the offer's idle timeout and always-on workers, and a cold
+    start = the offer's worker start + the model's weights / serverless_load_gb_per_s."""
+    assert opt.rental is not None
+    rent = opt.rental
+    with np.errstate(divide="ignore", invalid="ignore"):
+        one = np.where(fits, 1.0 / quiet["requests_per_s"][jq], 0.0)
+        batch = served["concurrency"][j]
+        full = np.where(fits, batch / served["requests_per_s"][j], 0.0)
+        slope = np.where(fits & (batch > 1), (full - one) / (batch - 1.0), 0.0)
+    cold = (rent.cold_start_s or 0.0) + served["weights_bytes"][j] / (cat.value("serverless_load_gb_per_s") * 1e9)
+    x = {"min_workers": float(rent.min_workers), "latency_s": one, "latency_slope_s": slope, "capacity_latency_s": full,
+         "idle_timeout_s": float(rent.idle_timeout_s or 0.0), "cold_start_s": cold}
+    w = sc.workload
+    peak = peak_factor(cat, sc)
+    workers = lifecycle.replicas_needed(w.requests_per_day, peak, np.where(fits, served["requests_per_s"][j], 0.0))
+    lam = np.asarray(w.requests_per_day, dtype=float) / 86400.0 * peak / workers
+    latency = serverless.request_latency_s(lam, one, slope, full)
+    flex = np.maximum(workers - rent.min_workers, 0.0)
+    starts = serverless.cold_starts_per_s(lam, latency, x["idle_timeout_s"], cold) * 86400.0 / peak * flex
+    hours = serverless.worker_hours_per_day(w.requests_per_day, peak, workers, rent.min_workers, one, slope, full,
+                                            x["idle_timeout_s"], cold)
+    notes = value_notes("serverless: billed {:,.1f} worker-hours a day", hours, fits)
+    if rent.min_workers:
+        notes.append((f"{rent.min_workers} always-on worker{'s' if rent.min_workers > 1 else ''}", True))
+    notes += value_notes("{:,.0f} cold starts a day", starts, fits & (starts >= 0.5))
+    notes += value_notes(f"cold start {{:,.0f}} s (worker start and weights), idle timeout {x['idle_timeout_s']:g} s", cold, fits)
+    return x, notes
 
 
 def host_notes(box: Mapping[str, Any], serves: Any) -> list[Note]:
@@ -389,6 +435,13 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
                                     0.0, max_tpot) for g, c in keys]
         served = serve_rows(rows, n)
     at = {key: j for j, key in enumerate(keys)}
+    # Serverless workers bill a request's latency at the batch its arrival rate makes: batch 1 as well.
+    quiet_keys = list(dict.fromkeys((o.gpu.id, o.count) for o in opts if o.gpu is not None and is_serverless(o)))
+    quiet: dict[str, np.ndarray] = {}
+    if quiet_keys:
+        quiet = serve_rows([inputs.serve_inputs(cat, model, gpus[g], count_of[(g, c)], quant.id, engine.id, w.input_tokens,
+                                                w.output_tokens, 1.0, max_tpot) for g, c in quiet_keys], n)
+    at_quiet = {key: j for j, key in enumerate(quiet_keys)}
 
     k = len(opts)
     fits = np.ones((k, n), dtype=bool)
@@ -406,6 +459,10 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
             capacity = np.where(fits[i], served["requests_per_s"][j], 0.0)
             api_usd: Any = 0.0
             box = hosting.replica_costs(cat, eco, o.gpu, count, sc.options.used)
+            billing = dict(NO_SERVERLESS)
+            if is_serverless(o):
+                billing, sl_notes = serverless_billing(cat, sc, o, served, j, quiet, at_quiet[(o.gpu.id, o.count)], fits[i])
+                note_list += sl_notes
             if o.kind == OWN:
                 hosts[i] = box["host"]
                 note_list += host_notes(box, fits[i])
@@ -413,15 +470,16 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
         else:
             assert o.api is not None
             count = np.zeros(n)
-            capacity = 0.0
+            capacity = np.zeros(n)
             fits[i] = np.broadcast_to(api_fits(o.api, sc), (n,))
             api_usd, api_notes = api_price_per_request(o.api, sc, ft)
+            billing = dict(NO_SERVERLESS)
         train = training_costs(cat, sc, o, count, eco)
         note_list += train.notes
         if o.api is not None:
             note_list += api_notes
         resale = hosting.resale_fraction(cat, eco, o.gpu) if o.gpu is not None else 0.0
-        per_option.append(lifecycle_inputs(cat, sc, o, eco, count, capacity, api_usd, ref_usd, train, box, resale))
+        per_option.append({**lifecycle_inputs(cat, sc, o, eco, count, capacity, api_usd, ref_usd, train, box, resale), **billing})
         notes.append(note_list)
         count_list.append(count)
     x = inputs.stack(per_option, n) if per_option else {}

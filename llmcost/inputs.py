@@ -94,9 +94,11 @@ def engine_for(cat: Catalog, engine_id: str, quant: Quantization) -> Engine:
     if engine_id == "auto":
         for e in cat.entries["engines"].values():
             if runs(e, quant.id):
+                assert isinstance(e, Engine)
                 return e
         raise LlmcostError(f"no engine runs quantization {quant.id!r}; pick another --quant")
-    engine: Engine = cat.get("engines", engine_id)
+    engine = cat.get("engines", engine_id)
+    assert isinstance(engine, Engine)
     if not runs(engine, quant.id):
         able = [e.id for e in cat.entries["engines"].values() if runs(e, quant.id)]
         raise LlmcostError(f"engine {engine.id!r} does not run {quant.id!r} (it runs {', '.join(engine.quantizations)}); "
@@ -242,7 +244,7 @@ def checkpoint_mode(checkpointing: bool | None, method: str) -> float:
     return float(checkpointing)
 
 
-def stack(rows: Sequence[dict[str, Any]], n: int = 1) -> dict[str, np.ndarray]:
+def stack(rows: Sequence[Mapping[str, Any]], n: int = 1) -> dict[str, np.ndarray]:
     """Per-option input dicts whose values are scalars or arrays of `n` -> dict of 1-D arrays of
     len(rows) x n (option-major: the rows of the first option, then the second's, ...)."""
     keys = rows[0].keys()

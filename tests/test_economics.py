@@ -203,3 +203,101 @@ def test_multi_box_training_buys_network_and_spares(cli) -> None:
     assert two["capex_usd"] == pytest.approx(hardware / (1 - f) + 16 * h100 * A["spare_gpu_fraction"])
     one = rows(cli, "pretrain", "-m", "llama-7b", "-g", "8xh100-sxm", "--tokens", "1e9")[0]
     assert one["capex_usd"] == pytest.approx(8 * h100 + hgx)
+
+
+# ---------------------------------------------------------------------------------------------- serverless
+
+
+def serve_figures(cli: Any, concurrency: str) -> dict[str, Any]:
+    """The serving engine's figures for the default scenario's model and card (what a worker does per request)."""
+    return rows(cli, "serve", "-m", "llama-3.1-8b", "-g", "rtx-3090", "-q", "awq-int4", "--engine", "vllm", "--concurrency",
+                concurrency, "--input-tokens", "1500", "--output-tokens", "400", "--max-tpot-ms", "50")[0]
+
+
+def flex_bill_by_hand(cli: Any, requests_per_day: float, offer: str) -> dict[str, float]:
+    """A flex worker's monthly bill from the provider's rules (docs.runpod.io/serverless/pricing): per request, the
+    GPU is busy for its latency at the batch its arrival rate makes (1 + lambda W), then the idle timeout; each
+    stop costs a cold start (worker start + weights / load rate). f = (lambda C + e^a - 1) / (lambda C + e^a)."""
+    import math
+
+    one, auto = serve_figures(cli, "1"), serve_figures(cli, "auto")
+    w1 = 1 / one["requests_per_s"]
+    wc = auto["concurrency"] / auto["requests_per_s"]
+    slope = (wc - w1) / (auto["concurrency"] - 1)
+    r = RENTALS[offer]
+    peak = A["peak_to_average"]
+    workers = max(1, math.ceil(requests_per_day / 86400 * peak / auto["requests_per_s"]))
+    lam = requests_per_day / 86400 * peak / workers
+    w = min(w1 / (1 - lam * slope), wc)
+    cold = r["cold_start_s"] + auto["weights_gib"] * 2**30 / (A["serverless_load_gb_per_s"] * 1e9)
+    a = lam * (w + r["idle_timeout_s"])
+    f = (lam * cold + math.expm1(a)) / (lam * cold + math.expm1(a) + 1)
+    hours_day = workers * f * 24 / peak
+    return {"hours_per_day": hours_day, "monthly_usd": hours_day * 730 / 24 * r["usd_per_gpu_hour"], "latency_s": w1,
+            "cold_start_s": cold}
+
+
+def test_serverless_bills_latency_idle_timeout_and_cold_starts(cli) -> None:
+    """Issue #11: runpod/serverless-rtx-3090 cost $16.06/month with break-even 0 and payback 0 in the default compare,
+    as if every request ran at full batch. Billed as RunPod bills it, it costs more than gpt-4o-mini ($39) and never
+    wins at this volume."""
+    out = rows(cli, "compare")
+    flex = row(out, "rent runpod/serverless-rtx-3090")
+    bill = flex_bill_by_hand(cli, 3000, "runpod/serverless-rtx-3090")
+    assert flex["monthly_usd"] == pytest.approx(bill["monthly_usd"], rel=1e-6)
+    busy_only = 3000 * 730 / 24 * bill["latency_s"] / 3600 * RENTALS["runpod/serverless-rtx-3090"]["usd_per_gpu_hour"]
+    assert flex["monthly_usd"] > busy_only > row(out, "api openai/gpt-4o-mini")["monthly_usd"]
+    assert flex["payback_months"] == "never"
+    assert flex["breakeven_tokens_per_day"] > 3000 * (1500 + 400)
+    assert f"billed {bill['hours_per_day']:,.1f} worker-hours a day" in flex["notes"]
+
+
+def test_busy_serverless_is_billed_close_to_around_the_clock(cli) -> None:
+    """At 300,000 requests a day the workers never idle long enough to stop: about workers x the busy window."""
+    out = rows(cli, "compare", "--set", "workload.requests_per_day=300000")
+    flex = row(out, "rent runpod/serverless-rtx-3090")
+    bill = flex_bill_by_hand(cli, 300000, "runpod/serverless-rtx-3090")
+    assert flex["monthly_usd"] == pytest.approx(bill["monthly_usd"], rel=1e-6)
+    assert bill["hours_per_day"] == pytest.approx(flex["replicas"] * 24 / A["peak_to_average"], rel=1e-3)
+
+
+def test_active_workers_bill_around_the_clock(cli) -> None:
+    flex = row(rows(cli, "compare"), "rent runpod/active-rtx-3090")
+    r = RENTALS["runpod/active-rtx-3090"]
+    assert r["min_workers"] == 1 and r["kind"] == "serverless"
+    assert flex["monthly_usd"] == pytest.approx(r["usd_per_gpu_hour"] * 730)
+    assert flex["breakeven_tokens_per_day"] == pytest.approx(
+        r["usd_per_gpu_hour"] * 730 / (730 / 24 * row(rows(cli, "compare"), "api openai/gpt-4o-mini")["monthly_usd"]
+                                       / (3000 * 730 / 24 * 1900)))
+
+
+def test_serverless_breakeven_is_where_its_bill_meets_the_api(cat) -> None:
+    """The flex break-even volume is where the monthly bills cross: below it the API is cheaper, above it the worker."""
+    sc = scenarios.resolve(cat, "team-assistant", {"options.rentals": ["runpod/serverless-rtx-3090"], "options.gpus": ["rtx-3090"]})
+    flex = row(comparison.compare(cat, sc).rows(), "rent runpod/serverless-rtx-3090")
+    v = flex["breakeven_tokens_per_day"]
+    assert isinstance(v, float) and 3000 * 1900 < v < 1e9
+
+    def bills(tokens_per_day: float) -> tuple[float, float]:
+        s = scenarios.resolve(cat, "team-assistant", {"options.rentals": ["runpod/serverless-rtx-3090"], "options.gpus": ["rtx-3090"],
+                                                      "workload.requests_per_day": tokens_per_day / 1900})
+        r = comparison.compare(cat, s).rows()
+        return row(r, "rent runpod/serverless-rtx-3090")["monthly_usd"], row(r, "api openai/gpt-4o-mini")["monthly_usd"]
+
+    at, api = bills(v)
+    assert at == pytest.approx(api, rel=1e-6)
+    below, above = bills(0.8 * v), bills(1.2 * v)
+    assert below[0] > below[1] and above[0] < above[1]
+
+
+def test_serverless_bill_per_request_falls_with_traffic() -> None:
+    """What the break-even search relies on: a busier worker shares its starts and idle tails over more requests."""
+    import numpy as np
+
+    from llmcost.engine import serverless
+
+    lam = np.geomspace(1e-6, 5.0, 400)
+    w = serverless.request_latency_s(lam, 3.8, 0.05, 6.0)
+    per_request = serverless.billed_fraction(lam, w, 5.0, 40.0) / lam
+    assert np.all(np.diff(per_request) < 0)
+    assert per_request[0] == pytest.approx(40.0 + 3.8 + 5.0, rel=1e-4)  # a lone request pays start, latency and tail

@@ -264,7 +264,7 @@ def test_common_random_numbers_make_option_differences_exact(cat) -> None:
         else:
             assert 0 <= r["p_cheaper_than_api"] <= 1
     serverless = next(r for r in mc.rows() if "serverless" in r["option"])
-    assert serverless["p_cheaper_than_api"] == 1
+    assert serverless["p_cheaper_than_api"] == 0  # billed as the provider bills, a quiet worker never beats gpt-4o-mini
 
 
 def test_same_seed_same_output_and_csv_json_keys_agree(cli, monkeypatch) -> None:
