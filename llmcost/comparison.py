@@ -20,22 +20,22 @@ import numpy as np
 
 from llmcost import hosting, inputs, options, results
 from llmcost.catalog import Catalog
-from llmcost.engine import lifecycle, money, serverless, serving, training
+from llmcost.engine import lifecycle, money, serverless, serving
 from llmcost.errors import LlmcostError
+from llmcost.notes import Note, join_notes, text_notes, value_notes
 from llmcost.options import API, OWN, Option
 from llmcost.results import NA, NEVER, Table, num
 from llmcost.schema import Api, Scenario
+from llmcost.training_runs import Training, api_fees, option_training
 
 Row = dict[str, Any]
-Note = tuple[str, Any]
-"""A note and where it applies: True (every row) or a bool array over the option's rows."""
 
 ROW_KEYS = ("option", "kind", "model", "fits", "gpus_per_replica", "host", "replicas", "capex_usd", "monthly_usd", "usd_per_mtok",
-            "tco_usd", "breakeven_tokens_per_day", "payback_months", "utilization", "capacity_tokens_per_day", "ttft_s",
-            "tpot_s", "notes")
+            "tco_usd", "breakeven_tokens_per_day", "payback_months", "utilization", "peak_utilization", "capacity_tokens_per_day",
+            "ttft_s", "tpot_s", "notes")
 """Keys of every compare row, in order (the CSV header)."""
 
-UNFIT_KEYS = frozenset(ROW_KEYS[6:17]) | {"gpus_per_replica"}
+UNFIT_KEYS = frozenset(ROW_KEYS[6:18]) | {"gpus_per_replica"}
 NEVER_KEYS = frozenset({"breakeven_tokens_per_day", "payback_months"})
 # ---------------------------------------------------------------------------------------------- inputs
 
@@ -56,11 +56,29 @@ def _plain(value: Any) -> Any:
 
 
 def peak_factor(cat: Catalog, sc: Scenario) -> Any:
-    """Peak over average request rate: 1 for batch work (it runs evenly), else the scenario's or the default."""
+    """Peak over average request rate, for every workload: the scenario's peak_to_average; else 24 / its processing
+    window (the hours a day its requests arrive in); else, for batch work, 24 / batch_window_hours (an overnight run);
+    else the interactive default peak_to_average."""
     w = sc.workload
+    if w.peak_to_average is not None:
+        return _plain(w.peak_to_average)
+    if w.window_hours is not None:
+        return 24.0 / _plain(w.window_hours)
     if w.batch:
-        return 1.0
-    return _plain(w.peak_to_average) if w.peak_to_average is not None else cat.value("peak_to_average")
+        return 24.0 / cat.value("batch_window_hours")
+    return cat.value("peak_to_average")
+
+
+def peak_source(cat: Catalog, sc: Scenario) -> str:
+    """Where peak_factor's value comes from (for --explain)."""
+    w = sc.workload
+    if w.peak_to_average is not None:
+        return "scenario workload.peak_to_average"
+    if w.window_hours is not None:
+        return "24 / scenario workload.window_hours"
+    if w.batch:
+        return f"24 / batch_window_hours [{cat.assumptions['batch_window_hours'].source}]"
+    return f"assumption [{cat.assumptions['peak_to_average'].source}]"
 
 
 def api_price_per_request(api: Api, sc: Scenario, finetuned: bool) -> tuple[Any, list[Note]]:
@@ -80,13 +98,10 @@ def api_price_per_request(api: Api, sc: Scenario, finetuned: bool) -> tuple[Any,
         cached = None if tier_cached is None else np.where(above, tier_cached, cached if cached is not None else inp)
         inp, out_ = np.where(above, tier.input_usd_per_mtok, inp), np.where(above, tier.output_usd_per_mtok, out_)
         notes.append((f"long-context tier above {tier.above_tokens} tokens", above))
-    if finetuned:
-        if api.finetuned_input_usd_per_mtok is not None and api.finetuned_output_usd_per_mtok is not None:
-            inp, out_ = api.finetuned_input_usd_per_mtok, api.finetuned_output_usd_per_mtok
-            cached = None
-            notes.append(("fine-tuned model prices", True))
-        elif api.finetune_train_usd_per_mtok is None:
-            notes.append(("no fine-tuning offered: base model prices", True))
+    if finetuned and api.finetuned_input_usd_per_mtok is not None and api.finetuned_output_usd_per_mtok is not None:
+        inp, out_ = api.finetuned_input_usd_per_mtok, api.finetuned_output_usd_per_mtok
+        cached = None
+        notes.append(("fine-tuned model prices", True))
     if cached is None:
         cached = inp
         if np.any(np.asarray(w.cached_input_share) > 0):
@@ -108,84 +123,14 @@ def api_fits(api: Api, sc: Scenario) -> Any:
     return True if api.context is None else np.asarray(w.input_tokens + w.output_tokens) <= api.context
 
 
-@dataclass(frozen=True)
-class Training:
-    """One option's lifecycle training: (one-time USD, periodic USD, period months) and notes."""
-
-    one_time_usd: Any = 0.0
-    periodic_usd: Any = 0.0
-    period_months: Any = 0.0
-    notes: tuple[Note, ...] = ()
-
-
-def training_costs(cat: Catalog, sc: Scenario, opt: Option, count: Any, eco: Mapping[str, Any]) -> Training:
-    """The lifecycle's training runs for one option.
-
-    Owned GPUs pay the energy of the run (their depreciation is already in the monthly cost); rentals pay
-    GPU-hours at their rate; APIs pay their fine-tuning price per trained token.
-    """
-    life = sc.lifecycle
-    if life is None:
-        return Training()
-    model = cat.get("models", sc.serving.model)
-    one: Any = 0.0
-    periodic: Any = 0.0
-    period: Any = 0.0
-    notes: list[Note] = []
-    ft = life.finetune
-    if ft is not None:
-        tokens = ft.tokens * ft.epochs
-        if opt.api is not None:
-            price = opt.api.finetune_train_usd_per_mtok
-            cost: Any = price * tokens / 1e6 if price is not None else 0.0
-        else:
-            assert opt.gpu is not None
-            x = inputs.finetune_inputs(cat, model, opt.gpu, count, ft.method, rank=ft.rank, tokens=ft.tokens, epochs=ft.epochs,
-                                       used=sc.options.used, eco=eco)
-            out = training.finetune(x)
-            fits = out["fits"]
-            run = out["energy_usd"] if opt.kind == OWN else out["gpu_hours"] * (opt.rental.usd_per_gpu_hour if opt.rental else 0.0)
-            cost = np.where(fits, run, 0.0)
-            notes += value_notes(f"{ft.method} fine-tune {{:.1f}} h per run", out["wall_hours"], fits)
-            if not np.all(fits):
-                notes.append((f"{ft.method} fine-tune does not fit on {opt.label(int(np.max(count)))}", ~np.asarray(fits)))
-        one = one + cost
-        if ft.every_months:
-            periodic, period = cost, ft.every_months
-    pt = life.pretrain
-    if pt is not None and opt.gpu is not None:
-        gpus = pt.gpus or count
-        x = inputs.pretrain_inputs(cat, model, opt.gpu, gpus, pt.tokens, used=sc.options.used, eco=eco)
-        out = training.pretrain(x)
-        fits = out["fits"]
-        run = out["energy_usd"] if opt.kind == OWN else out["gpu_hours"] * (opt.rental.usd_per_gpu_hour if opt.rental else 0.0)
-        one = one + np.where(fits, run, 0.0)
-        where = f"{int(np.max(gpus))}x {opt.gpu.id}"
-        notes += value_notes(f"pre-training takes {{:,.0f}} days on {where}", out["wall_hours"] / 24.0, fits)
-        if not np.all(fits):
-            need = np.max(out["min_gpus"])
-            notes.append((f"pre-training needs {'never' if not np.isfinite(need) else int(need)}x {opt.gpu.id} to fit",
-                          ~np.asarray(fits)))
-    return Training(one, periodic, period, tuple(notes))
-
-
-def value_notes(template: str, values: Any, where: Any = True) -> list[Note]:
-    """A note that carries a number, once per distinct number shown, each on its rows."""
-    v = np.atleast_1d(np.asarray(values, dtype=float))
-    mask = np.broadcast_to(np.asarray(where, dtype=bool), v.shape)
-    texts = np.array([template.format(x) for x in v.tolist()], dtype=object)
-    if v.size == 1:
-        return [(str(texts[0]), bool(mask[0]))] if mask[0] else []
-    return [(t, (texts == t) & mask) for t in dict.fromkeys(texts[mask].tolist())]
-
-
 NO_BOX: Mapping[str, Any] = {"capex_usd": 0.0, "idle_w": 0.0, "busy_extra_w": 0.0, "pue": 1.0, "electricity_usd_per_kwh": 0.0,
                              "ops_usd_per_month": 0.0, "colocation_usd_per_month": 0.0, "failures_usd_per_month": 0.0}
 """The lifecycle's hardware inputs of an option without GPUs (an API)."""
 
 
 def lifecycle_inputs(cat: Catalog, sc: Scenario, opt: Option, eco: Mapping[str, Any], count: Any, capacity_rps: Any,
-                     api_usd: Any, ref_usd: Any, train: Training, box: Mapping[str, Any] | None, resale: Any) -> dict[str, Any]:
+                     api_usd: Any, ref_usd: Any, train: Training, ref_fees: Training, box: Mapping[str, Any] | None,
+                     resale: Any) -> dict[str, Any]:
     """One option's lifecycle engine inputs (llmcost.engine.lifecycle.monthly_costs); values may be arrays.
     `box` is the option's llmcost.hosting.replica_costs (None for APIs); rentals pay no upkeep."""
     w = sc.workload
@@ -204,7 +149,7 @@ def lifecycle_inputs(cat: Catalog, sc: Scenario, opt: Option, eco: Mapping[str, 
         "serverless": opt.rental is not None and opt.rental.kind == "serverless",
         "api_usd_per_request": api_usd, "ref_api_usd_per_request": ref_usd,
         "one_time_usd": train.one_time_usd, "periodic_usd": train.periodic_usd, "period_months": train.period_months,
-        "ref_one_time_usd": 0.0, "ref_periodic_usd": 0.0, "start_months": 0.0,
+        "ref_one_time_usd": ref_fees.one_time_usd, "ref_periodic_usd": ref_fees.periodic_usd, "start_months": train.start_months,
         "discount_rate": eco["discount_rate"],
     }
 
@@ -212,14 +157,29 @@ def lifecycle_inputs(cat: Catalog, sc: Scenario, opt: Option, eco: Mapping[str, 
 # ---------------------------------------------------------------------------------------------- evaluation
 
 
+def not_an_alternative(api: Api, sc: Scenario) -> str:
+    """Why an API is no alternative to what the scenario serves ('' when it is): a fine-tuned model can only be had
+    from an API that fine-tunes it (one that sells fine-tuning) or serves it."""
+    if finetuned(sc) and api.finetune_train_usd_per_mtok is None:
+        return f"sells no fine-tuning: not an alternative to a fine-tuned {sc.serving.model}"
+    return ""
+
+
 def reference_api(cat: Catalog, sc: Scenario, opts: Sequence[Option], vs: str | None) -> Api:
-    """The API break-even and payback are measured against: `vs`, else the first API option."""
+    """The API break-even and payback are measured against: `vs`, else the first API option that is an alternative."""
     if vs:
         api: Api = cat.get("apis", vs)
+        why = not_an_alternative(api, sc)
+        if why:
+            able = [o.api.id for o in opts if o.api is not None and not not_an_alternative(o.api, sc)]
+            raise LlmcostError(f"--vs {vs}: it {why}; compare against one that fine-tunes it: {', '.join(able) or 'none in the scenario'}")
         return api
     for o in opts:
-        if o.api is not None:
+        if o.api is not None and not not_an_alternative(o.api, sc):
             return o.api
+    if any(o.api is not None for o in opts):
+        raise LlmcostError("no API of the scenario sells fine-tuning, so none is an alternative to a fine-tuned model; add one "
+                           "(e.g. --api openai/gpt-4o-mini)")
     raise LlmcostError("the scenario names no API to compare against; add options.apis or --api")
 
 
@@ -281,11 +241,16 @@ class Evaluation:
     hosts: np.ndarray  # (options, n) host label of owned options, '' otherwise
     x: dict[str, np.ndarray]  # lifecycle inputs, options x n rows
     res: dict[str, np.ndarray] = field(default_factory=dict)
+    boundary_margin: float = 0.05  # a load this close to a replica boundary is noted (replica_boundary_margin)
 
     def with_reference(self, cat: Catalog, sc: Scenario, api: Api) -> Evaluation:
         """The same options re-costed against another reference API (only the lifecycle runs again)."""
         ref_usd, _ = api_price_per_request(api, sc, finetuned(sc))
-        x = {**self.x, "ref_api_usd_per_request": np.tile(np.broadcast_to(np.asarray(ref_usd, dtype=float), (self.n,)), len(self.opts))}
+        fees = api_fees(api, sc)
+        k = len(self.opts)
+        x = {**self.x, "ref_api_usd_per_request": np.tile(np.broadcast_to(np.asarray(ref_usd, dtype=float), (self.n,)), k),
+             "ref_one_time_usd": np.full(k * self.n, float(fees.one_time_usd)),
+             "ref_periodic_usd": np.full(k * self.n, float(fees.periodic_usd))}
         return dataclasses.replace(self, ref=api, x=x, res=lifecycle.evaluate(x))
 
     def table(self) -> Table:
@@ -320,6 +285,7 @@ class Evaluation:
             "breakeven_tokens_per_day": per_kind(res["breakeven_tokens_per_day"]),
             "payback_months": per_kind(res["payback_months"]),
             "utilization": per_kind(res["utilization"]),
+            "peak_utilization": per_kind(res["peak_utilization"]),
             "capacity_tokens_per_day": per_kind(finite_or_nan(res["capacity_tokens_per_day"])),
             "ttft_s": self.ttft_s.reshape(-1) if k else nan,
             "tpot_s": self.tpot_s.reshape(-1) if k else nan,
@@ -333,20 +299,10 @@ class Evaluation:
         for i, o in enumerate(self.opts):
             notes = list(self.notes[i])
             if o.gpu is not None:
-                notes = [("model does not fit", ~self.fits[i]), *notes, ("misses the latency target", self.fits[i] & ~self.meets_latency[i])]
+                notes = [("model does not fit", ~self.fits[i]), *notes, ("misses the latency target", self.fits[i] & ~self.meets_latency[i]),
+                         *boundary_notes(self, i), *consistency_notes(self, i)]
             parts.append(join_notes(notes, self.n))
         return np.concatenate(parts) if parts else results.text_column([])
-
-
-def join_notes(notes: Sequence[Note], n: int) -> np.ndarray:
-    """Per row, the texts of the notes that apply there, joined with '; ' (computed once per pattern)."""
-    if not notes:
-        return results.text_column([""] * n)
-    masks = np.stack([np.broadcast_to(np.asarray(m, dtype=bool), (n,)) for _, m in notes])
-    texts = [t for t, _ in notes]
-    patterns, inverse = np.unique(masks.T, axis=0, return_inverse=True)
-    joined = np.array(["; ".join(t for t, on in zip(texts, p, strict=True) if on) for p in patterns], dtype=object)
-    return joined[inverse.reshape(-1)]
 
 
 NO_SERVERLESS: Mapping[str, Any] = {"min_workers": 0.0, "latency_s": 0.0, "latency_slope_s": 0.0, "capacity_latency_s": 0.0,
@@ -393,13 +349,61 @@ def serverless_billing(cat: Catalog, sc: Scenario, opt: Option, served: Mapping[
 def host_notes(box: Mapping[str, Any], serves: Any) -> list[Note]:
     """Why no host carries an owned option's cards (where its model does fit), and that a rack server runs in a
     datacenter (colocation and the industrial tariff)."""
-    out: list[Note] = []
-    reasons = np.broadcast_to(np.asarray(box["reason"], dtype=object), np.shape(serves))
-    for text in dict.fromkeys(r for r in reasons.tolist() if r):
-        out.append((text, (reasons == text) & np.asarray(serves)))
+    out = text_notes(np.broadcast_to(np.asarray(box["reason"], dtype=object), np.shape(serves)), serves)
     dc = np.asarray(box["datacenter"]) & np.asarray(box["fits"])
     if np.any(dc):
         out.append(("in a datacenter: colocation and industrial electricity", dc))
+    return out
+
+
+def _rows(ev: Evaluation, i: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Option i's lifecycle inputs and results, n rows each."""
+    sl = slice(i * ev.n, (i + 1) * ev.n)
+    return {k: np.asarray(v)[sl] for k, v in ev.x.items()}, {k: v[sl] for k, v in ev.res.items()}
+
+
+def boundary_notes(ev: Evaluation, i: int) -> list[Note]:
+    """A replica count that a load within `boundary_margin` of one replica's capacity decides (a rounding cliff)."""
+    x, r = _rows(ev, i)
+    reps = r["replicas"]
+    load = reps * r["peak_utilization"]  # peak load in replicas' worth of capacity
+    fits = ev.fits[i]
+    over = fits & (reps >= 2) & (load - (reps - 1) <= ev.boundary_margin) & (load > reps - 1)
+    under = fits & (reps - load <= ev.boundary_margin) & (load < reps) & (load > 0)
+    texts = np.full(ev.n, "", dtype=object)
+    for j in np.flatnonzero(over).tolist():
+        texts[j] = (f"peak load is {load[j]:.4g}x one replica's capacity: {reps[j]:.0f} replicas, where "
+                    f"{(load[j] - reps[j] + 1) / load[j]:.2%} less volume (or faster serving) would need {reps[j] - 1:.0f}")
+    for j in np.flatnonzero(under & ~over).tolist():
+        texts[j] = (f"peak load is {load[j]:.4g}x one replica's capacity: {(reps[j] - load[j]) / load[j]:.2%} more volume "
+                    f"needs {reps[j] + 1:.0f} replicas")
+    return text_notes(texts)
+
+
+def consistency_notes(ev: Evaluation, i: int) -> list[Note]:
+    """Explanations where the columns seem to disagree: a payback past the hardware's life, a break-even above today's
+    volume with a finite payback (payback counts cash, break-even depreciation net of resale), a break-even below
+    today's volume without payback, and a TCO below the reference API's that never pays back in cash."""
+    x, r = _rows(ev, i)
+    o = ev.opts[i]
+    ref = ev.ref.id
+    fits = ev.fits[i]
+    be, pb = r["breakeven_tokens_per_day"], r["payback_months"]
+    today = x["requests_per_day"] * x["tokens_per_request"]
+    life, horizon = x["lifetime_months"], x["horizon_months"]
+    serves = fits & (x["start_months"] < horizon)
+    out: list[Note] = []
+    if o.kind == OWN:
+        out += value_notes(f"the payback comes after the hardware's {float(np.max(life)):g}-month life: it is worn out before "
+                           "it has paid for itself", pb, serves & np.isfinite(pb) & (pb > life))
+        out.append((f"its break-even lies above today's volume, so it costs more each month than {ref} once depreciation is "
+                    "counted; the payback counts cash only", serves & np.isfinite(pb) & np.isfinite(be) & (be > today)))
+        out.append((f"it never beats {ref} per token within one replica's capacity, so it costs more each month than {ref} once "
+                    "depreciation is counted; the payback counts cash only", serves & np.isfinite(pb) & np.isinf(be)))
+    out.append((f"its break-even lies below today's volume, but today's load needs more than one replica and the extra ones "
+                f"do not pay for themselves against {ref}", serves & np.isinf(pb) & (be <= today) & (r["replicas"] > 1)))
+    out.append((f"cheaper than {ref} over the horizon only through the hardware's resale value at its end; in cash it does "
+                "not pay back within the horizon", serves & (r["tco_usd"] < r["reference_tco_usd"]) & ~(pb <= horizon)))
     return out
 
 
@@ -423,6 +427,7 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
     eco = economics(cat, sc)
     ft = finetuned(sc)
     ref_usd, _ = api_price_per_request(ref, sc, ft)
+    ref_fees = api_fees(ref, sc)
     count_of = dict(counts) if counts is not None else gpu_counts(cat, sc, opts, n)
 
     # One serving run per distinct (GPU, count) choice: own and rent options of a GPU share it.
@@ -473,17 +478,25 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
             capacity = np.zeros(n)
             fits[i] = np.broadcast_to(api_fits(o.api, sc), (n,))
             api_usd, api_notes = api_price_per_request(o.api, sc, ft)
+            why = not_an_alternative(o.api, sc)
+            if why:
+                fits[i] = False
+                api_notes = [(why, True)]
             billing = dict(NO_SERVERLESS)
-        train = training_costs(cat, sc, o, count, eco)
+        fleet = count * lifecycle.replicas_needed(w.requests_per_day, peak_factor(cat, sc), capacity) if o.kind == OWN else 0.0
+        train = option_training(cat, sc, eco, o, count, fleet)
+        fits[i] &= np.broadcast_to(np.asarray(train.fits, dtype=bool), (n,))
         note_list += train.notes
         if o.api is not None:
             note_list += api_notes
         resale = hosting.resale_fraction(cat, eco, o.gpu) if o.gpu is not None else 0.0
-        per_option.append({**lifecycle_inputs(cat, sc, o, eco, count, capacity, api_usd, ref_usd, train, box, resale), **billing})
+        per_option.append({**lifecycle_inputs(cat, sc, o, eco, count, capacity, api_usd, ref_usd, train, ref_fees, box, resale),
+                           **billing})
         notes.append(note_list)
         count_list.append(count)
     x = inputs.stack(per_option, n) if per_option else {}
-    ev = Evaluation(opts, n, model.id, ref, count_list, fits, ttft, tpot, meets, notes, hosts, x)
+    ev = Evaluation(opts, n, model.id, ref, count_list, fits, ttft, tpot, meets, notes, hosts, x,
+                    boundary_margin=float(hosting.point(cat, "replica_boundary_margin")))
     ev.res = lifecycle.evaluate(x) if per_option else {}
     return ev
 
@@ -525,7 +538,8 @@ def finish(ev: Evaluation, sc: Scenario) -> Comparison:
     flows = lifecycle.monthly_costs(ev.x, months) if len(ev.opts) else {}
     cumulative = {rows[i]["option"]: np.cumsum(flows["capex_usd"][i] + flows["opex_usd"][i]) for i in range(len(rows))
                   if rows[i]["fits"]}
-    return Comparison(table, verdict(rows, sc, ev.ref.id, horizon), ev.ref.id, np.arange(1, months + 1), cumulative)
+    lifetime = float(np.max(ev.x["lifetime_months"])) if len(ev.opts) else 0.0
+    return Comparison(table, verdict(rows, sc, ev.ref.id, horizon, lifetime), ev.ref.id, np.arange(1, months + 1), cumulative)
 
 
 def against_each_api(cat: Catalog, sc: Scenario, extra_apis: Sequence[str] = ()) -> dict[str, Comparison]:
@@ -533,10 +547,12 @@ def against_each_api(cat: Catalog, sc: Scenario, extra_apis: Sequence[str] = ())
     training costed once; only the reference price changes between the lifecycle runs."""
     opts = options.build(cat, sc, extra_apis)
     ev = evaluate(cat, sc, opts)
-    return {o.api.id: finish(ev.with_reference(cat, sc, o.api), sc) for o in opts if o.api is not None}
+    return {o.api.id: finish(ev.with_reference(cat, sc, o.api), sc) for o in opts
+            if o.api is not None and not not_an_alternative(o.api, sc)}
 
 
-BREAKEVEN_KEYS = ("option", "kind", "api", "fits", "breakeven_tokens_per_day", "payback_months", "monthly_usd", "api_monthly_usd")
+BREAKEVEN_KEYS = ("option", "kind", "api", "fits", "breakeven_tokens_per_day", "payback_months", "monthly_usd", "api_monthly_usd",
+                  "notes")
 
 
 def breakeven(cat: Catalog, sc: Scenario, extra_apis: Sequence[str] = ()) -> Table:
@@ -551,6 +567,7 @@ def breakeven(cat: Catalog, sc: Scenario, extra_apis: Sequence[str] = ()) -> Tab
         cols["api"] = results.text_column([api_id] * len(hw))
         cols.update({k: part.columns[k] for k in ("fits", "breakeven_tokens_per_day", "payback_months", "monthly_usd")})
         cols["api_monthly_usd"] = np.full(len(hw), t.columns["monthly_usd"][ref_row])
+        cols["notes"] = part.columns["notes"]
         parts.append(Table(cols, part.fits, frozenset({"breakeven_tokens_per_day", "payback_months", "monthly_usd"}), NEVER_KEYS))
     if not parts:
         return Table({k: results.text_column([]) for k in BREAKEVEN_KEYS})
@@ -561,8 +578,10 @@ def _money(v: float) -> str:
     return f"${v:,.0f}" if abs(v) >= 100 else f"${v:,.2f}"
 
 
-def verdict(rows: Sequence[Row], sc: Scenario, ref: str, horizon: float) -> str:
-    """Plain-language summary: cheapest option at this volume, and when owning beats the reference API."""
+def verdict(rows: Sequence[Row], sc: Scenario, ref: str, horizon: float, lifetime: float = 0.0) -> str:
+    """Plain-language summary: the cheapest option at this volume; when the cheapest owned option beats the reference
+    API, with what its columns mean when they seem to disagree (payback past the hardware's life, break-even above
+    today's volume); replica counts that a load within a few percent of a replica boundary decides."""
     w = sc.workload
     ok = [r for r in rows if r["fits"] and isinstance(r["tco_usd"], (int, float))]
     if not ok:
@@ -573,19 +592,47 @@ def verdict(rows: Sequence[Row], sc: Scenario, ref: str, horizon: float) -> str:
              f"{horizon:g} months is {best['option']} ({_money(best['tco_usd'])} total, {_money(best['monthly_usd'])}/month)."]
     own = [r for r in ok if r["kind"] == "own"]
     if own:
-        o = min(own, key=lambda r: r["tco_usd"])
-        be, pb = o["breakeven_tokens_per_day"], o["payback_months"]
-        if be == NEVER:
-            lines.append(f"{o['option']} never beats {ref} per token at any volume one replica can carry.")
-        else:
-            pb_text = ("never pays back" if pb == NEVER else "is cheaper from month one" if pb == 0
-                       else f"pays back in {pb:.1f} months" if pb <= horizon
-                       else f"would pay back only after {pb:,.0f} months, beyond the {horizon:g}-month horizon")
-            lines.append(f"{o['option']} beats {ref} above {be:,.0f} tokens/day and at this volume {pb_text}.")
-    unfit = [r["option"] for r in rows if not r["fits"]]
+        lines.append(own_verdict(min(own, key=lambda r: r["tco_usd"]), ref, tokens_day, horizon, lifetime))
+    cliffs = [r for r in ok if r["kind"] != "api" and "one replica's capacity" in r["notes"]
+              and (r is best or r in own and r["tco_usd"] == min(o["tco_usd"] for o in own))]
+    for r in cliffs:
+        note = next(t for t in r["notes"].split("; ") if "one replica's capacity" in t)
+        lines.append(f"{r['option']}: {note}.")
+    apart = [r["option"] for r in rows if not r["fits"] and "not an alternative" in r["notes"]]
+    if apart:
+        lines.append(f"Not an alternative to the fine-tuned {sc.serving.model} (they sell no fine-tuning): {', '.join(apart)}.")
+    unfit = [r["option"] for r in rows if not r["fits"] and r["option"] not in apart]
     if unfit:
         lines.append(f"Does not fit: {', '.join(unfit)}.")
     return " ".join(lines)
+
+
+def own_verdict(o: Row, ref: str, tokens_day: float, horizon: float, lifetime: float) -> str:
+    """When the owned option beats the reference API, and what its payback means."""
+    be, pb = o["breakeven_tokens_per_day"], o["payback_months"]
+    start = next((t for t in o["notes"].split("; ") if t.startswith("serving starts in month")), "")
+    if "never serves" in o["notes"]:
+        return f"{o['option']} never serves within the horizon: its training outlasts it."
+    if be == NEVER:
+        head = f"{o['option']} never beats {ref} per token at any volume one replica can carry"
+    elif be == 0:
+        head = f"{o['option']} beats {ref} at any volume"
+    else:
+        head = f"{o['option']} beats {ref} above {be:,.0f} tokens/day"
+    if pb == NEVER:
+        text = head + " and at this volume never pays back"
+    elif pb == 0:
+        text = head + " and at this volume is cheaper from month one"
+    else:
+        losing = be == NEVER or be > tokens_day
+        text = head + ("; counting cash alone" if losing else "; at this volume") + f" it pays back in {pb:,.1f} months"
+        if lifetime and pb > lifetime:
+            text += f", after the hardware's {lifetime:g}-month life, so it is worn out before it has paid for itself"
+        elif pb > horizon:
+            text += f", beyond the {horizon:g}-month horizon"
+        if losing and be != NEVER:
+            text += f" (below the break-even volume it costs more each month than {ref} once depreciation is counted)"
+    return text + (f" ({start})" if start else "") + "."
 
 
 PER_OPTION_SOURCES = {
@@ -622,9 +669,7 @@ def explain(cat: Catalog, sc: Scenario, result: Comparison) -> str:
             src = PER_OPTION_SOURCES[name]
         shown = "per option" if value is None else value if isinstance(value, str) else f"{value:g}"
         lines.append(f"    {name} = {shown}    <- {src}")
-    peak = sc.workload.peak_to_average
-    lines.append(f"    peak_to_average = {peak_factor(cat, sc):g}    <- "
-                 + ("batch work runs evenly" if w.batch else "scenario" if peak else f"assumption [{cat.assumptions['peak_to_average'].source}]"))
+    lines.append(f"    peak_to_average = {peak_factor(cat, sc):g}    <- {peak_source(cat, sc)}")
     lines += [
         "formulas (llmcost/engine/lifecycle.py):",
         "  replicas = ceil(requests/day / 86400 x peak_to_average / capacity requests/s per replica)  (serving engine at the latency target)",

@@ -91,7 +91,7 @@ def human(value: Any, key: str = "") -> str:
         if abs(v) >= 1e6:
             return f"${v / 1e6:,.2f}M"
         return f"${v:,.2f}" if abs(v) < 100 else f"${v:,.0f}"
-    if key in ("utilization",) or key.endswith("_share") or key.endswith("_fraction") or key == "mfu":
+    if key in ("utilization", "peak_utilization") or key.endswith("_share") or key.endswith("_fraction") or key == "mfu":
         return f"{v:.0%}"
     if key == "flops" or abs(v) >= 1e15:
         return f"{v:.3g}"
@@ -119,7 +119,7 @@ def write_markdown(rows: Sequence[Row], out: IO[str], title: str | None = None) 
 HEADINGS = {
     "gpus_per_replica": "GPUs/replica", "capex_usd": "capex", "monthly_usd": "monthly", "usd_per_mtok": "$/Mtok",
     "tco_usd": "TCO", "breakeven_tokens_per_day": "break-even tok/day", "payback_months": "payback mo",
-    "utilization": "util", "tpot_s": "TPOT s", "ttft_s": "TTFT s",
+    "utilization": "util", "peak_utilization": "peak util", "tpot_s": "TPOT s", "ttft_s": "TTFT s",
 }
 """Short column headings for people (table format only); CSV, JSON and Markdown keep the key names."""
 

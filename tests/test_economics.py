@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
@@ -301,3 +302,190 @@ def test_serverless_bill_per_request_falls_with_traffic() -> None:
     per_request = serverless.billed_fraction(lam, w, 5.0, 40.0) / lam
     assert np.all(np.diff(per_request) < 0)
     assert per_request[0] == pytest.approx(40.0 + 3.8 + 5.0, rel=1e-4)  # a lone request pays start, latency and tail
+
+
+# ---------------------------------------------------------------------------------------------- training runs
+
+
+def upkeep_per_month(gpu: str, host: str, cards: int, boxes: float, datacenter: bool) -> float:
+    """Operations, colocation and failed cards of owned GPUs for a month, by hand."""
+    g, h = GPUS[gpu], HOSTS[host]
+    colo = (cards * g["power_w"] + boxes * h["busy_power_w"]) / 1000 * A["colocation_usd_per_kw_month"] if datacenter else 0.0
+    return (A["ops_hours_per_month"] * A["ops_usd_per_hour"] * boxes + colo
+            + cards * g["price_usd"] * A["gpu_annual_failure_rate"] / 12)
+
+
+def note_number(notes: str, prefix: str) -> float:
+    """The number in the note that starts with `prefix` (e.g. 'pre-training costs $')."""
+    part = next(t for t in notes.split("; ") if t.startswith(prefix))
+    return float(part[len(prefix):].split()[0].replace(",", ""))
+
+
+def test_the_same_run_costs_the_same_in_pretrain_and_compare(cli) -> None:
+    """Issue #11 item 2: `pretrain` charges the run depreciation + energy + upkeep; compare charges the option its
+    energy (the serving fleet's depreciation and upkeep are in its monthly costs while it trains). Both from the same
+    GPU-hours and the same box, by hand."""
+    pre = rows(cli, "pretrain", "-m", "llama-7b", "-g", "8xh100-sxm", "--tokens", "1T")[0]
+    months = pre["wall_hours"] / MONTH_H
+    price = A["electricity_usd_per_kwh_industrial"]  # an 8-GPU SXM server runs in a datacenter
+    energy = pre["energy_kwh"] * price
+    assert pre["energy_kwh"] == pytest.approx(pre["gpu_hours"] * (GPUS["h100-sxm"]["power_w"] + HOSTS["hgx-8gpu"]["busy_power_w"] / 8)
+                                              * A["pue_datacenter"] / 1000)
+    capex = 8 * GPUS["h100-sxm"]["price_usd"] + HOSTS["hgx-8gpu"]["price_usd"]
+    book = 1 - (1 - A["resale_fraction_datacenter"]) * months / A["lifetime_months"]
+    upkeep = upkeep_per_month("h100-sxm", "hgx-8gpu", 8, 1.0, True)
+    assert pre["cost_owned_usd"] == pytest.approx(capex * (1 - book) + energy + upkeep * months)
+    own = row(rows(cli, "compare", "-s", "pretrain-from-scratch"), "own 8xh100-sxm")
+    assert note_number(own["notes"], "pre-training costs $") == pytest.approx(energy, abs=0.5)
+
+
+def test_electricity_price_reaches_the_training_run(cli) -> None:
+    """Issue #11: raising economics.electricity_usd_per_kwh from 0.15 to 0.30 added $1,280 to the TCO of own 8x RTX 4090
+    although the run uses ~110,000 kWh. Now the run's kWh, and the idle box's after serving starts, pay the new price."""
+    def tco(price: float) -> float:
+        out = rows(cli, "compare", "-s", "pretrain-from-scratch", "-g", "8xrtx-4090", "--set", "workload.requests_per_day=0",
+                   "--set", f"economics.electricity_usd_per_kwh={price}")
+        return float(row(out, "own 8xrtx-4090")["tco_usd"])
+
+    pre = rows(cli, "pretrain", "-m", "llama-7b", "-g", "8xrtx-4090", "--tokens", "1T")[0]
+    start = pre["wall_hours"] / MONTH_H
+    idle_kwh_month = (8 * GPUS["rtx-4090"]["idle_power_w"] + HOSTS["rack-8gpu-pcie"]["idle_power_w"]) * MONTH_H * A["pue_datacenter"] / 1000
+    assert tco(0.30) - tco(0.15) == pytest.approx(0.15 * (pre["energy_kwh"] + idle_kwh_month * (A["horizon_months"] - start)), rel=1e-6)
+
+
+def test_serving_starts_when_training_ends(cat) -> None:
+    """Issue #11: pretrain-from-scratch served from month 1 although pre-training on 8x RTX 4090 takes 1,086 of the 1,095
+    horizon days. Until it ends the owned box pays its upkeep and the traffic goes to the reference API."""
+    from llmcost import options
+    from llmcost.engine import lifecycle
+
+    sc = scenarios.resolve(cat, "pretrain-from-scratch", {"options.gpus": ["8xrtx-4090"], "options.rentals": []})
+    opts = [o for o in options.build(cat, sc) if o.label() in ("own 8xrtx-4090", "api openai/gpt-4o-mini")]
+    ev = comparison.evaluate(cat, sc, opts)
+    start = float(ev.x["start_months"][0])
+    assert 35 < start < 36
+    flows = lifecycle.monthly_costs(ev.x, 36)
+    api_month = 3000 * MONTH_H / 24 * (1500 * 0.15 + 400 * 0.60) / 1e6  # gpt-4o-mini, no cached share in this scenario
+    upkeep = upkeep_per_month("rtx-4090", "rack-8gpu-pcie", 8, 1.0, True)
+    for m in (1, 20, 34):
+        assert flows["opex_usd"][0][m] == pytest.approx(upkeep + api_month)
+    assert "serving starts in month 35.7" in row(comparison.compare(cat, sc).rows(), "own 8xrtx-4090")["notes"]
+
+
+def test_a_run_longer_than_the_horizon_says_so(cli) -> None:
+    out = rows(cli, "compare", "-s", "pretrain-from-scratch", "-g", "8xrtx-4090", "--set", "lifecycle.pretrain.tokens=2e12")
+    own = row(out, "own 8xrtx-4090")
+    assert "past the 36-month horizon: this option never serves" in own["notes"]
+    assert own["payback_months"] == "never"
+    code, _, err = cli("compare", "-s", "pretrain-from-scratch", "-g", "8xrtx-4090", "--set", "lifecycle.pretrain.tokens=2e12")
+    assert "never serves within the horizon" in _
+
+
+@pytest.mark.parametrize("mode", ["rent", "buy"])
+def test_gpus_beyond_the_serving_fleet_are_rented_or_bought(cli, mode: str) -> None:
+    """Issue #11: pretrain.gpus 512 with one serving H100 charged one H100 and ~$4.4k of energy: 511 GPUs were free.
+    rent: their GPU-hours at the card's cheapest on-demand rate; buy: their share of the run's depreciation (sold at
+    book value after it) and upkeep; the serving GPU's share pays energy only."""
+    out = rows(cli, "compare", "-s", "pretrain-from-scratch", "-g", "h100-sxm", "--set", "options.rentals=",
+               "--set", "lifecycle.pretrain.gpus=512", "--set", f"lifecycle.extra_gpus={mode}")
+    own = row(out, "own h100-sxm")
+    pre = rows(cli, "pretrain", "-m", "llama-7b", "-g", "512xh100-sxm", "--tokens", "1T")[0]
+    energy = pre["energy_kwh"] * A["electricity_usd_per_kwh_industrial"]
+    if mode == "rent":
+        offer = min((r for r in RENTALS.values() if r["gpu"] == "h100-sxm" and r["kind"] == "on-demand"),
+                    key=lambda r: r["usd_per_gpu_hour"])
+        expect = energy / 512 + 511 * pre["wall_hours"] * offer["usd_per_gpu_hour"]
+        assert f"511 h100-sxm beyond the serving fleet rented for the run ({offer['id']}" in own["notes"]
+    else:
+        h100, hgx = GPUS["h100-sxm"]["price_usd"], HOSTS["hgx-8gpu"]["price_usd"]
+        capex = (512 * h100 + 64 * hgx) / (1 - A["cluster_network_fraction"]) + 512 * h100 * A["spare_gpu_fraction"]
+        months = pre["wall_hours"] / MONTH_H
+        depreciation = capex * (1 - A["resale_fraction_datacenter"]) * months / A["lifetime_months"]
+        upkeep = upkeep_per_month("h100-sxm", "hgx-8gpu", 512, 64.0, True) * months
+        expect = energy + 511 / 512 * (depreciation + upkeep)
+        assert "511 h100-sxm beyond the serving fleet bought for the run and sold after it" in own["notes"]
+    assert note_number(own["notes"], "pre-training costs $") == pytest.approx(expect, abs=0.5)
+    assert expect > 10 * 4400  # no longer one H100 and ~$4.4k of energy
+
+
+# ---------------------------------------------------------------------------------------------- batch windows
+
+
+def test_batch_work_peaks_in_its_window_and_peak_to_average_is_honoured(cli) -> None:
+    """Issue #11: `compare -s batch-summarise --set workload.peak_to_average=3` was silently the same as 1. The overnight
+    window (8 h) sets the peak to 24 / 8 = 3; an explicit peak_to_average wins; replicas = ceil(peak load / capacity)."""
+    import math
+
+    cap = rows(cli, "serve", "-m", "llama-3.1-8b", "-g", "rtx-4090", "-q", "fp8", "--engine", "vllm", "--input-tokens", "3000",
+               "--output-tokens", "200")[0]["requests_per_s"]
+    for sets, peak in ((["--set", "workload.peak_to_average=1"], 1.0), (["--set", "workload.peak_to_average=3"], 3.0),
+                       ([], 24 / 8), (["--set", "workload.window_hours=12"], 2.0)):
+        own = row(rows(cli, "compare", "-s", "batch-summarise", *sets), "own rtx-4090")
+        load = 200000 / 86400 * peak / cap
+        assert own["replicas"] == math.ceil(load - 1e-9), sets
+        assert own["peak_utilization"] == pytest.approx(load / own["replicas"], rel=1e-9)
+
+
+def test_a_load_at_a_replica_boundary_is_noted_in_the_verdict(cli) -> None:
+    """batch-summarise needs 4 RTX 4090s because its peak is a hair above 3 replicas' capacity: the verdict says so."""
+    code, out, err = cli("compare", "-s", "batch-summarise", "-f", "json")
+    own = row(json.loads(out), "own rtx-4090")
+    load = own["replicas"] * own["peak_utilization"]
+    assert 3 < load < 3 + A["replica_boundary_margin"]
+    assert f"own rtx-4090: peak load is {load:.4g}x one replica's capacity: 4 replicas, where {(load - 3) / load:.2%} less" in err
+
+
+# ---------------------------------------------------------------------------------------------- like with like
+
+
+def test_fine_tuned_model_is_compared_with_apis_that_fine_tune(cli, cat) -> None:
+    """Issue #11 item 7: finetune-startup listed Groq at base-model prices although it cannot serve the fine-tuned model,
+    and payback left out the reference API's training fee."""
+    from llmcost import options
+    from llmcost.engine import lifecycle
+
+    out = rows(cli, "compare", "-s", "finetune-startup")
+    groq = row(out, "api groq/llama-3.1-8b-instant")
+    assert groq["fits"] is False and "not an alternative" in groq["notes"]
+    assert cli("compare", "-s", "finetune-startup", "--vs", "groq/llama-3.1-8b-instant")[0] == 2
+    sc = scenarios.resolve(cat, "finetune-startup")
+    opt = next(o for o in options.build(cat, sc) if o.label() == "own rtx-4090")
+    flows = lifecycle.monthly_costs(comparison.evaluate(cat, sc, [opt], vs="openai/gpt-4.1-mini").x, 36)
+    api = cat.get("apis", "openai/gpt-4.1-mini")
+    fee = api.finetune_train_usd_per_mtok * 50e6 * 2 / 1e6  # 50M tokens x 2 epochs every 3 months
+    per_request = (1000 * api.finetuned_input_usd_per_mtok + 300 * api.finetuned_output_usd_per_mtok) / 1e6
+    volume = 10000 * 1.1 ** np.arange(36) * MONTH_H / 24 * per_request
+    runs = (np.arange(36) % 3 == 0) & (np.arange(36) > 0)
+    assert flows["api_reference_usd"][0] == pytest.approx(volume + fee * runs + fee * (np.arange(36) == 0))
+
+
+# ---------------------------------------------------------------------------------------------- verdicts
+
+
+@pytest.mark.parametrize("scenario_id", ["team-assistant", "solo-coder", "rag-chatbot", "batch-summarise", "finetune-startup",
+                                         "pretrain-from-scratch"])
+def test_columns_that_seem_to_disagree_are_explained(cli, scenario_id: str) -> None:
+    """Issue #11 item 8: a payback past the hardware's life, or a break-even above today's volume with a finite payback,
+    is explained in the row's notes (compare and every API of breakeven)."""
+    tokens = {r["id"]: r for r in profile("scenarios").values()}[scenario_id]["workload"]
+    today = tokens["requests_per_day"] * (tokens["input_tokens"] + tokens["output_tokens"])
+    checked = 0
+    for r in rows(cli, "breakeven", "-s", scenario_id):
+        if r["kind"] != "own" or not r["fits"] or not isinstance(r["payback_months"], float):
+            continue
+        if r["payback_months"] > A["lifetime_months"]:
+            assert "worn out before it has paid for itself" in r["notes"], r
+            checked += 1
+        be = r["breakeven_tokens_per_day"]
+        if (be == "never" or be > today) and not tokens.get("monthly_growth"):
+            assert "costs more each month than" in r["notes"], r
+    assert checked or scenario_id != "rag-chatbot"
+
+
+def test_issue_breakeven_example_now_agrees_with_itself(cli) -> None:
+    """Issue #11: `breakeven --set workload.requests_per_day=20000` showed own rtx-3090 vs groq at break-even 51M
+    tokens/day with payback 76.6 months (past the 36-month life) and no word; with upkeep counted both say never."""
+    r = next(x for x in rows(cli, "breakeven", "--set", "workload.requests_per_day=20000")
+             if x["option"] == "own rtx-3090" and x["api"] == "groq/llama-3.1-8b-instant")
+    assert r["breakeven_tokens_per_day"] == "never" and r["payback_months"] == "never"
+    assert r["monthly_usd"] > r["api_monthly_usd"]

@@ -37,7 +37,7 @@ MC_BREAKEVEN_COLUMNS = ("option", "api", "fits", "breakeven_tokens_per_day_p10",
                         "p_cheaper_than_api")
 
 TABLE_COLUMNS = ("option", "kind", "fits", "gpus_per_replica", "replicas", "capex_usd", "monthly_usd", "usd_per_mtok", "tco_usd",
-                 "breakeven_tokens_per_day", "payback_months", "utilization", "tpot_s")
+                 "breakeven_tokens_per_day", "payback_months", "peak_utilization", "tpot_s")
 
 
 def _pct(value: Any) -> Any:
@@ -120,5 +120,6 @@ def pivot(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in rows:
         line = table.setdefault(r["option"], {"option": r["option"]})
         be, pb = r["breakeven_tokens_per_day"], r["payback_months"]
-        line[r["api"]] = f"{human(be)} | {human(pb) if isinstance(pb, str) else f'{pb:.1f}'}"
+        worn = " past its life" if "worn out before it has paid" in r.get("notes", "") else ""
+        line[r["api"]] = f"{human(be)} | {human(pb) if isinstance(pb, str) else f'{pb:.1f}'}{worn}"
     return list(table.values())

@@ -180,8 +180,9 @@ def lifecycle(x: Mapping[str, ArrayLike], months: int | None = None) -> dict[str
     Extra keys beyond `monthly_costs`: ref_api_usd_per_request (the reference API's price for the same
     request). Returns capex_usd (month 0), monthly_usd (month 0: depreciation + running for own),
     usd_per_mtok, tco_usd (purchases + running + one-time - residual value at the horizon, discounted
-    when a rate is given), breakeven_tokens_per_day, payback_months, replicas, utilization,
-    capacity_tokens_per_day (one replica at the peak factor).
+    when a rate is given), reference_tco_usd (the reference API's, same horizon and discounting),
+    breakeven_tokens_per_day, payback_months, replicas, peak_utilization (peak load / installed capacity),
+    utilization, capacity_tokens_per_day (one replica at the peak factor).
     """
     horizon = _a(x, "horizon_months")
     months = int(np.max(np.ceil(horizon))) if months is None else months
@@ -194,6 +195,7 @@ def lifecycle(x: Mapping[str, ArrayLike], months: int | None = None) -> dict[str
     residual = flows["capex_usd"] * residual_share(purchase_age, _a(x, "lifetime_months")[:, None], _a(x, "resale_fraction")[:, None])
     residual_total = residual.sum(axis=1) * (money.discount_factors(horizon, rate) if np.any(rate != 0) else 1.0)
     tco = ((flows["capex_usd"] + flows["opex_usd"]) * disc).sum(axis=1) - residual_total
+    reference_tco = (flows["api_reference_usd"] * disc).sum(axis=1)
 
     tok = _a(x, "tokens_per_request")
     unit = _a(x, "unit_capex_usd")
@@ -213,6 +215,7 @@ def lifecycle(x: Mapping[str, ArrayLike], months: int | None = None) -> dict[str
         "monthly_usd": monthly0,
         "usd_per_mtok": per_mtok,
         "tco_usd": tco,
+        "reference_tco_usd": reference_tco,
         "breakeven_tokens_per_day": breakeven_tokens_per_day(x),
         "payback_months": payback_months(flows["capex_usd"], flows["opex_usd"], flows["api_reference_usd"], horizon),
         "utilization": flows["utilization"][:, 0],
