@@ -593,11 +593,11 @@ def verdict(rows: Sequence[Row], sc: Scenario, ref: str, horizon: float, lifetim
     own = [r for r in ok if r["kind"] == "own"]
     if own:
         lines.append(own_verdict(min(own, key=lambda r: r["tco_usd"]), ref, tokens_day, horizon, lifetime))
-    cliffs = [r for r in ok if r["kind"] != "api" and "one replica's capacity" in r["notes"]
-              and (r is best or r in own and r["tco_usd"] == min(o["tco_usd"] for o in own))]
-    for r in cliffs:
-        note = next(t for t in r["notes"].split("; ") if "one replica's capacity" in t)
-        lines.append(f"{r['option']}: {note}.")
+    chosen = [best] + ([min(own, key=lambda r: r["tco_usd"])] if own else [])
+    for r in {r["option"]: r for r in chosen if r["kind"] != "api"}.values():
+        cliff = next((t for t in r["notes"].split("; ") if t.startswith("peak load is")), "")
+        if cliff:
+            lines.append(f"{r['option']}: {cliff}.")
     apart = [r["option"] for r in rows if not r["fits"] and "not an alternative" in r["notes"]]
     if apart:
         lines.append(f"Not an alternative to the fine-tuned {sc.serving.model} (they sell no fine-tuning): {', '.join(apart)}.")

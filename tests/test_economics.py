@@ -428,7 +428,7 @@ def test_batch_work_peaks_in_its_window_and_peak_to_average_is_honoured(cli) -> 
 
 def test_a_load_at_a_replica_boundary_is_noted_in_the_verdict(cli) -> None:
     """batch-summarise needs 4 RTX 4090s because its peak is a hair above 3 replicas' capacity: the verdict says so."""
-    code, out, err = cli("compare", "-s", "batch-summarise", "-f", "json")
+    code, out, err = cli("compare", "-s", "batch-summarise", "-g", "rtx-4090", "-f", "json")
     own = row(json.loads(out), "own rtx-4090")
     load = own["replicas"] * own["peak_utilization"]
     assert 3 < load < 3 + A["replica_boundary_margin"]

@@ -40,7 +40,7 @@ class Gpu:
     tflops_fp16_acc16: float = number("dense FP16 tensor TFLOPS with FP16 accumulate (GeForce: 2x tflops_bf16)")
     power_w: float = number("board power, W")
     idle_power_w: float = number("idle power, W", gt=None, ge=0)
-    price_usd: float = number("new price per GPU, USD (MSRP for consumer cards, estimate for datacenter)")
+    price_usd: float = number("new price per GPU, USD (street price where one is sourced, else launch MSRP; estimate for datacenter)")
     price_as_of: str = date("when price_usd was published or checked")
     interconnect: str = choice("multi-GPU link", ("pcie", "nvlink"))
     link_bandwidth_gb_per_s: float = number("bidirectional link bandwidth per GPU, GB/s")
