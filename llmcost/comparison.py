@@ -647,51 +647,5 @@ PER_OPTION_SOURCES = {
 """Where each per-option economics value comes from when the scenario does not set it (for --explain)."""
 
 
-def explain(cat: Catalog, sc: Scenario, result: Comparison) -> str:
-    """The scenario's values, the economics with where each came from, and the formulas behind the columns."""
-    eco = economics(cat, sc)
-    w = sc.workload
-    lines = [f"scenario {sc.id}: {sc.description}",
-             f"  workload: {w.requests_per_day:g} requests/day x ({w.input_tokens:g} in + {w.output_tokens:g} out) tokens, "
-             f"cached share {w.cached_input_share:g}, growth {w.monthly_growth:g}/month, batch {w.batch}",
-             f"  serving: {sc.serving.model} as {sc.serving.quantization} on {sc.serving.engine}, max TPOT "
-             f"{sc.serving.max_tpot_ms or 'none'} ms",
-             "  economics (scenario value, else profiles/assumptions.yaml):"]
-    for name, value in eco.items():
-        given = sc.economics is not None and getattr(sc.economics, name, None) is not None
-        if given:
-            src = "scenario"
-        elif name in cat.assumptions:
-            src = f"assumption [{cat.assumptions[name].source}]"
-        elif name == "deployment":
-            src = "default: desk-side boxes in an office; rack servers always in a datacenter"
-        else:
-            src = PER_OPTION_SOURCES[name]
-        shown = "per option" if value is None else value if isinstance(value, str) else f"{value:g}"
-        lines.append(f"    {name} = {shown}    <- {src}")
-    lines.append(f"    peak_to_average = {peak_factor(cat, sc):g}    <- {peak_source(cat, sc)}")
-    lines += [
-        "formulas (llmcost/engine/lifecycle.py):",
-        "  replicas = ceil(requests/day / 86400 x peak_to_average / capacity requests/s per replica)  (serving engine at the latency target)",
-        "  own monthly = replicas x capex x (1 - resale) / lifetime + replicas x (idle W + (board - idle) W x utilisation) x 730 h x PUE x $/kWh + ops",
-        "  rent monthly = billed GPUs x $/GPU-h x 730 (serverless: busy GPU-hours only)",
-        "  api monthly = requests/day x 30.42 x (input x (uncached x in + cached x cache) + output x out) / 1e6 x (1 - batch discount)",
-        "  usd_per_mtok = month-1 cost / month-1 tokens (input + output) x 1e6",
-        "  tco_usd = purchases + running costs + one-time training over the horizon - residual value (NPV when discount_rate > 0)",
-        "  breakeven_tokens_per_day = fixed monthly per replica / (30.42 x (API $/token - marginal $/token)), within one replica's capacity",
-        f"  payback_months = first month where cumulative {result.reference} cost reaches the option's cumulative cash cost",
-        "assumptions used:",
-    ]
-    for name in ("resale_fraction", "resale_fraction_datacenter", "pue", "pue_datacenter", "electricity_usd_per_kwh",
-                 "electricity_usd_per_kwh_commercial", "electricity_usd_per_kwh_industrial", "psu_headroom_fraction",
-                 "gpu_annual_failure_rate", "usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes"):
-        a = cat.assumptions[name]
-        lines.append(f"  {name} = {a.value:g}    [{a.source}] {a.rationale}")
-    for r in result.rows():
-        if r["notes"]:
-            lines.append(f"note: {r['option']}: {r['notes']}")
-    return "\n".join(lines) + "\n"
-
-
 __all__ = ["NA", "NEVER", "ROW_KEYS", "Comparison", "Evaluation", "api_price_per_request", "breakeven", "compare", "economics",
-           "evaluate", "explain", "num", "verdict"]
+           "evaluate", "num", "verdict"]

@@ -489,3 +489,21 @@ def test_issue_breakeven_example_now_agrees_with_itself(cli) -> None:
              if x["option"] == "own rtx-3090" and x["api"] == "groq/llama-3.1-8b-instant")
     assert r["breakeven_tokens_per_day"] == "never" and r["payback_months"] == "never"
     assert r["monthly_usd"] > r["api_monthly_usd"]
+
+
+def test_every_tco_component_is_explained_with_its_range_and_overridable(cli) -> None:
+    """Issue #11 item 6: each component is a sourced assumption with a range, shown in --explain and overridable."""
+    code, out, _ = cli("compare", "--explain")
+    assert code == 0
+    doc = yaml.safe_load((PROFILES / "assumptions.yaml").read_text())["assumptions"]
+    for name in ("ops_hours_per_month", "ops_usd_per_hour", "colocation_usd_per_kw_month", "gpu_annual_failure_rate",
+                 "spare_gpu_fraction", "cluster_network_fraction", "electricity_usd_per_kwh", "electricity_usd_per_kwh_commercial",
+                 "electricity_usd_per_kwh_industrial", "psu_headroom_fraction", "batch_window_hours", "serverless_load_gb_per_s"):
+        line = next(x for x in out.splitlines() if x.startswith(f"  {name} = "))
+        r = doc[name]["range"]
+        assert f"= {doc[name]['value']:g} " in line and f"{r['low']:g}..{r['mode']:g}..{r['high']:g}" in line
+        assert doc[name]["source"].split()[0] in line
+    assert "own rtx-3090: host desktop-1gpu" in out
+    base = row(rows(cli, "compare"), "own rtx-3090")["monthly_usd"]
+    no_ops = row(rows(cli, "compare", "--set", "assumptions.ops_hours_per_month=0"), "own rtx-3090")["monthly_usd"]
+    assert base - no_ops == pytest.approx(A["ops_hours_per_month"] * A["ops_usd_per_hour"])

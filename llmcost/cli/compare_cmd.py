@@ -22,8 +22,8 @@ from llmcost.cli.common import (
     emit,
     scenario_inputs,
 )
+from llmcost.compare_explain import explain as explain_comparison
 from llmcost.comparison import ROW_KEYS
-from llmcost.comparison import explain as explain_comparison
 from llmcost.errors import GateFailed
 
 FailIfOpt = Annotated[str | None, typer.Option("--fail-if", help="Exit 1 when a row matches, e.g. 'kind == \"own\" and payback_months > 18'.")]
