@@ -96,7 +96,7 @@ def worker_hours_per_day(requests_per_day: ArrayLike, peak_to_average: ArrayLike
 
 def breakeven_arrival_rps(usd_per_worker_s: ArrayLike, api_usd_per_request: ArrayLike, capacity_rps: ArrayLike,
                           latency_1_s: ArrayLike, latency_slope_s: ArrayLike, capacity_latency_s: ArrayLike,
-                          idle_timeout_s: ArrayLike, cold_start_s: ArrayLike, steps: int = 60) -> F:
+                          idle_timeout_s: ArrayLike, cold_start_s: ArrayLike, steps: int = 48) -> F:
     """Lowest arrival rate (busy-window requests/s, within one worker's capacity) at which a flex worker's bill per
     request, usd_per_worker_s x f / lambda, falls to the API's price; 0 when it is cheaper even at no traffic
     (cold start + latency + idle timeout cost less than a request), inf when not even a full worker is.
