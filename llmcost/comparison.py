@@ -411,6 +411,95 @@ def finetuned(sc: Scenario) -> bool:
     return sc.lifecycle is not None and sc.lifecycle.finetune is not None
 
 
+@dataclass
+class Served:
+    """The serving engine's figures per distinct (GPU id, count) of a comparison: at the chosen batch, and at batch 1
+    for the serverless offers (each shape (choices, n))."""
+
+    at: dict[tuple[str, int | None], int]
+    rows: dict[str, np.ndarray]
+    quiet_at: dict[tuple[str, int | None], int]
+    quiet: dict[str, np.ndarray]
+
+
+def serve_options(cat: Catalog, sc: Scenario, opts: Sequence[Option], count_of: Mapping[tuple[str, int | None], Any],
+                  n: int) -> Served:
+    """One serving run per distinct (GPU, count) choice (own and rent options of a GPU share it), and one at batch 1
+    for the choices a serverless offer bills (a request's latency at the batch its arrival rate makes)."""
+    quant = cat.get("quantizations", sc.serving.quantization)
+    engine = inputs.engine_for(cat, sc.serving.engine, quant)
+    model = cat.get("models", sc.serving.model)
+    w = sc.workload
+    gpus = {o.gpu.id: o.gpu for o in opts if o.gpu is not None}
+    max_tpot = None if w.batch else sc.serving.max_tpot_ms
+
+    def run(keys: list[tuple[str, int | None]], concurrency: float) -> dict[str, np.ndarray]:
+        if not keys:
+            return {}
+        return serve_rows([inputs.serve_inputs(cat, model, gpus[g], count_of[(g, c)], quant.id, engine.id, w.input_tokens,
+                                               w.output_tokens, concurrency, max_tpot) for g, c in keys], n)
+
+    keys = list(dict.fromkeys((o.gpu.id, o.count) for o in opts if o.gpu is not None))
+    quiet = list(dict.fromkeys((o.gpu.id, o.count) for o in opts if o.gpu is not None and is_serverless(o)))
+    return Served({key: j for j, key in enumerate(keys)}, run(keys, 0.0), {key: j for j, key in enumerate(quiet)}, run(quiet, 1.0))
+
+
+@dataclass
+class OptionRows:
+    """One option through the serving engine, hosts and training, before the lifecycle: n rows each."""
+
+    fits: Any
+    count: Any
+    notes: list[Note]
+    inputs: dict[str, Any]
+    host: Any = ""
+    ttft_s: Any = np.nan
+    tpot_s: Any = np.nan
+    meets_latency: Any = True
+
+
+def hardware_option(cat: Catalog, sc: Scenario, eco: Mapping[str, Any], o: Option, count: Any, served: Served,
+                    ref_usd: Any, ref_fees: Training) -> OptionRows:
+    """An own or rent option: capacity from the serving engine, its host box (own), its serverless billing (a
+    serverless offer), its training runs, and its lifecycle inputs."""
+    assert o.gpu is not None
+    j = served.at[(o.gpu.id, o.count)]
+    s = served.rows
+    fits = np.array(s["fits"][j], dtype=bool)
+    capacity = np.where(fits, s["requests_per_s"][j], 0.0)
+    notes: list[Note] = [(t, True) for t in o.notes]
+    box = hosting.replica_costs(cat, eco, o.gpu, count, sc.options.used)
+    billing = dict(NO_SERVERLESS)
+    if is_serverless(o):
+        billing, more = serverless_billing(cat, sc, o, s, j, served.quiet, served.quiet_at[(o.gpu.id, o.count)], fits)
+        notes += more
+    host: Any = ""
+    if o.kind == OWN:
+        host = box["host"]
+        notes += host_notes(box, fits)
+        fits &= box["fits"]
+    fleet = count * lifecycle.replicas_needed(sc.workload.requests_per_day, peak_factor(cat, sc), capacity) if o.kind == OWN else 0.0
+    train = option_training(cat, sc, eco, o, count, fleet)
+    fits &= np.asarray(train.fits, dtype=bool)
+    x = lifecycle_inputs(cat, sc, o, eco, count, capacity, 0.0, ref_usd, train, ref_fees, box, hosting.resale_fraction(cat, eco, o.gpu))
+    return OptionRows(fits, count, notes + list(train.notes), {**x, **billing}, host, s["ttft_s"][j], s["tpot_s"][j],
+                      s["meets_latency"][j])
+
+
+def api_option(cat: Catalog, sc: Scenario, eco: Mapping[str, Any], o: Option, n: int, ref_usd: Any, ref_fees: Training) -> OptionRows:
+    """An API option: its price per request for this workload, whether it is an alternative, its fine-tuning fees."""
+    assert o.api is not None
+    fits = np.array(np.broadcast_to(api_fits(o.api, sc), (n,)), dtype=bool)
+    api_usd, notes = api_price_per_request(o.api, sc, finetuned(sc))
+    why = not_an_alternative(o.api, sc)
+    if why:
+        fits[:] = False
+        notes = [(why, True)]
+    train = option_training(cat, sc, eco, o, np.zeros(n), 0.0)
+    x = lifecycle_inputs(cat, sc, o, eco, np.zeros(n), np.zeros(n), api_usd, ref_usd, train, ref_fees, None, 0.0)
+    return OptionRows(fits, np.zeros(n), [(t, True) for t in o.notes] + list(train.notes) + notes, {**x, **NO_SERVERLESS})
+
+
 def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs: str | None = None,
              counts: Mapping[tuple[str, int | None], np.ndarray] | None = None) -> Evaluation:
     """Every option costed on `n` rows of values (scenario and assumption numbers may be arrays of n).
@@ -420,84 +509,23 @@ def evaluate(cat: Catalog, sc: Scenario, opts: Sequence[Option], n: int = 1, vs:
     """
     opts = list(opts)
     ref = reference_api(cat, sc, opts, vs)
-    quant = cat.get("quantizations", sc.serving.quantization)
-    engine = inputs.engine_for(cat, sc.serving.engine, quant)
-    model = cat.get("models", sc.serving.model)
-    w = sc.workload
     eco = economics(cat, sc)
-    ft = finetuned(sc)
-    ref_usd, _ = api_price_per_request(ref, sc, ft)
+    ref_usd, _ = api_price_per_request(ref, sc, finetuned(sc))
     ref_fees = api_fees(ref, sc)
     count_of = dict(counts) if counts is not None else gpu_counts(cat, sc, opts, n)
+    served = serve_options(cat, sc, opts, count_of, n)
+    per = [hardware_option(cat, sc, eco, o, count_of[(o.gpu.id, o.count)], served, ref_usd, ref_fees) if o.gpu is not None
+           else api_option(cat, sc, eco, o, n, ref_usd, ref_fees) for o in opts]
 
-    # One serving run per distinct (GPU, count) choice: own and rent options of a GPU share it.
-    keys = list(dict.fromkeys((o.gpu.id, o.count) for o in opts if o.gpu is not None))
-    gpus = {o.gpu.id: o.gpu for o in opts if o.gpu is not None}
-    max_tpot = None if w.batch else sc.serving.max_tpot_ms
-    served: dict[str, np.ndarray] = {}
-    if keys:
-        rows = [inputs.serve_inputs(cat, model, gpus[g], count_of[(g, c)], quant.id, engine.id, w.input_tokens, w.output_tokens,
-                                    0.0, max_tpot) for g, c in keys]
-        served = serve_rows(rows, n)
-    at = {key: j for j, key in enumerate(keys)}
-    # Serverless workers bill a request's latency at the batch its arrival rate makes: batch 1 as well.
-    quiet_keys = list(dict.fromkeys((o.gpu.id, o.count) for o in opts if o.gpu is not None and is_serverless(o)))
-    quiet: dict[str, np.ndarray] = {}
-    if quiet_keys:
-        quiet = serve_rows([inputs.serve_inputs(cat, model, gpus[g], count_of[(g, c)], quant.id, engine.id, w.input_tokens,
-                                                w.output_tokens, 1.0, max_tpot) for g, c in quiet_keys], n)
-    at_quiet = {key: j for j, key in enumerate(quiet_keys)}
+    def grid(key: str, dtype: Any) -> np.ndarray:
+        return np.array([np.broadcast_to(np.asarray(getattr(p, key), dtype=dtype), (n,)) for p in per], dtype=dtype).reshape(len(per), n)
 
-    k = len(opts)
-    fits = np.ones((k, n), dtype=bool)
-    ttft, tpot, meets = np.full((k, n), np.nan), np.full((k, n), np.nan), np.ones((k, n), dtype=bool)
-    per_option, notes, count_list = [], [], []
-    hosts = np.full((k, n), "", dtype=object)
-    for i, o in enumerate(opts):
-        note_list: list[Note] = [(t, True) for t in o.notes]
-        box = None
-        if o.gpu is not None:
-            j = at[(o.gpu.id, o.count)]
-            count = count_of[(o.gpu.id, o.count)]
-            fits[i] = served["fits"][j]
-            ttft[i], tpot[i], meets[i] = served["ttft_s"][j], served["tpot_s"][j], served["meets_latency"][j]
-            capacity = np.where(fits[i], served["requests_per_s"][j], 0.0)
-            api_usd: Any = 0.0
-            box = hosting.replica_costs(cat, eco, o.gpu, count, sc.options.used)
-            billing = dict(NO_SERVERLESS)
-            if is_serverless(o):
-                billing, sl_notes = serverless_billing(cat, sc, o, served, j, quiet, at_quiet[(o.gpu.id, o.count)], fits[i])
-                note_list += sl_notes
-            if o.kind == OWN:
-                hosts[i] = box["host"]
-                note_list += host_notes(box, fits[i])
-                fits[i] &= box["fits"]
-        else:
-            assert o.api is not None
-            count = np.zeros(n)
-            capacity = np.zeros(n)
-            fits[i] = np.broadcast_to(api_fits(o.api, sc), (n,))
-            api_usd, api_notes = api_price_per_request(o.api, sc, ft)
-            why = not_an_alternative(o.api, sc)
-            if why:
-                fits[i] = False
-                api_notes = [(why, True)]
-            billing = dict(NO_SERVERLESS)
-        fleet = count * lifecycle.replicas_needed(w.requests_per_day, peak_factor(cat, sc), capacity) if o.kind == OWN else 0.0
-        train = option_training(cat, sc, eco, o, count, fleet)
-        fits[i] &= np.broadcast_to(np.asarray(train.fits, dtype=bool), (n,))
-        note_list += train.notes
-        if o.api is not None:
-            note_list += api_notes
-        resale = hosting.resale_fraction(cat, eco, o.gpu) if o.gpu is not None else 0.0
-        per_option.append({**lifecycle_inputs(cat, sc, o, eco, count, capacity, api_usd, ref_usd, train, ref_fees, box, resale),
-                           **billing})
-        notes.append(note_list)
-        count_list.append(count)
-    x = inputs.stack(per_option, n) if per_option else {}
-    ev = Evaluation(opts, n, model.id, ref, count_list, fits, ttft, tpot, meets, notes, hosts, x,
+    x = inputs.stack([p.inputs for p in per], n) if per else {}
+    counts_per_option = [np.broadcast_to(np.asarray(p.count, dtype=float), (n,)) for p in per]
+    ev = Evaluation(opts, n, sc.serving.model, ref, counts_per_option, grid("fits", bool), grid("ttft_s", float), grid("tpot_s", float),
+                    grid("meets_latency", bool), [p.notes for p in per], grid("host", object), x,
                     boundary_margin=float(hosting.point(cat, "replica_boundary_margin")))
-    ev.res = lifecycle.evaluate(x) if per_option else {}
+    ev.res = lifecycle.evaluate(x) if per else {}
     return ev
 
 
