@@ -507,3 +507,17 @@ def test_every_tco_component_is_explained_with_its_range_and_overridable(cli) ->
     base = row(rows(cli, "compare"), "own rtx-3090")["monthly_usd"]
     no_ops = row(rows(cli, "compare", "--set", "assumptions.ops_hours_per_month=0"), "own rtx-3090")["monthly_usd"]
     assert base - no_ops == pytest.approx(A["ops_hours_per_month"] * A["ops_usd_per_hour"])
+
+
+def test_eight_modal_h100s_cost_at_least_their_busy_time(cli) -> None:
+    """Issue #11: `compare -s pretrain-from-scratch` billed 8x modal/h100 at $22.66/month. A 60-second scaledown window
+    after each request keeps the worker up through the working day: at least every request's latency at batch 1 on 8
+    GPUs, plus the idle window after each burst."""
+    one = rows(cli, "serve", "-m", "llama-7b", "-g", "8xh100-sxm", "-q", "awq-int4", "--engine", "vllm", "--concurrency", "1",
+               "--input-tokens", "1500", "--output-tokens", "400")[0]
+    modal = row(rows(cli, "compare", "-s", "pretrain-from-scratch"), "rent 8x modal/h100")
+    rate = RENTALS["modal/h100"]["usd_per_gpu_hour"]
+    busy = 3000 * MONTH_H / 24 / one["requests_per_s"] / 3600 * 8 * rate
+    assert modal["monthly_usd"] > busy > 22.66
+    window = 24 / A["peak_to_average"] * MONTH_H / 24 * 8 * rate  # the whole busy window, every working day
+    assert modal["monthly_usd"] == pytest.approx(window, rel=0.02)  # lambda (W + 60 s) >> 1: the worker never stops
