@@ -47,7 +47,9 @@ def load_catalog(paths: Sequence[str | Path] = (), assumptions: Mapping[str, Any
     for key, value in (assumptions or {}).items():
         name = key.removeprefix("assumptions.")
         if name not in cat.assumptions:
-            raise LlmcostError(f"--set assumptions.{name}: " + unknown("assumption", name, cat.assumptions))
+            replaced = catalog_mod.REPLACED_ASSUMPTIONS.get(name)
+            raise LlmcostError(f"--set assumptions.{name}: " + (f"no longer an assumption: {replaced}" if replaced
+                                                                 else unknown("assumption", name, cat.assumptions)))
         if isinstance(value, str) and ".." in value:
             ranges[name] = value
             continue

@@ -19,6 +19,19 @@ ASSUMPTION_NAMES: tuple[str, ...] = tuple(ASSUMPTIONS)
 """Every default the engine reads (their bounds: llmcost.schema.quantities); the values, rationales and sources
 live in profiles/assumptions.yaml."""
 
+REPLACED_ASSUMPTIONS = {
+    "host_usd": "the host catalogue (profiles/hosts.yaml) prices each box; set economics.host_usd to override it",
+    "host_power_w": "the host catalogue (profiles/hosts.yaml) gives each box's power; set economics.host_power_w to override it",
+    "consumer_gpus_per_host": "the host catalogue (profiles/hosts.yaml) gives each box's slots",
+    "datacenter_host_usd_per_gpu": "the host catalogue (profiles/hosts.yaml) prices each server; rack servers are shared slot by slot",
+    "datacenter_host_power_w_per_gpu": "the host catalogue (profiles/hosts.yaml) gives each server's power",
+    "ops_usd_per_month": "use ops_hours_per_month and ops_usd_per_hour, or economics.ops_usd_per_month",
+    "tp_efficiency_pcie": "tensor-parallel traffic is modelled per link: link_efficiency_pcie_p2p, link_efficiency_pcie_host "
+                          "and the link_latency_us_* assumptions",
+    "tp_efficiency_nvlink": "tensor-parallel traffic is modelled per link: link_efficiency_nvlink and link_latency_us_nvlink",
+}
+"""Assumptions that no longer exist, and what replaced them (named in the error when a profile or --set uses one)."""
+
 BPW_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,3})?)bpw$")
 
 
@@ -136,7 +149,8 @@ def _load_assumptions(body: Any, line: int, cat: Catalog, problems: Problems, ow
         item_line = body.key_lines.get(name, line) if isinstance(body, YMap) else line
         if name not in ASSUMPTION_NAMES:
             near = closest(str(name), ASSUMPTION_NAMES)
-            hint = f"did you mean {near[0]!r}?" if near else "see `llmcost profiles list assumptions`"
+            hint = (f"it was replaced: {REPLACED_ASSUMPTIONS[name]}" if name in REPLACED_ASSUMPTIONS
+                    else f"did you mean {near[0]!r}?" if near else "see `llmcost profiles list assumptions`")
             problems.add(item_line, f"assumptions.{key_text(name)}", f"unknown assumption; {hint}")
             continue
         rec = build(Assumption, item, problems, item_line, f"assumptions.{name}", numbers=ASSUMPTIONS[name])

@@ -12,16 +12,20 @@ from llmcost.catalog import Catalog
 from llmcost.engine import memory
 from llmcost.schema import CALIBRATED_EFFICIENCIES
 
+OWNED_COSTS = ("electricity_usd_per_kwh", "electricity_usd_per_kwh_commercial", "electricity_usd_per_kwh_industrial", "pue",
+               "pue_datacenter", "lifetime_months", "psu_headroom_fraction", "ops_hours_per_month", "ops_usd_per_hour",
+               "colocation_usd_per_kw_month", "gpu_annual_failure_rate")
+"""Assumptions behind every owned cost: site tariffs and PUE, depreciation, host choice, upkeep."""
+TRAINING_CLUSTER = ("cluster_network_fraction", "spare_gpu_fraction")
+
 _ASSUMED = {
     "pretrain": ("optimizer_bytes_per_param", "activation_bytes_per_token_hidden", "checkpoint_bytes_per_token_hidden",
-                 "training_overhead_gib", "gpus_per_host", "pretrain_seq_len_max", "electricity_usd_per_kwh",
-                 "lifetime_months"),
+                 "training_overhead_gib", "gpus_per_host", "pretrain_seq_len_max", *OWNED_COSTS, *TRAINING_CLUSTER),
     "finetune": ("adamw_state_bytes_per_param", "adamw8bit_state_bytes_per_param", "offload_pcie_efficiency",
                  "trainable_bytes_per_param", "activation_bytes_per_token_hidden",
                  "checkpoint_bytes_per_token_hidden", "training_overhead_gib", "qlora_compute_overhead", "lora_rank",
-                 "finetune_dataset_tokens", "finetune_epochs", "electricity_usd_per_kwh", "lifetime_months"),
-    "serve": ("usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes", "electricity_usd_per_kwh", "lifetime_months",
-              "host_usd", "host_power_w"),
+                 "finetune_dataset_tokens", "finetune_epochs", *OWNED_COSTS, *TRAINING_CLUSTER),
+    "serve": ("usable_memory_fraction", "runtime_overhead_gib", "kv_cache_bytes", *OWNED_COSTS),
 }
 
 
@@ -80,10 +84,16 @@ class Explanation:
         self.add(f"{ch.gpu.id} BF16 dense peak (TFLOPS)", ch.gpu.tflops_bf16, f"gpus/{ch.gpu.id}.tflops_bf16 [{src}]")
 
     def _costs(self, x: dict[str, Any], out: dict[str, np.ndarray], i: int, rate_src: str) -> None:
-        self.add("energy_kwh", out["energy_kwh"][i], "GPU-hours x (board W + host W per GPU) x PUE / 1000 (LLaMA sec. 6)")
-        self.add("capex_usd", out["capex_usd"][i], f"gpus x (GPU price + host share {x['capex_usd_per_gpu']:,.0f} per GPU)")
-        self.add("cost_owned_usd", out["cost_owned_usd"][i],
-                 f"capex x (1 - resale {x['resale_fraction']:g}) x wall hours / (lifetime x 730 h) + kWh x ${x['electricity_usd_per_kwh']:g}")
+        self.add("energy_kwh", out["energy_kwh"][i], f"GPU-hours x (board W + host {x['host_power_w_per_gpu']:,.0f} W per GPU) x "
+                 f"PUE {x['pue']:g} / 1000 (LLaMA sec. 6); hosts from profiles/hosts.yaml")
+        self.add("capex_usd", out["capex_usd"][i], f"gpus x {x['capex_usd_per_gpu']:,.0f} per GPU (GPU price, host share, and over "
+                 "several boxes the network and spares shares)")
+        self.add("depreciation_usd", out["depreciation_usd"][i], f"capex x (1 - book value after the run's months: 1 - (1 - resale "
+                 f"{x['resale_fraction']:g}) x months / lifetime {x['lifetime_months']:g}, at least the resale share)")
+        self.add("energy_usd", out["energy_usd"][i], f"kWh x ${x['electricity_usd_per_kwh']:g} (the site's tariff)")
+        self.add("upkeep_usd", out["upkeep_usd"][i], f"gpus x ${x['upkeep_usd_per_gpu_month']:,.2f} per GPU-month (operations, "
+                 "colocation in a datacenter, failed cards) x wall months")
+        self.add("cost_owned_usd", out["cost_owned_usd"][i], "depreciation + energy + upkeep")
         self.add("cost_rented_usd", out["cost_rented_usd"][i], f"GPU-hours x ${x['rental_usd_per_gpu_hour']:g}/GPU-h [{rate_src}]")
 
     def pretrain(self, model: Any, ch: Any, x: dict[str, Any], out: dict[str, np.ndarray], i: int, rate_src: str) -> None:
@@ -98,7 +108,7 @@ class Explanation:
         self.add("memory_per_gpu_gib", out["memory_per_gpu_gib"][i],
                  "16 B/param x N / G (ZeRO) + checkpointed activations / min(G, gpus_per_host) + overhead")
         self._costs(x, out, i, rate_src)
-        self.assume("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "pue" if x["pue"] == self.cat.value("pue") else "pue_datacenter")
+        self.assume("mfu_single_gpu", "mfu_nvlink", "mfu_pcie")
 
     def finetune(self, model: Any, ch: Any, x: dict[str, Any], out: dict[str, np.ndarray], i: int, rate_src: str) -> None:
         self.head(f"finetune {model.id} on {ch.label}:")

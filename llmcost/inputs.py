@@ -5,13 +5,14 @@ Everything here is lookup and unit conversion; formulas live in llmcost.engine.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from llmcost.catalog import BPW_RE, Catalog, gpu_price_usd, parse_gpu_option
+from llmcost import hosting
+from llmcost.catalog import BPW_RE, Catalog, parse_gpu_option
 from llmcost.engine import flops, memory
 from llmcost.errors import LlmcostError
 from llmcost.schema import CALIBRATED_EFFICIENCIES, Calibration, Engine, Gpu, Model, Quantization, Rental
@@ -129,29 +130,6 @@ def _per_count(gpus: Any, one: Any, many: Any) -> Any:
     return np.where(np.asarray(gpus) <= 1, one, many)
 
 
-def host_per_gpu(cat: Catalog, gpu: Gpu) -> tuple[float, float]:
-    """(USD, W) of host per GPU in a training cluster: datacenter servers or desktop hosts; none for a
-    GPU whose price and power are the whole machine's (`integrated_host`, e.g. a Mac)."""
-    if gpu.integrated_host:
-        return 0.0, 0.0
-    if gpu.gpu_class == "datacenter":
-        return cat.value("datacenter_host_usd_per_gpu"), cat.value("datacenter_host_power_w_per_gpu")
-    per = cat.value("consumer_gpus_per_host")
-    return cat.value("host_usd") / per, cat.value("host_power_w") / per
-
-
-def replica_host(cat: Catalog, gpu: Gpu, gpus: float, host_usd: Any = None, host_power_w: Any = None) -> tuple[Any, Any]:
-    """(USD, W) of the host of one serving replica: an 8-GPU server's share per datacenter GPU, or one
-    desktop box (host_usd, host_power_w; a scenario may override them) for consumer and workstation cards;
-    none for a GPU whose price and power are the whole machine's (`integrated_host`, e.g. a Mac)."""
-    if gpu.integrated_host:
-        return 0.0, 0.0
-    if gpu.gpu_class == "datacenter":
-        return cat.value("datacenter_host_usd_per_gpu") * gpus, cat.value("datacenter_host_power_w_per_gpu") * gpus
-    return (cat.value("host_usd") if host_usd is None else host_usd,
-            cat.value("host_power_w") if host_power_w is None else host_power_w)
-
-
 def usable_fraction(cat: Catalog, gpu: Gpu, engine: Engine | None = None) -> Any:
     """Share of a GPU's memory serving may use: the engine's own setting when its profile has one (TensorRT-LLM
     preallocates more than vLLM's 0.9), else the assumption usable_memory_fraction (may be an array in Monte
@@ -166,14 +144,6 @@ def check_group(gpu: Gpu, gpus: Any) -> None:
     if gpu.interconnect == "none" and np.any(np.asarray(gpus) > 1):
         raise LlmcostError(f"{gpu.id} has no multi-GPU link (interconnect: none), so llmcost runs it alone: use {gpu.id} "
                            "without a count (compare adds replicas for more load)")
-
-
-def resale_fraction(cat: Catalog, gpu: Gpu) -> float:
-    return cat.value("resale_fraction_datacenter" if gpu.gpu_class == "datacenter" else "resale_fraction")
-
-
-def pue(cat: Catalog, gpu: Gpu) -> float:
-    return cat.value("pue_datacenter" if gpu.gpu_class == "datacenter" else "pue")
 
 
 def rentals_for(cat: Catalog, gpu_id: str) -> list[Rental]:
@@ -314,27 +284,22 @@ def serve_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, quant_id: str,
     return {k: row[k] for k in SERVE_KEYS}
 
 
-def run_cost_inputs(cat: Catalog, gpu: Gpu, gpus: Any, used: bool, rate: float | None) -> dict[str, Any]:
-    """Energy and money inputs of a training run (llmcost.engine.training.run_costs)."""
-    host_usd, host_w = host_per_gpu(cat, gpu)
-    return {
-        "gpus": gpus,
-        "power_w": gpu.power_w,
-        "pue": pue(cat, gpu),
-        "host_power_w_per_gpu": host_w,
-        "electricity_usd_per_kwh": cat.value("electricity_usd_per_kwh"),
-        "capex_usd_per_gpu": gpu_price_usd(gpu, used) + host_usd,
-        "resale_fraction": resale_fraction(cat, gpu),
-        "lifetime_months": cat.value("lifetime_months"),
-        "rental_usd_per_gpu_hour": rate or 0.0,
-    }
+def run_cost_inputs(cat: Catalog, gpu: Gpu, gpus: Any, used: bool, rate: float | None,
+                    eco: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Energy and money inputs of a training run (llmcost.engine.training.run_costs): the hosts, site and
+    upkeep of `llmcost.hosting` (the same boxes every command uses), the scenario's economics when given."""
+    x = hosting.run_costs_inputs(cat, eco if eco is not None else hosting.economics(cat, None), gpu, gpus, used)
+    return {"gpus": gpus, "power_w": gpu.power_w, "rental_usd_per_gpu_hour": rate or 0.0,
+            **{k: x[k] for k in ("pue", "host_power_w_per_gpu", "electricity_usd_per_kwh", "capex_usd_per_gpu", "resale_fraction",
+                                 "lifetime_months", "upkeep_usd_per_gpu_month")}}
 
 
 def pretrain_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, tokens: Any, seq_len: float | None = None,
-                    mfu: Any = None, rate: float | None = None, used: bool = False) -> dict[str, Any]:
+                    mfu: Any = None, rate: float | None = None, used: bool = False,
+                    eco: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Engine inputs of pre-training `model` on `gpus` x `gpu` (llmcost.engine.training.pretrain)."""
     t = float(seq_len or min(model.context, cat.value("pretrain_seq_len_max")))
-    return {**model_shape(model), **run_cost_inputs(cat, gpu, gpus, used, rate), "seq_len": t, "tokens": tokens,
+    return {**model_shape(model), **run_cost_inputs(cat, gpu, gpus, used, rate, eco), "seq_len": t, "tokens": tokens,
             "tflops": gpu.tflops_bf16, "mfu": mfu if mfu is not None else training_mfu(cat, gpu, gpus),
             "memory_gib": gpu.memory_gib, "state_bytes_per_param": cat.value("optimizer_bytes_per_param"),
             "act_bytes_per_token_hidden": cat.value("activation_bytes_per_token_hidden"),
@@ -364,7 +329,8 @@ class Recipe:
 def finetune_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, method: str, *, rank: int | None = None,
                     targets: str = "all", batch: int | None = None, seq_len: float | None = None,
                     checkpointing: bool | None = None, tokens: Any = None, epochs: Any = None, mfu: Any = None,
-                    rate: float | None = None, used: bool = False, recipe: Recipe | None = None) -> dict[str, Any]:
+                    rate: float | None = None, used: bool = False, recipe: Recipe | None = None,
+                    eco: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Engine inputs of fine-tuning `model` (full, lora, qlora) on `gpus` x `gpu` (llmcost.engine.training.finetune);
     what is not given comes from the assumptions. `checkpointing` overrides the recipe's."""
     if method not in FINETUNE_METHODS:
@@ -377,7 +343,7 @@ def finetune_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, method: str
     shape = model_shape(model)
     bf16 = cat.get("quantizations", "bf16").bits_per_weight / 8.0
     ckpt = checkpointing if checkpointing is not None else r.checkpointing
-    return {**shape, **run_cost_inputs(cat, gpu, gpus, used, rate),
+    return {**shape, **run_cost_inputs(cat, gpu, gpus, used, rate, eco),
             "method_full": method == "full", "trainable_params": trainable_params(cat, model, method, rank, targets),
             "base_bits_per_weight": cat.get("quantizations", "nf4").bits_per_weight if method == "qlora" else 8.0 * bf16,
             "dequant_overhead": cat.value("qlora_compute_overhead") if method == "qlora" else 1.0,
@@ -416,7 +382,7 @@ def checkpoint_mode(checkpointing: bool | None, method: str) -> float:
     return float(checkpointing)
 
 
-def stack(rows: Sequence[dict[str, Any]], n: int = 1) -> dict[str, np.ndarray]:
+def stack(rows: Sequence[Mapping[str, Any]], n: int = 1) -> dict[str, np.ndarray]:
     """Per-option input dicts whose values are scalars or arrays of `n` -> dict of 1-D arrays of
     len(rows) x n (option-major: the rows of the first option, then the second's, ...)."""
     keys = rows[0].keys()

@@ -97,8 +97,7 @@ def every(cat: Catalog, sc: Scenario, extra_apis: Sequence[str] = ()) -> list[Op
         else:
             offers.append(cat.get("rentals", rid))
     for offer in {r.id: r for r in offers}.values():
-        notes = ("serverless: billed for busy time only, cold starts not counted",) if offer.kind == "serverless" else ()
-        out.append(Option(RENT, gpu=cat.get("gpus", offer.gpu), count=counts.get(offer.gpu), rental=offer, notes=notes))
+        out.append(Option(RENT, gpu=cat.get("gpus", offer.gpu), count=counts.get(offer.gpu), rental=offer))
     api_ids = list(dict.fromkeys([*extra_apis, *sc.options.apis]))
     if sc.options.hosts:
         api_ids += [a.id for a in cat.entries["apis"].values() if a.serves_model == sc.serving.model and a.id not in api_ids]

@@ -114,7 +114,7 @@ def human(value: Any, key: str = "") -> str:
         if abs(v) >= 1e6:
             return f"${v / 1e6:,.2f}M"
         return f"${v:,.2f}" if abs(v) < 100 else f"${v:,.0f}"
-    if key in ("utilization", "mfu") or key.endswith(("_share", "_fraction")) or key.startswith("p_"):
+    if key in ("utilization", "peak_utilization", "mfu") or key.endswith(("_share", "_fraction")) or key.startswith("p_"):
         return f"{v:.0%}"
     if key == "flops" or abs(v) >= 1e15:
         return f"{v:.3g}"
@@ -146,7 +146,8 @@ def _md(text: str) -> str:
 HEADINGS = {
     "gpus_per_replica": "GPUs/replica", "capex_usd": "capex", "monthly_usd": "monthly", "usd_per_mtok": "$/Mtok",
     "tco_usd": "TCO", "breakeven_tokens_per_day": "break-even tok/day", "payback_months": "payback months",
-    "utilization": "util", "tpot_s": "TPOT s", "ttft_s": "TTFT s", "quality_score": "quality", "p_cheaper_than_api": "P(cheaper than API)",
+    "utilization": "util", "peak_utilization": "peak util", "tpot_s": "TPOT s", "ttft_s": "TTFT s", "quality_score": "quality",
+    "p_cheaper_than_api": "P(cheaper than API)",
     "cost_owned_usd": "owned cost", "cost_rented_usd": "rented cost", "wall_hours": "wall hours", "wall_days": "wall days",
     "gpu_hours": "GPU-hours", "memory_per_gpu_gib": "GiB per GPU", "tokens_per_s": "tokens/s", "energy_kwh": "energy kWh",
     "gpu_energy_kwh": "GPU energy kWh", "trainable_params": "trainable params", "output_tokens_per_s": "output tok/s",

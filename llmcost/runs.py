@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from llmcost import inputs
-from llmcost.catalog import Catalog, gpu_price_usd, parse_gpu_option
+from llmcost import hosting, inputs
+from llmcost.catalog import Catalog, parse_gpu_option
 from llmcost.engine import energy, memory, money, serving, training
 from llmcost.errors import LlmcostError
 from llmcost.explain import Explanation
@@ -73,10 +73,26 @@ def _rate(cat: Catalog, gpu: Any, override: float | None) -> tuple[float | None,
     return (offer.usd_per_gpu_hour, offer.id) if offer else (None, NA)
 
 
-def _costs(out: Mapping[str, np.ndarray], rates: Sequence[float | None]) -> dict[str, np.ndarray]:
+def _costs(out: Mapping[str, np.ndarray], rates: Sequence[float | None], hosts: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Cost columns; owned cost and capex are n/a where no host carries the GPUs (the reason says why)."""
     cols = {k: np.asarray(out[k], dtype=float) for k in COST_KEYS}
+    for k in ("cost_owned_usd", "capex_usd"):
+        cols[k] = np.where(hosts["fits"], cols[k], np.nan)
     cols["cost_rented_usd"] = np.where([r is not None for r in rates], out["cost_rented_usd"], np.nan)
     return cols
+
+
+def _hosts(cat: Catalog, choices: Sequence[GpuChoice], used: bool) -> dict[str, np.ndarray]:
+    """Host box of each training option (hosting.cluster_for), as columns: fits, host, reason."""
+    eco = hosting.economics(cat, None)
+    per = [hosting.run_costs_inputs(cat, eco, ch.gpu, ch.count, used) for ch in choices]
+    return {"fits": np.array([bool(p["fits"]) for p in per], dtype=bool),
+            "host": text_column([str(p["host"]) for p in per]), "reason": text_column([str(p["reason"]) for p in per])}
+
+
+def _reason(memory: str, hosts: Mapping[str, np.ndarray], i: int) -> str:
+    host = "" if hosts["fits"][i] else f"{hosts['reason'][i]} (owned cost n/a)"
+    return "; ".join(r for r in (memory, host) if r)
 
 
 def pretrain(cat: Catalog, model_id: str, gpu_specs: Sequence[str], gpus: int | None, tokens: float | None,
@@ -108,14 +124,16 @@ def pretrain(cat: Catalog, model_id: str, gpu_specs: Sequence[str], gpus: int | 
             out = training.pretrain(inputs.stack(base))
     n = len(choices)
     fits = np.asarray(out["fits"], dtype=bool)
-    reasons = ["" if fits[i] else f"needs {_count(out['min_gpus'][i])} x {ch.gpu.id} for weights, gradients and Adam states"
-               for i, ch in enumerate(choices)]
+    hosts = _hosts(cat, choices, used)
+    reasons = [_reason("" if fits[i] else f"needs {_count(out['min_gpus'][i])} x {ch.gpu.id} for weights, gradients and Adam states",
+                       hosts, i) for i, ch in enumerate(choices)]
     cols: dict[str, np.ndarray] = {
         "model": text_column([model.id] * n), "gpu": text_column([ch.gpu.id for ch in choices]),
         "gpus": _floats([ch.count for ch in choices]), "tokens": np.full(n, float(tokens)), "flops": out["flops"],
         "mfu": _floats([b["mfu"] for b in base]), "fits": fits, "memory_per_gpu_gib": out["memory_per_gpu_gib"],
-        "min_gpus": out["min_gpus"], **_costs(out, [r for r, _ in rates]), "wall_days": out["wall_hours"] / 24.0,
-        "rental": text_column([src for _, src in rates]), **_reported(model, n), "reason": text_column(reasons),
+        "min_gpus": out["min_gpus"], **_costs(out, [r for r, _ in rates], hosts), "wall_days": out["wall_hours"] / 24.0,
+        "host": hosts["host"], "rental": text_column([src for _, src in rates]), **_reported(model, n),
+        "reason": text_column(reasons),
     }
     ex = Explanation(cat, "pretrain")
     for i, ch in enumerate(choices):
@@ -160,12 +178,13 @@ def finetune(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method: str,
     def hw(values: Any) -> np.ndarray:
         return np.concatenate([np.asarray(values, dtype=float), nan_api])
 
-    reasons = [("" if fits[i] else f"needs {float(out['memory_per_gpu_gib'][i]):.1f} GiB per GPU, {ch.gpu.id} has "
-                f"{ch.gpu.memory_gib:g}; " + fit_hint(cat, model, ch, method, recipe, setting, base[i]))
+    hosts = _hosts(cat, choices, used)
+    reasons = [_reason("" if fits[i] else f"needs {float(out['memory_per_gpu_gib'][i]):.1f} GiB per GPU, {ch.gpu.id} has "
+                       f"{ch.gpu.memory_gib:g}; " + fit_hint(cat, model, ch, method, recipe, setting, base[i]), hosts, i)
                for i, ch in enumerate(choices)]
     reasons += ["" if a.finetune_train_usd_per_mtok is not None else f"{a.id} sells no fine-tuning" for a in api_recs]
     api_cost = [a.finetune_train_usd_per_mtok * dataset / 1e6 if a.finetune_train_usd_per_mtok is not None else None for a in api_recs]
-    costs = _costs(out, [r for r, _ in rates])
+    costs = _costs(out, [r for r, _ in rates], hosts)
     cols: dict[str, np.ndarray] = {
         "kind": text_column(["own"] * n_hw + ["api"] * len(api_recs)), "model": text_column([model.id] * n),
         "gpu": text_column([ch.gpu.id for ch in choices] + [a.id for a in api_recs]),
@@ -176,6 +195,7 @@ def finetune(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method: str,
         "fits": fits, "memory_per_gpu_gib": hw(out["memory_per_gpu_gib"]), "tokens_per_s": hw(out["tokens_per_s"]),
         **{k: hw(costs[k]) for k in COST_KEYS},
         "cost_rented_usd": np.concatenate([costs["cost_rented_usd"], _floats(api_cost)]),
+        "host": text_column(list(hosts["host"]) + [NA] * len(api_recs)),
         "rental": text_column([src for _, src in rates] + [a.id for a in api_recs]),
         "reason": text_column(reasons),
     }
@@ -254,7 +274,7 @@ def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, 
     hourly = [replica_hourly_usd(cat, ch, used, utilization=1.0) for ch in choices]
     tokens_per_h = out["requests_per_s"] * (inp + outp) * 3600.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        own = np.where(tokens_per_h > 0, np.array([h[0] for h in hourly]) / tokens_per_h * 1e6, np.nan)
+        own = np.where(tokens_per_h > 0, _floats([h[0] for h in hourly]) / tokens_per_h * 1e6, np.nan)
         rent = np.where(tokens_per_h > 0, _floats([h[1] for h in hourly]) / tokens_per_h * 1e6, np.nan)
     cols: dict[str, np.ndarray] = {
         "model": text_column([model.id] * n), "gpu": text_column([ch.gpu.id for ch in choices]),
@@ -269,8 +289,9 @@ def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, 
                                "ttft_s", "tpot_s", "itl_s")},
         "bound": text_column(["compute" if c else "memory" for c in out["compute_bound"]]),
         "usd_per_mtok": own, "usd_per_mtok_rented": rent,
-        "rental": text_column([h[2] for h in hourly]),
-        "reason": text_column(["" if fits[i] else serve_reason(model, ch, base[i], out, i) for i, ch in enumerate(choices)]),
+        "host": text_column([h[3] for h in hourly]), "rental": text_column([h[2] for h in hourly]),
+        "reason": text_column(["; ".join(r for r in ("" if fits[i] else serve_reason(model, ch, base[i], out, i), hourly[i][4]) if r)
+                               for i, ch in enumerate(choices)]),
     }
     ex = Explanation(cat, "serve")
     shape = inputs.model_shape(model)
@@ -295,14 +316,19 @@ def serve_reason(model: Model, ch: GpuChoice, x: Row, out: Mapping[str, np.ndarr
             f"use --gpu {gpus}x{ch.gpu.id} or a smaller --quant")
 
 
-def replica_hourly_usd(cat: Catalog, ch: GpuChoice, used: bool, utilization: float) -> tuple[float, float | None, str]:
-    """(owned USD per hour, rented USD per hour or None, rental id) of one replica at a utilisation."""
-    host_usd, host_w = inputs.replica_host(cat, ch.gpu, ch.count)
-    capex = ch.count * gpu_price_usd(ch.gpu, used) + host_usd
-    dep = float(money.depreciation_usd(capex, inputs.resale_fraction(cat, ch.gpu), 1.0, cat.value("lifetime_months")))
-    watts = ch.count * float(energy.average_power_w(ch.gpu.idle_power_w, ch.gpu.power_w, utilization)) + host_w
-    kwh = float(energy.energy_kwh(watts, 1.0, inputs.pue(cat, ch.gpu)))
-    own = dep + kwh * cat.value("electricity_usd_per_kwh") + cat.value("ops_usd_per_month") / money.HOURS_PER_MONTH
+def replica_hourly_usd(cat: Catalog, ch: GpuChoice, used: bool, utilization: float) -> tuple[float | None, float | None, str, str, str]:
+    """(owned USD per hour or None when no host carries it, rented USD per hour or None, rental id, host, why no
+    host) of one replica at a utilisation: depreciation, energy at the site's price and PUE, and upkeep
+    (operations, colocation, failed cards) of the same box `compare` prices (llmcost.hosting)."""
+    eco = hosting.economics(cat, None)
+    x = hosting.replica_costs(cat, eco, ch.gpu, float(ch.count), used)
+    resale = hosting.resale_fraction(cat, eco, ch.gpu)
+    dep = float(money.depreciation_usd(x["capex_usd"], resale, 1.0, eco["lifetime_months"]))
+    watts = float(x["idle_w"] + x["busy_extra_w"] * utilization)
+    kwh = float(energy.energy_kwh(watts, 1.0, x["pue"]))
+    upkeep = float(x["ops_usd_per_month"] + x["colocation_usd_per_month"] + x["failures_usd_per_month"])
+    own = dep + kwh * float(x["electricity_usd_per_kwh"]) + upkeep / money.HOURS_PER_MONTH
     offer = inputs.cheapest_rental(cat, ch.gpu.id)
     rent = offer.usd_per_gpu_hour * ch.count if offer else None
-    return own, rent, offer.id if offer else NA
+    fits = bool(x["fits"])
+    return (own if fits else None), rent, offer.id if offer else NA, str(x["host"]), "" if fits else f"{x['reason']} (owned cost n/a)"

@@ -70,7 +70,8 @@ def coerce(text: str, spec: Spec, what: str) -> Any:
     if spec.type == "num" and ".." in text:
         return range_text(text, spec_bounds(spec), what)
     if spec.type in ("num", "int"):
-        return parse_quantity(text, what, minimum=None, integer=spec.type == "int")
+        value = parse_quantity(text, what, minimum=None, integer=spec.type == "int")
+        return int(value) if spec.type == "int" else value
     if spec.type == "bool":
         low = text.strip().lower()
         if low in ("true", "yes", "1", "on"):

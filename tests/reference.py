@@ -257,20 +257,27 @@ def serve(row: Mapping[str, object], concurrency: float | None = None) -> dict[s
 # ---------------------------------------------------------------------------------------- training
 
 def run_costs(row: Mapping[str, object], gpu_hours: float, wall_hours: float) -> dict[str, float]:
-    """Energy (GPU and host share, times PUE) and money (owned: depreciation for the wall-clock time
-    plus electricity; rented: GPU-hours x hourly rate)."""
+    """Energy (GPU and host share, times PUE) and money (owned: the purchase less its book value after the
+    run's wall-clock months, plus electricity, plus upkeep for those months; rented: GPU-hours x hourly rate)."""
     pue = _f(row, "pue")
     gpu_kwh = _f(row, "power_w") * gpu_hours * pue / 1000.0
     host_kwh = _f(row, "host_power_w_per_gpu") * gpu_hours * pue / 1000.0
     capex = _f(row, "gpus") * _f(row, "capex_usd_per_gpu")
-    lifetime_hours = _f(row, "lifetime_months") * HOURS_PER_MONTH
-    depreciation = capex * (1.0 - _f(row, "resale_fraction")) * wall_hours / lifetime_hours
+    months = wall_hours / HOURS_PER_MONTH
+    resale = _f(row, "resale_fraction")
+    book_value = max(resale, 1.0 - (1.0 - resale) * months / _f(row, "lifetime_months"))
+    depreciation = capex * (1.0 - book_value)
     energy = gpu_kwh + host_kwh
+    energy_usd = energy * _f(row, "electricity_usd_per_kwh")
+    upkeep = _f(row, "gpus") * _f(row, "upkeep_usd_per_gpu_month") * months
     return {
         "gpu_energy_kwh": gpu_kwh,
         "energy_kwh": energy,
         "capex_usd": capex,
-        "cost_owned_usd": depreciation + energy * _f(row, "electricity_usd_per_kwh"),
+        "energy_usd": energy_usd,
+        "depreciation_usd": depreciation,
+        "upkeep_usd": upkeep,
+        "cost_owned_usd": depreciation + energy_usd + upkeep,
         "cost_rented_usd": gpu_hours * _f(row, "rental_usd_per_gpu_hour"),
     }
 

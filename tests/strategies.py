@@ -229,6 +229,7 @@ def run_cost_columns(s: Sampler, gpus: Any) -> Columns:
         "capex_usd_per_gpu": s.log(100.0, 60000.0),
         "resale_fraction": s.uniform(0.0, 0.9),
         "lifetime_months": s.integers(6, 84),
+        "upkeep_usd_per_gpu_month": s.one_of(0.0, s.log(0.1, 500.0)),
         "rental_usd_per_gpu_hour": s.one_of(0.0, s.log(0.05, 20.0)),
     }
 

@@ -32,7 +32,7 @@ def assert_clean(rows: list[dict]) -> None:
                 assert math.isfinite(value), (key, row)
             elif isinstance(value, str) and key not in ("option", "kind", "model", "gpu", "notes", "reason", "rental",
                                                           "quantization", "engine", "method", "bound", "api", "reported_gpu",
-                                                          "quality_benchmark", "parallelism"):
+                                                          "quality_benchmark", "parallelism", "host"):
                 assert value in STATES, (key, value)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from llmcost import catalog, comparison, inputs, runs, scenarios
+from llmcost import catalog, comparison, hosting, runs, scenarios
 from llmcost.errors import LlmcostError
 
 GIB = 2.0**30
@@ -50,22 +50,33 @@ def test_the_gpus_usable_memory_fraction_replaces_the_assumption(cat: catalog.Ca
 
 
 def test_a_whole_machine_gets_no_host(cat: catalog.Catalog) -> None:
-    assert inputs.replica_host(cat, cat.get("gpus", "test-mac"), 1.0) == (0.0, 0.0)
-    assert inputs.host_per_gpu(cat, cat.get("gpus", "test-mac")) == (0.0, 0.0)
-    assert inputs.replica_host(cat, cat.get("gpus", "rtx-4090"), 1.0) == (cat.value("host_usd"), cat.value("host_power_w"))
+    eco = hosting.economics(cat, None)
+    mac = hosting.replica_costs(cat, eco, cat.get("gpus", "test-mac"), 1.0, False)
+    assert mac["host"] == "integrated" and mac["capex_usd"] == 3000 and mac["idle_w"] == 10
+    run = hosting.run_costs_inputs(cat, eco, cat.get("gpus", "test-mac"), 1.0, False)
+    assert run["capex_usd_per_gpu"] == 3000 and run["host_power_w_per_gpu"] == 0
+    rtx = hosting.replica_costs(cat, eco, cat.get("gpus", "rtx-4090"), 1.0, False)
+    desk = cat.get("hosts", rtx["host"])
+    card = cat.get("gpus", "rtx-4090")
+    assert rtx["capex_usd"] == card.price_usd + desk.price_usd and rtx["idle_w"] == card.idle_power_w + desk.idle_power_w
 
 
 def test_compare_prices_a_mac_at_its_own_price_and_power(cat: catalog.Catalog) -> None:
-    """capex = replicas x price (no host); month-1 energy = (idle + (board - idle) x utilisation) x 730 h x PUE x $/kWh."""
+    """capex = replicas x price (no host); month-1 energy = (idle + (board - idle) x utilisation) x 730 h x PUE x $/kWh
+    at an office's tariff (the default deployment); operations per machine; failures of the whole machine."""
     sc = scenarios.resolve(cat, "team-assistant", {"serving.model": "llama-3.1-8b", "serving.quantization": "q4_0",
-                                                    "serving.engine": "auto", "options.gpus": "test-mac"})
+                                                    "serving.engine": "auto", "options.gpus": "test-mac",
+                                                    "economics.gpu_price_decline_per_year": 0})
     rows = {r["option"]: r for r in comparison.compare(cat, sc).rows()}
     mac = rows["own test-mac"]
     assert mac["capex_usd"] == mac["replicas"] * 3000
     watts = mac["replicas"] * 10 + (150 - 10) * mac["utilization"] * mac["replicas"]
-    energy = watts * 730 * cat.value("pue") / 1000 * cat.value("electricity_usd_per_kwh")
+    energy = watts * 730 * cat.value("pue") / 1000 * cat.value("electricity_usd_per_kwh_commercial")
     depreciation = 3000 * mac["replicas"] * (1 - cat.value("resale_fraction")) / cat.value("lifetime_months")
-    assert mac["monthly_usd"] == pytest.approx(depreciation + energy + cat.value("ops_usd_per_month"), rel=1e-9)
+    ops = mac["replicas"] * cat.value("ops_hours_per_month") * cat.value("ops_usd_per_hour")
+    failures = mac["replicas"] * 3000 * cat.value("gpu_annual_failure_rate") / 12
+    assert mac["host"] == "integrated"
+    assert mac["monthly_usd"] == pytest.approx(depreciation + energy + ops + failures, rel=1e-9)
 
 
 def test_auto_picks_an_engine_that_runs_on_the_gpus_maker(cat: catalog.Catalog) -> None:
@@ -118,8 +129,10 @@ def test_a_mac_and_an_amd_box_are_own_options_beside_an_rtx_box(cli) -> None:
                        "--set", "serving.engine=auto", "--set", "serving.quantization=q4_k_m", "-f", "json")
     assert rc == 0, err
     rows = {r["option"]: r for r in json.loads(out)}
-    host = catalog.load().value("host_usd")
+    cat = catalog.load()
+    host = cat.get("hosts", "desktop-1gpu").price_usd
+    assert rows["own rx-7900-xtx"]["host"] == rows["own rtx-4090"]["host"] == "desktop-1gpu"
     assert rows["own m4-max-32c-36gb"]["kind"] == "own"
     assert rows["own m4-max-32c-36gb"]["capex_usd"] == rows["own m4-max-32c-36gb"]["replicas"] * 1999
-    assert rows["own rx-7900-xtx"]["capex_usd"] == rows["own rx-7900-xtx"]["replicas"] * (999 + host)
-    assert rows["own rtx-4090"]["capex_usd"] == rows["own rtx-4090"]["replicas"] * (1599 + host)
+    assert rows["own rx-7900-xtx"]["capex_usd"] == rows["own rx-7900-xtx"]["replicas"] * (cat.get("gpus", "rx-7900-xtx").price_usd + host)
+    assert rows["own rtx-4090"]["capex_usd"] == rows["own rtx-4090"]["replicas"] * (cat.get("gpus", "rtx-4090").price_usd + host)

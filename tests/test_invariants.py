@@ -248,7 +248,8 @@ def test_tiny_model_and_huge_token_counts_are_finite() -> None:
             "gpus": 1.0, "tflops": 5.0, "mfu": 0.05, "memory_gib": 4.0, "state_bytes_per_param": 16.0,
             "act_bytes_per_token_hidden": 34.0, "ckpt_bytes_per_token_hidden": 2.0, "tp_group": 8.0, "overhead_gib": 0.5,
             "power_w": 450.0, "pue": 1.1, "host_power_w_per_gpu": 30.0, "electricity_usd_per_kwh": 0.15,
-            "capex_usd_per_gpu": 1600.0, "resale_fraction": 0.3, "lifetime_months": 36.0, "rental_usd_per_gpu_hour": 0.5}
+            "capex_usd_per_gpu": 1600.0, "resale_fraction": 0.3, "lifetime_months": 36.0, "rental_usd_per_gpu_hour": 0.5,
+            "upkeep_usd_per_gpu_month": 20.0}
     huge = dict(base, params=1e15, matmul_params=1e15, layers=256.0, d_model=65536.0, attn_flops_per_key=4 * 256 * 65536.0, gpus=8.0)
     for row in (base, huge):
         all_finite(training.pretrain(row), allowed_inf=("min_gpus",))

@@ -278,7 +278,7 @@ def test_unknown_profile_kind(tmp_path: Path) -> None:
     path, found = problems_in(tmp_path, "gpu:\n  - id: x\nwidgets: []\n")
     assert found == [
         f"{path}:1: gpu: unknown profile kind; did you mean 'gpus'?",
-        f"{path}:3: widgets: unknown profile kind; valid kinds: gpus, models, apis, rentals, quantizations, engines, "
+        f"{path}:3: widgets: unknown profile kind; valid kinds: gpus, models, apis, rentals, hosts, quantizations, engines, "
         "scenarios, calibrations, assumptions",
     ]
 
@@ -299,7 +299,7 @@ def test_bad_assumption_value(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("- a\n- b\n", "1: (top level): expected a mapping of kinds (gpus, models, apis, rentals, quantizations, engines, "
+    ("- a\n- b\n", "1: (top level): expected a mapping of kinds (gpus, models, apis, rentals, hosts, quantizations, engines, "
                    "scenarios, calibrations, assumptions)"),
     ("gpus:\n  id: x\n", "1: gpus: expected a list of entries, each with an `id`"),
     ("gpus:\n  - just text\n", "2: gpus[0]: expected a mapping, got 'just text'"),

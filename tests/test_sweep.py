@@ -295,7 +295,7 @@ def test_fail_if_exits_1_naming_rows_after_writing(cli, tmp_path) -> None:
     path = write(tmp_path, SMALL)
     target = tmp_path / "out.csv"
     code, _, err = cli("sweep", path, "-o", str(target), "--set", "economics.api_price_decline_per_year=0",  # flat API prices
-                       "--fail-if", 'kind == "own" and payback_months < 3')
+                       "--fail-if", 'kind == "own" and payback_months < 6')
     assert code == 1 and "matched" in err and "own " in err and "workload.requests_per_day=" in err
     assert target.exists()
     code, _, _ = cli("sweep", path, "--fail-if", "payback_months < 0")

@@ -33,7 +33,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "pretrain": ("pretrain", "-m", "llama-7b"),
     "pretrain-2": ("pretrain", "-m", "llama-7b", "-g", "a100-80gb", "-g", "h100-sxm"),
     "pretrain-4": ("pretrain", "-m", "llama-7b", "-g", "a100-80gb", "-g", "h100-sxm", "-g", "rtx-4090", "-g", "8xrtx-3090"),
-    "sensitivity": ("sensitivity", "--set", "economics.api_price_decline_per_year=0"),
+    "sensitivity": ("sensitivity", "--set", "economics.api_price_decline_per_year=0", "--set", "workload.requests_per_day=30000"),
     "sensitivity-tco": ("sensitivity", "--metric", "tco_usd", "--set", "assumptions.mfu_single_gpu=0.5..0.8"),
     "profiles-list": ("profiles", "list"),
     "profiles-list-gpus": ("profiles", "list", "gpus"),

@@ -71,7 +71,7 @@ def test_gpu_trend_lowers_the_resale_value_of_the_card_sold_at_the_horizon(cat) 
     resale = cat.value("resale_fraction")  # consumer card, lifetime = horizon = 36 months (profiles/assumptions.yaml)
     assert trend["replicas"] == 1 and cat.value("lifetime_months") == cat.value("horizon_months") == 36
     assert trend["tco_usd"] - flat["tco_usd"] == pytest.approx(gpu.price_usd * resale * (1 - 0.1 ** 3), rel=1e-9)
-    assert trend["capex_usd"] == flat["capex_usd"] == gpu.price_usd + cat.value("host_usd")
+    assert trend["capex_usd"] == flat["capex_usd"] == gpu.price_usd + cat.get("hosts", trend["host"]).price_usd
 
 
 def _own_x(**over: float) -> dict:
@@ -79,8 +79,10 @@ def _own_x(**over: float) -> dict:
     x = dict(kind=lifecycle.OWN, requests_per_day=86400 * 0.9, tokens_per_request=1000, peak_to_average=1, monthly_growth=0.1,
              horizon_months=36, capacity_rps=1.0, gpus_per_replica=1, unit_capex_usd=3000, gpu_capex_usd=1600,
              resale_fraction=0.3, lifetime_months=36, idle_w=0, busy_extra_w=0, pue=1, electricity_usd_per_kwh=0,
-             ops_usd_per_month=0, rent_usd_per_gpu_hour=0, gpus_per_instance=1, serverless=False, api_usd_per_request=0,
+             upkeep_usd_per_month=0, rent_usd_per_gpu_hour=0, gpus_per_instance=1, serverless=False, api_usd_per_request=0,
              ref_api_usd_per_request=0.01, one_time_usd=0, periodic_usd=0, period_months=0, discount_rate=0,
+             ref_one_time_usd=0, ref_periodic_usd=0, start_months=0, min_workers=0, latency_s=0, latency_slope_s=0,
+             capacity_latency_s=0, idle_timeout_s=0, cold_start_s=0,
              api_price_decline_per_year=0.9, rental_price_decline_per_year=0, gpu_price_decline_per_year=0.9)
     x.update(over)
     return {k: [v] for k, v in x.items()}
@@ -110,7 +112,7 @@ def test_replicas_bought_later_pay_the_market_price_of_their_month_and_resell_at
 def test_breakeven_volume_uses_the_horizon_mean_of_falling_prices() -> None:
     """V* = fixed per month / (days x (API $/token x mean price factor)), fixed = depreciation + ops + the GPUs'
     market loss resale x GPU x (1 - (1-g)^(L/12)) / L; the API's mean factor is the average of 0.1^(m/12) over 36 months."""
-    x = _own_x(monthly_growth=0, ops_usd_per_month=50, capacity_rps=100.0, gpu_price_decline_per_year=0.2)
+    x = _own_x(monthly_growth=0, upkeep_usd_per_month=50, capacity_rps=100.0, gpu_price_decline_per_year=0.2)
     mean_api = sum(0.1 ** (m / 12) for m in range(36)) / 36
     fixed = 3000 * 0.7 / 36 + 50 + 1600 * 0.3 * (1 - 0.8 ** 3) / 36
     expected = fixed / (DAYS_PER_MONTH * 0.01 / 1000 * mean_api)
@@ -125,7 +127,7 @@ def test_breakeven_volume_uses_the_horizon_mean_of_falling_prices() -> None:
 def test_payback_is_read_off_the_falling_api_curve() -> None:
     """Own: $3,000 in month 0, then $10 a month; API: $500 a month falling 50% a year. The first month in which the
     running totals cross, interpolated inside the month."""
-    x = _own_x(monthly_growth=0, capacity_rps=100.0, ops_usd_per_month=10, api_price_decline_per_year=0.5,
+    x = _own_x(monthly_growth=0, capacity_rps=100.0, upkeep_usd_per_month=10, api_price_decline_per_year=0.5,
                gpu_price_decline_per_year=0, requests_per_day=500 / DAYS_PER_MONTH / 0.01)
     own, api, expected = 3000.0, 0.0, math.inf
     for k in range(36):
@@ -154,7 +156,7 @@ def test_trends_are_array_safe_one_row_per_value() -> None:
 
 
 def test_verdict_says_what_the_api_trend_moves(cat) -> None:
-    sets = ["workload.requests_per_day=60000"]
+    sets = ["workload.requests_per_day=150000"]
     trend = comparison.compare(cat, scenarios.resolve(cat, "team-assistant", sets))
     flat = comparison.compare(cat, scenarios.resolve(cat, "team-assistant", [*sets, "economics.api_price_decline_per_year=0"]))
     own = min((r for r in trend.rows() if r["kind"] == "own"), key=lambda r: r["tco_usd"])

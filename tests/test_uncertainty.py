@@ -162,12 +162,12 @@ def test_bad_assumption_ranges_in_a_profile_exit_2(tmp_path: Path, cli, monkeypa
         "assumptions:\n"
         "  pue: {value: 1.2, rationale: r, source: s, range: {low: 0.9, mode: 1.2, high: 1.4}, range_rationale: why}\n"
         "  resale_fraction: {value: 0.3, rationale: r, source: s, range: {low: 0.1, mode: 0.2, high: 0.5}, range_rationale: why}\n"
-        "  host_usd: {value: 1500, rationale: r, source: s, range: {low: 1000, mode: 1500, high: 2000}}\n")
+        "  colocation_usd_per_kw_month: {value: 195, rationale: r, source: s, range: {low: 166, mode: 195, high: 217}}\n")
     code, _, err = cli("profiles", "validate", str(tmp_path))
     assert code == 2
     assert "a.yaml:2: assumptions.pue.range.low: 0.9 is outside the valid range (>= 1 and <= 100)" in err
     assert "a.yaml:3: assumptions.resale_fraction.range: the range's mode 0.2 must equal value 0.3" in err
-    assert "a.yaml:4: assumptions.host_usd.range_rationale: missing" in err
+    assert "a.yaml:4: assumptions.colocation_usd_per_kw_month.range_rationale: missing" in err
 
 
 @pytest.mark.parametrize("item", ["economics.resale_fraction=0.5..0.2", "economics.resale_fraction=0.5..1.5",
@@ -264,7 +264,7 @@ def test_common_random_numbers_make_option_differences_exact(cat) -> None:
         else:
             assert 0 <= r["p_cheaper_than_api"] <= 1
     serverless = next(r for r in mc.rows() if "serverless" in r["option"])
-    assert serverless["p_cheaper_than_api"] == 1
+    assert serverless["p_cheaper_than_api"] == 0  # billed as the provider bills, a quiet worker never beats gpt-4o-mini
 
 
 def test_same_seed_same_output_and_csv_json_keys_agree(cli, monkeypatch) -> None:
@@ -327,10 +327,11 @@ def test_tornado_swing_ordering_on_a_constructed_case(cat) -> None:
 
 def test_tornado_never_end_sorts_first_and_cli(cli, monkeypatch) -> None:
     monkeypatch.delenv("LLMCOST_PROFILES", raising=False)
-    code, out, err = cli("sensitivity", "-f", "json", "--set", "economics.api_price_decline_per_year=0")  # flat API prices
+    code, out, err = cli("sensitivity", "-f", "json", "--set", "economics.api_price_decline_per_year=0",  # flat API prices
+                         "--set", "workload.requests_per_day=30000")
     assert code == 0, err
     rows = json.loads(out)
-    assert rows[0]["input"] == "assumptions.electricity_usd_per_kwh" and rows[0]["payback_months_swing"] == "unbounded"
+    assert rows[0]["input"] == "assumptions.ops_hours_per_month" and rows[0]["payback_months_swing"] == "unbounded"
     code, out, _ = cli("sensitivity", "--metric", "tco_usd", "--chart", "--option", "rtx-4090")
     assert code == 0 and "own rtx-4090" in out and "|" in out
     assert cli("sensitivity", "--metric", "bogus")[0] == 2

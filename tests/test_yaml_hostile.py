@@ -20,7 +20,7 @@ from llmcost.yamlsrc import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, read_yaml, rea
 
 TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels; profile files are flat lists of entries"
 BOMB = f"document expands to more than {MAX_NODES:,} values (alias bomb?); write it out plainly"
-EMPTY = "(top level): file is empty; expected a mapping of kinds (gpus, models, apis, rentals, quantizations, engines, " \
+EMPTY = "(top level): file is empty; expected a mapping of kinds (gpus, models, apis, rentals, hosts, quantizations, engines, " \
         "scenarios, calibrations, assumptions)"
 
 

@@ -30,8 +30,8 @@ from llmcost.cli.common import (
     pick_columns,
     scenario_inputs,
 )
+from llmcost.compare_explain import explain as explain_comparison
 from llmcost.comparison import ROW_KEYS
-from llmcost.comparison import explain as explain_comparison
 from llmcost.errors import GateFailed
 from llmcost.uncertainty.montecarlo import MC_KEYS
 from llmcost.uncertainty.sampling import DEFAULT_SEED
@@ -51,7 +51,7 @@ MC_BREAKEVEN_COLUMNS = ("option", "api", "payback_months_p50", "breakeven_tokens
                         "fits")
 
 TABLE_COLUMNS = ("option", "kind", "monthly_usd", "tco_usd", "payback_months", "breakeven_tokens_per_day", "capex_usd", "usd_per_mtok",
-                 "fits", "replicas", "gpus_per_replica", "utilization", "tpot_s", "quality_score")
+                 "fits", "replicas", "gpus_per_replica", "peak_utilization", "tpot_s", "quality_score")
 """compare's table, most important first: a narrow terminal drops columns from the end (render.write_table)."""
 
 
@@ -141,5 +141,6 @@ def pivot(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in rows:
         line = table.setdefault(r["option"], {"option": r["option"]})
         be, pb = r["breakeven_tokens_per_day"], r["payback_months"]
-        line[r["api"]] = f"{human(be)} | {human(pb) if isinstance(pb, str) else f'{pb:.1f}'}"
+        worn = " past its life" if "worn out before it has paid" in r.get("notes", "") else ""
+        line[r["api"]] = f"{human(be)} | {human(pb) if isinstance(pb, str) else f'{pb:.1f}'}{worn}"
     return list(table.values())

@@ -31,13 +31,13 @@ MfuOpt = Annotated[float | None, typer.Option("--mfu", help="Model FLOPs utilisa
 # Output layer: each table's columns, most important first (a narrow terminal drops them from the end).
 PRETRAIN_TABLE = ("gpu", "gpus", "fits", "wall_days", "cost_rented_usd", "cost_owned_usd", "gpu_hours", "reported_gpu_hours", "flops",
                   "reported_flops", "energy_kwh", "reported_energy_kwh", "gpu_energy_kwh", "memory_per_gpu_gib", "min_gpus", "capex_usd",
-                  "wall_hours", "mfu", "tokens", "model", "rental", "reported_gpu", "reason")
+                  "wall_hours", "mfu", "tokens", "model", "host", "rental", "reported_gpu", "reason")
 FINETUNE_TABLE = ("gpu", "kind", "gpus", "fits", "cost_owned_usd", "cost_rented_usd", "wall_hours", "memory_per_gpu_gib", "tokens_per_s",
-                  "gpu_hours", "energy_kwh", "capex_usd", "trainable_params", "checkpointing", "tokens", "flops", "method", "rental",
+                  "gpu_hours", "energy_kwh", "capex_usd", "trainable_params", "checkpointing", "tokens", "flops", "method", "host", "rental",
                   "gpu_energy_kwh", "model", "reason")
 SERVE_TABLE = ("gpu", "gpus", "fits", "usd_per_mtok", "output_tokens_per_s", "tpot_s", "ttft_s", "itl_s", "requests_per_s", "concurrency",
                "max_concurrency", "decode_tokens_per_s", "prefill_tokens_per_s", "weights_gib", "kv_mib_per_sequence", "usd_per_mtok_rented",
-               "parallelism", "quantization", "engine", "bound", "rental", "model", "reason")
+               "parallelism", "quantization", "engine", "bound", "host", "rental", "model", "reason")
 
 
 def pretrain(model: ModelOpt, gpu: GpuOpt = None,

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from llmcost.engine import money
+from llmcost.engine import money, serverless
+from llmcost.engine.money import residual_share
 
 F = NDArray[np.float64]
 OWN, RENT, API = 0, 1, 2
@@ -34,18 +35,6 @@ def replicas_needed(requests_per_day: ArrayLike, peak_to_average: ArrayLike, cap
     with np.errstate(divide="ignore", invalid="ignore"):
         need = np.ceil(peak_rps / np.asarray(capacity_rps, dtype=float) - 1e-9)
     return np.maximum(np.where(np.isfinite(need), need, 1.0), 1.0)
-
-
-def residual_share(age_months: ArrayLike, lifetime_months: ArrayLike, resale_fraction: ArrayLike) -> F:
-    """Book value as a share of the price after `age_months`: linear from 1 down to the resale share at
-    the end of the lifetime, then flat.
-
-    >>> [round(v, 6) for v in residual_share([0, 18, 36, 60], 36, 0.3).tolist()]
-    [1.0, 0.65, 0.3, 0.3]
-    """
-    resale = np.asarray(resale_fraction, dtype=float)
-    age = np.asarray(age_months, dtype=float) / np.asarray(lifetime_months, dtype=float)
-    return np.maximum(resale, 1.0 - (1.0 - resale) * age)
 
 
 # ---------------------------------------------------------------------------------------------- price trends
@@ -110,17 +99,25 @@ def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
     Keys of `x`: kind (0 own, 1 rent, 2 api), requests_per_day, tokens_per_request, peak_to_average,
     monthly_growth, horizon_months, capacity_rps (per replica), gpus_per_replica, unit_capex_usd (per
     replica), resale_fraction, lifetime_months, idle_w (per replica, host included), busy_extra_w (board
-    minus idle, per replica), pue, electricity_usd_per_kwh, ops_usd_per_month (per replica),
-    rent_usd_per_gpu_hour, gpus_per_instance, serverless (bool), api_usd_per_request, one_time_usd,
-    periodic_usd, period_months (0 = none), discount_rate (yearly). Optional: TREND_KEYS (fractions per
-    year, absent = flat) and gpu_capex_usd (the GPUs' part of unit_capex_usd, the part that follows the GPU
+    minus idle, per replica), pue, electricity_usd_per_kwh, upkeep_usd_per_month (per replica: operations
+    time, colocation, failed-card replacements), rent_usd_per_gpu_hour, gpus_per_instance, serverless
+    (bool), min_workers, latency_s and latency_slope_s (one request's latency at batch 1, and its rise per
+    extra request in the batch), capacity_latency_s (at the capacity batch), idle_timeout_s, cold_start_s
+    (serverless billing, llmcost.engine.serverless), api_usd_per_request, ref_api_usd_per_request,
+    one_time_usd, periodic_usd, period_months (0 = none), ref_one_time_usd, ref_periodic_usd (the
+    reference API's own training fees), start_months (serving starts when the option's training ends;
+    until then its traffic goes to the reference API), discount_rate (yearly). Optional: TREND_KEYS (fractions
+    per year, absent = flat) and gpu_capex_usd (the GPUs' part of unit_capex_usd, the part that follows the GPU
     market; absent = all of it).
 
-    Owned replicas are bought when the peak needs them and kept; rented replicas follow the need each
-    month (serverless offers bill only busy time); API cost follows volume. Volume grows by
-    `monthly_growth` each month. With price trends, month m pays price_factor(d, m) of today's API price
-    (the reference API's too) and rental rate, and a replica bought in month m pays that factor of the GPUs'
-    price (the host's part stays flat). Also returns gpu_capex_usd, the GPUs' part of each month's purchases.
+    Owned replicas are bought at the start (or when the peak needs them) and kept; rented replicas
+    follow the need each month; serverless offers bill their workers as the provider does
+    (serverless.worker_hours_per_day); API cost follows volume. Volume grows by `monthly_growth` each
+    month. Returns volume_requests_per_day, replicas, capex_usd, opex_usd, serving_usd (the running cost
+    had serving started at once: what a month of serving costs), gpu_capex_usd (the GPUs' part of each
+    month's purchases), utilization, api_reference_usd. With price trends (issue #12), month m pays
+    price_factor(d, m) of today's API price (the reference API's too) and rental rate, and a replica bought in
+    month m pays that factor of the GPUs' price (the host's part stays flat).
     """
     kind = _a(x, "kind")
     n = kind.shape[0]
@@ -129,11 +126,15 @@ def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
     rpd = _a(x, "requests_per_day")[:, None]
     volume = rpd * (1.0 + growth) ** m if np.any(growth != 0) else np.broadcast_to(rpd, (n, months))
     cap = _a(x, "capacity_rps")[:, None]
-    opex = np.zeros((n, months))
+    steady = np.zeros((n, months))  # serving cost as if serving from month 0
+    fixed = np.zeros((n, months))   # owned upkeep: paid while the hardware trains too
     capex = np.zeros((n, months))
     gpu_capex = np.zeros((n, months))
     replicas = np.zeros((n, months))
     utilization = np.zeros((n, months))
+    api_trend = _trend(x, "api_price_decline_per_year")[:, None]
+    api_factor = _factors(api_trend, m) if np.any(api_trend != 0) else 1.0  # price trends (issue #12)
+    reference = volume * DAYS_PER_MONTH * _a(x, "ref_api_usd_per_request")[:, None] * api_factor
     # Each kind is computed on its own rows only (a sweep mixes them evenly).
     hw = np.nonzero(kind != API)[0]
     if hw.size:
@@ -148,8 +149,8 @@ def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
         if own.any():
             rows, inst, u = hw[own], installed[own], util[own]
             kwh_price = _a(x, "pue")[rows, None] * _a(x, "electricity_usd_per_kwh")[rows, None] / 1000.0
-            energy = inst * (_a(x, "idle_w")[rows, None] + _a(x, "busy_extra_w")[rows, None] * u) * money.HOURS_PER_MONTH * kwh_price
-            opex[rows] = energy + inst * _a(x, "ops_usd_per_month")[rows, None]
+            steady[rows] = inst * (_a(x, "idle_w")[rows, None] + _a(x, "busy_extra_w")[rows, None] * u) * money.HOURS_PER_MONTH * kwh_price
+            fixed[rows] = inst * _a(x, "upkeep_usd_per_month")[rows, None]
             capex[rows] = np.diff(inst, axis=1, prepend=0.0) * _a(x, "unit_capex_usd")[rows, None]
             replicas[rows] = inst
             # Price trends (issue #12): replicas bought in month m pay the GPUs' market price of that month.
@@ -159,33 +160,32 @@ def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
             capex[rows] -= gpu_paid - gpu_capex[rows]
         if (~own).any():
             rows, nd = hw[~own], need[~own]
-            gpus = _a(x, "gpus_per_replica")[rows, None]
-            per_inst = _a(x, "gpus_per_instance")[rows, None]
-            rate = _a(x, "rent_usd_per_gpu_hour")[rows, None]
-            c = cap[rows]
-            billed = np.ceil(nd * gpus / per_inst - 1e-9) * per_inst
-            with np.errstate(divide="ignore", invalid="ignore"):
-                busy_gpu_hours = np.where(c > 0, volume[rows] / 86400.0 / c, 0.0) * gpus * money.HOURS_PER_MONTH
-            serverless = np.asarray(x["serverless"], dtype=bool)[rows, None]
-            opex[rows] = np.where(serverless, busy_gpu_hours * rate, billed * rate * money.HOURS_PER_MONTH)
-            replicas[rows] = nd
+            steady[rows] = rented_usd(x, rows, nd, volume[rows])
             r = _trend(x, "rental_price_decline_per_year")[rows, None]
             if np.any(r != 0):  # price trends (issue #12): the offer's rate in month m
-                opex[rows] *= _factors(r, m)
+                steady[rows] *= _factors(r, m)
+            replicas[rows] = nd
+        # Until the option's training ends its traffic goes to the reference API (partial months pro rata).
+        serving = np.clip(m + 1.0 - _a(x, "start_months")[hw, None], 0.0, 1.0)
+        bridge = reference[hw] * (1.0 - serving)
+        opex_hw = steady[hw] * serving + fixed[hw] + bridge
     api_rows = np.nonzero(kind == API)[0]
     if api_rows.size:
-        opex[api_rows] = volume[api_rows] * DAYS_PER_MONTH * _a(x, "api_usd_per_request")[api_rows, None]
-    api_trend = _trend(x, "api_price_decline_per_year")[:, None]
-    api_factor = _factors(api_trend, m) if np.any(api_trend != 0) else 1.0  # price trends (issue #12)
-    if api_rows.size:
-        opex[api_rows] *= np.broadcast_to(api_factor, (n, months))[api_rows]
+        steady[api_rows] = (volume[api_rows] * DAYS_PER_MONTH * _a(x, "api_usd_per_request")[api_rows, None]
+                            * np.broadcast_to(api_factor, (n, months))[api_rows])
+    opex = steady + fixed
+    if hw.size:
+        opex[hw] = opex_hw
+    serving_usd = steady + fixed
 
     opex[:, 0] += _a(x, "one_time_usd")
+    reference = reference.copy()
+    reference[:, 0] += _a(x, "ref_one_time_usd")
     period = _a(x, "period_months")[:, None]
     if np.any(period > 0):
         runs = np.where(period > 0, (np.mod(m, np.where(period > 0, period, 1.0)) < 1.0) & (m > 0), False)
         opex += np.where(runs, _a(x, "periodic_usd")[:, None], 0.0)
-    reference = volume * DAYS_PER_MONTH * _a(x, "ref_api_usd_per_request")[:, None] * api_factor
+        reference += np.where(runs, _a(x, "ref_periodic_usd")[:, None], 0.0)
     horizon = _a(x, "horizon_months")[:, None]
     if np.any(horizon < months):
         live = m < horizon
@@ -197,9 +197,29 @@ def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
         "capex_usd": capex,
         "gpu_capex_usd": gpu_capex,
         "opex_usd": opex,
+        "serving_usd": serving_usd,
         "utilization": utilization,
         "api_reference_usd": reference,
     }
+
+
+def rented_usd(x: Mapping[str, ArrayLike], rows: NDArray[np.intp], need: F, volume: F) -> F:
+    """Monthly bill of rented rows (rows x months): instances for the replicas needed, around the clock; serverless
+    offers their billed worker-hours (always-on workers plus flex workers' billed share of the busy window)."""
+    gpus = _a(x, "gpus_per_replica")[rows, None]
+    per_inst = _a(x, "gpus_per_instance")[rows, None]
+    rate = _a(x, "rent_usd_per_gpu_hour")[rows, None]
+    out = np.ceil(need * gpus / per_inst - 1e-9) * per_inst * rate * money.HOURS_PER_MONTH
+    flex = np.nonzero(np.asarray(x["serverless"], dtype=bool)[rows])[0]
+    if flex.size:
+        r = rows[flex]
+        col = {k: _a(x, k)[r, None] for k in ("peak_to_average", "min_workers", "latency_s", "latency_slope_s",
+                                                "capacity_latency_s", "idle_timeout_s", "cold_start_s")}
+        hours = serverless.worker_hours_per_day(volume[flex], col["peak_to_average"], need[flex], col["min_workers"],
+                                                col["latency_s"], col["latency_slope_s"], col["capacity_latency_s"],
+                                                col["idle_timeout_s"], col["cold_start_s"])
+        out[flex] = hours * DAYS_PER_MONTH * gpus[flex] * rate[flex]
+    return out
 
 
 def payback_months(capex: F, opex: F, api: F, horizon: F) -> F:
@@ -207,8 +227,7 @@ def payback_months(capex: F, opex: F, api: F, horizon: F) -> F:
 
     Purchases happen at the start of their month, running costs accrue evenly within it; the crossing
     is interpolated inside the month, and beyond the horizon the last month's rates are extended. With
-    constant volume and flat prices this is capex / (API monthly - own monthly opex), the closed form; with
-    price trends the monthly curves carry them (`monthly_costs`).
+    constant volume this is capex / (API monthly - own monthly opex), the closed form.
     """
     cum_capex = np.cumsum(capex, axis=1)
     cum_run = np.cumsum(opex - api, axis=1)
@@ -236,8 +255,9 @@ def lifecycle(x: Mapping[str, ArrayLike], months: int | None = None) -> dict[str
     Extra keys beyond `monthly_costs`: ref_api_usd_per_request (the reference API's price for the same
     request). Returns capex_usd (month 0), monthly_usd (month 0: depreciation + running for own),
     usd_per_mtok, tco_usd (purchases + running + one-time - residual value at the horizon, discounted
-    when a rate is given), breakeven_tokens_per_day, payback_months, replicas, utilization,
-    capacity_tokens_per_day (one replica at the peak factor).
+    when a rate is given), reference_tco_usd (the reference API's, same horizon and discounting),
+    breakeven_tokens_per_day, payback_months, replicas, peak_utilization (peak load / installed capacity),
+    utilization, capacity_tokens_per_day (one replica at the peak factor).
     """
     horizon = _a(x, "horizon_months")
     months = int(np.max(np.ceil(horizon))) if months is None else months
@@ -254,23 +274,28 @@ def lifecycle(x: Mapping[str, ArrayLike], months: int | None = None) -> dict[str
     residual = held * residual_share(purchase_age, _a(x, "lifetime_months")[:, None], _a(x, "resale_fraction")[:, None])
     residual_total = residual.sum(axis=1) * (money.discount_factors(horizon, rate) if np.any(rate != 0) else 1.0)
     tco = ((flows["capex_usd"] + flows["opex_usd"]) * disc).sum(axis=1) - residual_total
+    reference_tco = (flows["api_reference_usd"] * disc).sum(axis=1)
 
     tok = _a(x, "tokens_per_request")
     unit = _a(x, "unit_capex_usd")
     depreciation0 = flows["replicas"][:, 0] * (unit * (1.0 - _a(x, "resale_fraction")) / _a(x, "lifetime_months")
                                                + gpu_market_loss_per_month(x))
-    monthly0 = flows["opex_usd"][:, 0] - _a(x, "one_time_usd") + np.where(kind == OWN, depreciation0, 0.0)
+    monthly0 = flows["serving_usd"][:, 0] + np.where(kind == OWN, depreciation0, 0.0)
     tokens0 = _a(x, "requests_per_day") * DAYS_PER_MONTH * tok
     with np.errstate(divide="ignore", invalid="ignore"):
         per_mtok = np.where(tokens0 > 0, monthly0 / tokens0 * 1e6, np.inf)
 
     cap_tokens_day = _a(x, "capacity_rps") * 86400.0 / _a(x, "peak_to_average") * tok
+    with np.errstate(divide="ignore", invalid="ignore"):
+        peak_load = _a(x, "requests_per_day") / 86400.0 * _a(x, "peak_to_average") / (flows["replicas"][:, 0] * _a(x, "capacity_rps"))
     return {
         "replicas": flows["replicas"][:, 0],
+        "peak_utilization": np.where((kind == API) | ~np.isfinite(peak_load), np.nan, peak_load),
         "capex_usd": flows["capex_usd"][:, 0],
         "monthly_usd": monthly0,
         "usd_per_mtok": per_mtok,
         "tco_usd": tco,
+        "reference_tco_usd": reference_tco,
         "breakeven_tokens_per_day": breakeven_tokens_per_day(x),
         "payback_months": payback_months(flows["capex_usd"], flows["opex_usd"], flows["api_reference_usd"], horizon),
         "utilization": flows["utilization"][:, 0],
@@ -283,9 +308,13 @@ def breakeven_tokens_per_day(x: Mapping[str, ArrayLike]) -> F:
 
     V* = fixed monthly cost per replica / (days per month x (API cost per token - marginal cost per token)),
     valid only within one replica's capacity (beyond it every replica must pay for itself again).
-    Own: fixed = depreciation + idle power + ops; marginal = the extra energy of busy GPUs per token.
-    Rent: fixed = the billed GPUs of one replica; serverless offers have no fixed cost, so they either
-    win at any volume or never.
+    Own: fixed = depreciation + idle power + upkeep; marginal = the extra energy of busy GPUs per token.
+    Rent: fixed = the billed GPUs of one replica around the clock (a serverless offer's always-on workers).
+    Periodic training runs count as fixed costs of each side (the option's, less the reference API's).
+    Flex serverless offers (no always-on worker) have no fixed cost but a bill per request that falls as
+    traffic rises (each worker start and idle tail is shared by more requests): their break-even is the
+    lowest volume at which that bill per request reaches the API's price (serverless.breakeven_arrival_rps),
+    within one worker's capacity; it leaves periodic training out.
     With price trends (issue #12) the volume is the one at which the costs summed over the horizon are
     equal: API and rental prices enter at their mean over the horizon's months (`mean_price_factor`), and
     the owned depreciation adds the GPUs' market loss (`gpu_market_loss_per_month`).
@@ -293,30 +322,42 @@ def breakeven_tokens_per_day(x: Mapping[str, ArrayLike]) -> F:
     kind = _a(x, "kind")
     tok = _a(x, "tokens_per_request")
     cap = _a(x, "capacity_rps")
+    peak = _a(x, "peak_to_average")
     kwh_price = _a(x, "pue") * _a(x, "electricity_usd_per_kwh") / 1000.0
+    period = _a(x, "period_months")
     with np.errstate(divide="ignore", invalid="ignore"):
+        training = np.where(period > 0, (_a(x, "periodic_usd") - _a(x, "ref_periodic_usd")) / period, 0.0)
         api_per_tok = _a(x, "ref_api_usd_per_request") / tok
         own_fixed = (_a(x, "unit_capex_usd") * (1.0 - _a(x, "resale_fraction")) / _a(x, "lifetime_months")
-                     + _a(x, "idle_w") * money.HOURS_PER_MONTH * kwh_price + _a(x, "ops_usd_per_month"))
+                     + _a(x, "idle_w") * money.HOURS_PER_MONTH * kwh_price + _a(x, "upkeep_usd_per_month"))
         own_marginal = _a(x, "busy_extra_w") * kwh_price / 3600.0 / (cap * tok)
         gpus = _a(x, "gpus_per_replica")
         per_inst = _a(x, "gpus_per_instance")
         rate = _a(x, "rent_usd_per_gpu_hour")
-        rent_fixed = np.ceil(gpus / per_inst - 1e-9) * per_inst * rate * money.HOURS_PER_MONTH
-        serverless_per_tok = gpus * rate / 3600.0 / (cap * tok)
+        serverless_row = np.asarray(x["serverless"], dtype=bool) & (kind == RENT)
+        billed = np.where(serverless_row, _a(x, "min_workers") * gpus, np.ceil(gpus / per_inst - 1e-9) * per_inst)
         # Price trends (issue #12): horizon means of the API's and the offer's prices, the GPUs' market loss.
         horizon = _a(x, "horizon_months")
-        api_per_tok = api_per_tok * mean_price_factor(_trend(x, "api_price_decline_per_year"), horizon)
+        api_mean = mean_price_factor(_trend(x, "api_price_decline_per_year"), horizon)
         rent_mean = mean_price_factor(_trend(x, "rental_price_decline_per_year"), horizon)
-        rent_fixed, serverless_per_tok = rent_fixed * rent_mean, serverless_per_tok * rent_mean
+        api_per_tok = api_per_tok * api_mean
+        rent_fixed = billed * rate * money.HOURS_PER_MONTH * rent_mean
         own_fixed = own_fixed + gpu_market_loss_per_month(x)
-        fixed = np.where(kind == OWN, own_fixed, rent_fixed)
+        fixed = np.where(kind == OWN, own_fixed, rent_fixed) + training
         margin = api_per_tok - np.where(kind == OWN, own_marginal, 0.0)
         v = np.where(margin > 0, fixed / (DAYS_PER_MONTH * margin), np.inf)
-    cap_tokens_day = cap * 86400.0 / _a(x, "peak_to_average") * tok
+    cap_tokens_day = cap * 86400.0 / peak * tok
     v = np.where(v <= cap_tokens_day, v, np.inf)
-    serverless = np.asarray(x["serverless"], dtype=bool)
-    v = np.where((kind == RENT) & serverless, np.where(serverless_per_tok < api_per_tok, 0.0, np.inf), v)
+    flex = np.nonzero(serverless_row & (_a(x, "min_workers") < 1))[0]
+    if flex.size:
+        col = {k: _a(x, k)[flex] for k in ("latency_s", "latency_slope_s", "capacity_latency_s", "idle_timeout_s", "cold_start_s",
+                                            "ref_api_usd_per_request")}
+        lam = serverless.breakeven_arrival_rps(gpus[flex] * rate[flex] * rent_mean[flex] / 3600.0,
+                                               col["ref_api_usd_per_request"] * api_mean[flex], cap[flex],
+                                               col["latency_s"], col["latency_slope_s"], col["capacity_latency_s"],
+                                               col["idle_timeout_s"], col["cold_start_s"])
+        with np.errstate(invalid="ignore"):
+            v[flex] = lam / peak[flex] * 86400.0 * tok[flex]
     return np.where(kind == API, np.inf, np.where(np.isfinite(v), np.maximum(v, 0.0), np.inf))
 
 
@@ -333,9 +374,11 @@ def evaluate(x: Mapping[str, ArrayLike], cells: int = ENGINE_CELLS) -> dict[str,
 
     >>> x = {k: [v, v] for k, v in dict(kind=API, requests_per_day=100, tokens_per_request=1000, peak_to_average=1,
     ...      monthly_growth=0, horizon_months=12, capacity_rps=0, gpus_per_replica=1, unit_capex_usd=0, resale_fraction=0,
-    ...      lifetime_months=36, idle_w=0, busy_extra_w=0, pue=1, electricity_usd_per_kwh=0, ops_usd_per_month=0,
-    ...      rent_usd_per_gpu_hour=0, gpus_per_instance=1, serverless=False, api_usd_per_request=0.001,
-    ...      ref_api_usd_per_request=0.001, one_time_usd=0, periodic_usd=0, period_months=0, discount_rate=0).items()}
+    ...      lifetime_months=36, idle_w=0, busy_extra_w=0, pue=1, electricity_usd_per_kwh=0, upkeep_usd_per_month=0,
+    ...      rent_usd_per_gpu_hour=0, gpus_per_instance=1, serverless=False, min_workers=0, latency_s=0, latency_slope_s=0,
+    ...      capacity_latency_s=0, idle_timeout_s=0, cold_start_s=0, api_usd_per_request=0.001, ref_api_usd_per_request=0.001,
+    ...      one_time_usd=0, periodic_usd=0, period_months=0, ref_one_time_usd=0, ref_periodic_usd=0, start_months=0,
+    ...      discount_rate=0).items()}
     >>> x["horizon_months"] = [12, 24]
     >>> [round(v, 2) for v in evaluate(x)["tco_usd"].tolist()]
     [36.5, 73.0]

@@ -24,6 +24,18 @@ def depreciation_usd(capex_usd: ArrayLike, resale_fraction: ArrayLike, hours_use
     return capex * (1.0 - np.asarray(resale_fraction, dtype=float)) * np.asarray(hours_used, dtype=float) / life_h
 
 
+def residual_share(age_months: ArrayLike, lifetime_months: ArrayLike, resale_fraction: ArrayLike) -> F:
+    """Book value as a share of the price after `age_months`: linear from 1 down to the resale share at
+    the end of the lifetime, then flat (straight-line depreciation to the residual value).
+
+    >>> [round(v, 6) for v in residual_share([0, 18, 36, 60], 36, 0.3).tolist()]
+    [1.0, 0.65, 0.3, 0.3]
+    """
+    resale = np.asarray(resale_fraction, dtype=float)
+    age = np.asarray(age_months, dtype=float) / np.asarray(lifetime_months, dtype=float)
+    return np.maximum(resale, 1.0 - (1.0 - resale) * age)
+
+
 def api_usd_per_request(input_tokens: ArrayLike, output_tokens: ArrayLike, cached_share: ArrayLike,
                         input_usd_per_mtok: ArrayLike, cached_usd_per_mtok: ArrayLike,
                         output_usd_per_mtok: ArrayLike, discount: ArrayLike) -> F:

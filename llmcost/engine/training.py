@@ -23,23 +23,33 @@ def _a(x: Mapping[str, ArrayLike], key: str) -> F:
 def run_costs(x: Mapping[str, ArrayLike], gpu_hours: F, wall_hours: F) -> dict[str, F]:
     """Energy and money of a training run.
 
-    Keys: gpus, power_w, pue, host_power_w_per_gpu, electricity_usd_per_kwh, capex_usd_per_gpu (GPU and
-    its share of the host), resale_fraction, lifetime_months, rental_usd_per_gpu_hour (0 = no offer).
-    GPU energy is GPU-hours x board power x PUE (LLaMA sec. 6); hosts add their share. Owned cost is
-    the depreciation for the wall-clock time plus energy; rented cost is GPU-hours x the hourly rate.
+    Keys: gpus, power_w, pue, host_power_w_per_gpu (the hosts' busy draw per GPU), electricity_usd_per_kwh,
+    capex_usd_per_gpu (GPU, host share, and for runs over several boxes the network and spares shares),
+    resale_fraction, lifetime_months, upkeep_usd_per_gpu_month (operations, colocation, failed-card
+    replacements), rental_usd_per_gpu_hour (0 = no offer).
+
+    Energy = GPU-hours x (board W + host W per GPU) x PUE (LLaMA sec. 6 method). Owned cost: the hardware
+    bought for the run and sold after it, capex x (1 - book value share after the run's wall-clock months,
+    money.residual_share), plus energy at the site's price, plus upkeep for the wall-clock months. Rented
+    cost: GPU-hours x the hourly rate (the provider's price carries its energy and upkeep).
     """
     gpus = _a(x, "gpus")
     gpu_kwh = energy.energy_kwh(x["power_w"], gpu_hours, x["pue"])
     host_kwh = energy.energy_kwh(x["host_power_w_per_gpu"], gpu_hours, x["pue"])
     total_kwh = gpu_kwh + host_kwh
     capex = gpus * _a(x, "capex_usd_per_gpu")
-    owned = money.depreciation_usd(capex, x["resale_fraction"], wall_hours, x["lifetime_months"]) \
-        + total_kwh * _a(x, "electricity_usd_per_kwh")
+    months = wall_hours / money.HOURS_PER_MONTH
+    depreciation = capex * (1.0 - money.residual_share(months, x["lifetime_months"], x["resale_fraction"]))
+    energy_usd = total_kwh * _a(x, "electricity_usd_per_kwh")
+    upkeep = gpus * _a(x, "upkeep_usd_per_gpu_month") * months
     return {
         "gpu_energy_kwh": gpu_kwh,
         "energy_kwh": total_kwh,
         "capex_usd": capex,
-        "cost_owned_usd": owned,
+        "energy_usd": energy_usd,
+        "depreciation_usd": depreciation,
+        "upkeep_usd": upkeep,
+        "cost_owned_usd": depreciation + energy_usd + upkeep,
         "cost_rented_usd": gpu_hours * _a(x, "rental_usd_per_gpu_hour"),
     }
 

@@ -32,6 +32,7 @@ from llmcost.schema.records import (
     Engine,
     FinetuneRun,
     Gpu,
+    Host,
     Lifecycle,
     MeasuredRun,
     Model,
@@ -51,9 +52,9 @@ from llmcost.schema.validate import build, numeric_fields, uncovered_numbers
 __all__ = [
     "ALL_KINDS", "ASSUMPTIONS", "BENCHMARKS", "Bounds", "CALIBRATED_EFFICIENCIES", "CALIBRATED_QUANTITIES", "DATE_RE", "ID_RE",
     "KINDS", "MAX_VALUE", "RANGE_RECORDS", "RANGE_SHAPES", "Z90",
-    "Api", "Assumption", "Calibration", "ContextTier", "Economics", "Engine", "FinetuneRun", "Gpu", "Lifecycle", "MeasuredRun",
-    "Model", "Options", "PretrainRun", "Problems", "QualityScore", "Quantization", "Rental", "Reported", "Scenario", "Serving",
-    "Spec", "Uncertain", "Workload",
+    "Api", "Assumption", "Calibration", "ContextTier", "Economics", "Engine", "FinetuneRun", "Gpu", "Host", "Lifecycle",
+    "MeasuredRun", "Model", "Options", "PretrainRun", "Problems", "QualityScore", "Quantization", "Rental", "Reported", "Scenario",
+    "Serving", "Spec", "Uncertain", "Workload",
     "assumption_bounds", "build", "check_number", "describe", "numeric_fields", "parse_range", "spec_bounds", "spec_of",
     "uncovered_numbers", "yaml_key",
 ]

@@ -94,6 +94,8 @@ HOST_POWER_W = Bounds("watts (W)", ge=0, plausible=(10, 10_000), below="kW")
 GPUS_PER_HOST = count("GPUs per host", (1, 16), le=1024)
 GPUS_PER_INSTANCE = count("GPUs per instance", (1, 16), le=1024)
 GPU_COUNT = count("GPUs", (1, 100_000), le=10_000_000)
+PSU_W = Bounds("watts (W)", gt=0, plausible=(100, 20_000), below="kW")
+RACK_UNITS = count("rack units", (1, 12), le=100)
 
 # ------------------------------------------------------------------------------------------ models
 PARAMS_B = Bounds("billions of parameters", gt=0, plausible=(0.01, 20_000), above="parameters instead of billions")
@@ -122,6 +124,9 @@ TRAIN_USD_PER_MTOK = Bounds("USD per 1M trained tokens", gt=0, plausible=(0.001,
 USD_PER_GPU_HOUR = Bounds("USD per GPU-hour", gt=0, plausible=(0.01, 200), above="USD per month")
 ELECTRICITY_USD_PER_KWH = Bounds("USD per kWh", ge=0, plausible=(0.01, 1.0), above="cents per kWh")
 OPS_USD_PER_MONTH = Bounds("USD per replica and month", ge=0, plausible=(1, 10_000_000), above="cents")
+OPS_HOURS_PER_MONTH = Bounds("staff hours per box and month", ge=0, le=10_000, plausible=(0.1, 730))
+STAFF_USD_PER_HOUR = Bounds("USD per staff hour", ge=0, plausible=(5, 1000), above="cents")
+COLOCATION_USD_PER_KW_MONTH = Bounds("USD per kW of IT load and month", ge=0, plausible=(10, 2000), above="cents")
 DISCOUNT = fraction("a fraction of the price (0.5 = 50% off)", (0.0, 0.95))
 
 # ------------------------------------------------------------------------------------------ formats and engines
@@ -135,6 +140,9 @@ PRICE_DECLINE = Bounds("a fraction lost per year (0.9 = ten times cheaper a year
                        plausible=(-0.5, 0.999), above="a percentage (90% is 0.9)")
 QUALITY_POINTS = Bounds("benchmark points, percent correct", ge=0, le=100, plausible=(0, 100))
 USABLE_MEMORY = fraction("a fraction of the GPU's memory (0.75 = 75%)", (0.5, 1.0), positive=True)
+SERVERLESS_SECONDS = Bounds("seconds", ge=0, le=86_400, plausible=(0, 3600), above="milliseconds")
+WORKERS = Bounds("workers", ge=0, le=1_000_000, plausible=(0, 1000), integer=True)
+LOAD_GB_PER_S = Bounds("decimal GB/s of weights loaded", gt=0, plausible=(0.05, 100), above="MB/s")
 MEASURED = Bounds("the serve column's unit (tokens/s or seconds)", gt=0, le=1e12, plausible=(1e-4, 1e7))
 
 # ------------------------------------------------------------------------------------------ training memory and shape
@@ -162,6 +170,8 @@ EVERY_MONTHS = Bounds("months", gt=0, le=1200, plausible=(0.25, 240))
 RESALE = fraction("a fraction of the purchase price (0.3 = 30%)", (0.0, 0.9))
 DISCOUNT_RATE = Bounds("a fraction per year (0.08 = 8%)", ge=0, le=10, plausible=(0, 0.5), above="a percentage (8% is 0.08)")
 SHARE = fraction()
+WINDOW_HOURS = Bounds("hours a day", gt=0, le=24, plausible=(0.25, 24), above="minutes")
+NETWORK_SHARE = Bounds("a fraction of the GPUs' price (0.1 = 10%)", ge=0, le=0.9, plausible=(0, 0.5))
 
 
 ASSUMPTIONS: dict[str, Bounds] = {
@@ -178,11 +188,19 @@ ASSUMPTIONS: dict[str, Bounds] = {
     "offload_pcie_efficiency": EFFICIENCY,
     "adamw_state_bytes_per_param": BYTES_PER_PARAM, "adamw8bit_state_bytes_per_param": BYTES_PER_PARAM,
     "peak_to_average": PEAK_TO_AVERAGE, "electricity_usd_per_kwh": ELECTRICITY_USD_PER_KWH,
+    "electricity_usd_per_kwh_commercial": ELECTRICITY_USD_PER_KWH, "electricity_usd_per_kwh_industrial": ELECTRICITY_USD_PER_KWH,
     "pue": PUE, "pue_datacenter": PUE, "lifetime_months": LIFETIME_MONTHS,
     "resale_fraction": RESALE, "resale_fraction_datacenter": RESALE, "horizon_months": HORIZON_MONTHS,
-    "discount_rate": DISCOUNT_RATE, "ops_usd_per_month": OPS_USD_PER_MONTH, "host_usd": HOST_USD, "host_power_w": HOST_POWER_W,
-    "gpus_per_host": GPUS_PER_HOST, "consumer_gpus_per_host": GPUS_PER_HOST,
-    "datacenter_host_usd_per_gpu": HOST_USD_PER_GPU, "datacenter_host_power_w_per_gpu": HOST_POWER_W,
+    "discount_rate": DISCOUNT_RATE, "gpus_per_host": GPUS_PER_HOST,
+    "psu_headroom_fraction": fraction("a fraction of the power supply's rating the box may load (0.8 = 80%)", (0.5, 1.0),
+                                      positive=True),
+    "ops_hours_per_month": OPS_HOURS_PER_MONTH, "ops_usd_per_hour": STAFF_USD_PER_HOUR,
+    "colocation_usd_per_kw_month": COLOCATION_USD_PER_KW_MONTH,
+    "gpu_annual_failure_rate": fraction("a fraction of GPUs failing per year (0.02 = 2%)", (0.0, 0.3)),
+    "spare_gpu_fraction": fraction("a fraction of the cluster's GPUs held as spares (0.02 = 2%)", (0.0, 0.3)),
+    "cluster_network_fraction": NETWORK_SHARE, "batch_window_hours": WINDOW_HOURS,
+    "serverless_load_gb_per_s": LOAD_GB_PER_S,
+    "replica_boundary_margin": fraction("a fraction of a replica's capacity (0.1 = 10%)", (0.0, 0.5)),
     "finetune_dataset_tokens": DATASET_TOKENS, "finetune_epochs": EPOCHS, "finetune_batch": BATCH,
     "finetune_seq_len": SEQ_LEN, "serve_input_tokens": TOKENS_PER_REQUEST, "serve_output_tokens": TOKENS_PER_REQUEST,
     "api_price_decline_per_year": PRICE_DECLINE, "rental_price_decline_per_year": PRICE_DECLINE,

@@ -28,6 +28,7 @@ from llmcost.schema.quantities import (
     BANDWIDTH_GB_PER_S,
     BITS_PER_WEIGHT,
     BOARD_POWER_W,
+    COLOCATION_USD_PER_KW_MONTH,
     CONCURRENCY,
     CONTEXT_TOKENS,
     COST_USD,
@@ -44,6 +45,7 @@ from llmcost.schema.quantities import (
     GPU_COUNT,
     GPU_HOURS,
     GPU_PRICE_USD,
+    GPUS_PER_HOST,
     GPUS_PER_INSTANCE,
     HEAD_DIM,
     HEADS,
@@ -62,17 +64,22 @@ from llmcost.schema.quantities import (
     MEMORY_GIB,
     MFU,
     MONTHLY_GROWTH,
+    OPS_HOURS_PER_MONTH,
     OPS_USD_PER_MONTH,
     OVERHEAD_MS,
     PARAMS_B,
     PEAK_TO_AVERAGE,
     PRETRAIN_TOKENS,
     PRICE_DECLINE,
+    PSU_W,
     PUE,
     QUALITY_POINTS,
+    RACK_UNITS,
     REQUESTS_PER_DAY,
     RESALE,
+    SERVERLESS_SECONDS,
     SHARE,
+    STAFF_USD_PER_HOUR,
     TENSOR_TFLOPS,
     TOKENS_B,
     TOKENS_PER_REQUEST,
@@ -84,6 +91,8 @@ from llmcost.schema.quantities import (
     USD_PER_MTOK,
     VOCAB,
     WALL_DAYS,
+    WINDOW_HOURS,
+    WORKERS,
     Bounds,
 )
 from llmcost.schema.ranges import Uncertain
@@ -109,7 +118,8 @@ class Gpu:
     tflops_fp16_acc16: float = number("dense FP16 tensor TFLOPS with FP16 accumulate (GeForce: 2x tflops_bf16)", TENSOR_TFLOPS)
     power_w: float = number("board power, W", BOARD_POWER_W)
     idle_power_w: float = number("idle power, W", IDLE_POWER_W)
-    price_usd: float = number("new price per GPU, USD (MSRP for consumer cards, estimate for datacenter)", GPU_PRICE_USD)
+    price_usd: float = number("new price per GPU, USD (street price where one is sourced, else launch MSRP; estimate for datacenter)",
+                              GPU_PRICE_USD)
     price_as_of: str = date("when price_usd was published or checked")
     interconnect: str = choice("multi-GPU link (none: works alone, one per replica)", INTERCONNECTS)
     link_bandwidth_gb_per_s: float = number("bidirectional link bandwidth per GPU, GB/s", LINK_GB_PER_S)
@@ -133,6 +143,34 @@ class Gpu:
             return [("idle_power_w", f"idle power {self.idle_power_w:g} W is above the board power {self.power_w:g} W; "
                                      "both are watts (W)")]
         return []
+
+
+@dataclass(frozen=True)
+class Host:
+    """The machine around the GPUs: price and power without them, power supply and slots."""
+
+    id: str = ident()
+    name: str = text("human name")
+    form_factor: str = choice("desktop or workstation (desk-side), or rack (a datacenter server whose slots replicas share)",
+                              ("desktop", "workstation", "rack"))
+    gpu_form: str = choice("cards it takes: pcie (add-in cards) or sxm (modules on a baseboard: SXM, OAM)", ("pcie", "sxm"))
+    max_gpus: int = integer("GPU slots", GPUS_PER_HOST)
+    psu_w: float = number("power-supply output without the redundant units, W", PSU_W)
+    idle_power_w: float = number("draw without the GPUs while they idle, W", HOST_POWER_W)
+    busy_power_w: float = number("draw without the GPUs while they work, W (used for the power-supply check too)", HOST_POWER_W)
+    price_usd: float = number("price without GPUs, USD", HOST_USD)
+    price_as_of: str = date("when price_usd was published or checked")
+    rack_units: int | None = integer("height in rack units", RACK_UNITS, required=False)
+    sources: dict[str, str] = sources()
+    notes: str | None = text("caveats", required=False)
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        if self.busy_power_w < self.idle_power_w:
+            out.append(("busy_power_w", f"{self.busy_power_w:g} W is below idle_power_w {self.idle_power_w:g} W"))
+        if self.busy_power_w >= self.psu_w:
+            out.append(("psu_w", f"{self.psu_w:g} W does not carry the host's own {self.busy_power_w:g} W"))
+        return out
 
 
 @dataclass(frozen=True)
@@ -278,8 +316,26 @@ class Rental:
     usd_per_gpu_hour: float = number("price per GPU-hour, USD", USD_PER_GPU_HOUR)
     kind: str = choice("billing", ("on-demand", "spot", "serverless"))
     as_of: str = date("when the price was published or checked")
+    idle_timeout_s: float | None = number("serverless: seconds a worker stays billed after its last request", SERVERLESS_SECONDS,
+                                          required=False)
+    cold_start_s: float | None = number("serverless: seconds to start a worker before the model's weights load",
+                                        SERVERLESS_SECONDS, required=False)
+    min_workers: int = integer("serverless: always-on (active) workers, billed around the clock", WORKERS, default=0)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False, multiline=True)
+
+    def problems(self) -> list[tuple[str, str]]:
+        serverless = self.kind == "serverless"
+        out = []
+        for key in ("idle_timeout_s", "cold_start_s"):
+            given = getattr(self, key) is not None
+            if serverless and not given:
+                out.append((key, f"missing: a serverless offer needs {key} (with its source) to be billed as the provider bills"))
+            elif given and not serverless:
+                out.append((key, "only serverless offers take it"))
+        if self.min_workers and not serverless:
+            out.append(("min_workers", "only serverless offers take it"))
+        return out
 
 
 @dataclass(frozen=True)
@@ -421,6 +477,8 @@ class Workload:
     peak_to_average: float | None = number("peak request rate over the daily average", PEAK_TO_AVERAGE, required=False)
     monthly_growth: float = number("volume growth per month, fraction (0.05 = +5%/month)", MONTHLY_GROWTH,
                                    default=0.0)
+    window_hours: float | None = number("hours a day the requests arrive in (a batch job's processing window); "
+                                        "the peak is 24 / window_hours unless peak_to_average is given", WINDOW_HOURS, required=False)
     batch: bool = flag("offline work: batch API discounts apply and no latency target", default=False)
 
 
@@ -452,9 +510,19 @@ class Economics:
     resale_fraction: float | None = number("share of the purchase price recovered at the end of life", RESALE, required=False)
     horizon_months: float | None = number("months the comparison covers (at most 100 years)", HORIZON_MONTHS, required=False)
     discount_rate: float | None = number("yearly discount rate for NPV (0.08 = 8%)", DISCOUNT_RATE, required=False)
-    ops_usd_per_month: float | None = number("operations cost per replica and month, USD", OPS_USD_PER_MONTH, required=False)
-    host_usd: float | None = number("host (CPU, board, PSU, case) cost per replica, USD", HOST_USD, required=False)
-    host_power_w: float | None = number("host power draw, W", HOST_POWER_W, required=False)
+    ops_usd_per_month: float | None = number("operations cost per replica and month, USD (replaces ops hours x rate)",
+                                             OPS_USD_PER_MONTH, required=False)
+    ops_hours_per_month: float | None = number("staff hours per owned box and month", OPS_HOURS_PER_MONTH, required=False)
+    ops_usd_per_hour: float | None = number("cost of a staff hour, USD", STAFF_USD_PER_HOUR, required=False)
+    colocation_usd_per_kw_month: float | None = number("rack space and power delivery per kW of IT load and month, USD",
+                                                       COLOCATION_USD_PER_KW_MONTH, required=False)
+    deployment: str | None = choice("where desk-side boxes run: home (residential electricity), office (commercial) or "
+                                    "datacenter (colocation, industrial electricity); rack servers always run in a datacenter",
+                                    ("home", "office", "datacenter"), required=False)
+    host_usd: float | None = number("host (CPU, board, PSU, case) cost per box, USD (replaces the host catalogue's price)",
+                                    HOST_USD, required=False)
+    host_power_w: float | None = number("host power draw per box, W (replaces the host catalogue's idle and busy power)",
+                                        HOST_POWER_W, required=False)
     # Price trends (issue #12): fractions lost per year, 0 = flat, negative = rising.
     api_price_decline_per_year: float | None = number(
         "API price decline per year at constant quality (0.9 = 10x cheaper a year; buyers switch to newer models)",
@@ -484,6 +552,8 @@ class PretrainRun:
 class Lifecycle:
     finetune: FinetuneRun | None = record("optional fine-tuning runs", FinetuneRun)
     pretrain: PretrainRun | None = record("optional pre-training from scratch", PretrainRun)
+    extra_gpus: str = choice("GPUs a run needs beyond the serving fleet: rent them (cheapest on-demand offer; bought when "
+                             "there is none) or buy them for the run and sell them after it", ("rent", "buy"), default="rent")
 
 
 @dataclass(frozen=True)
@@ -506,6 +576,7 @@ KINDS: dict[str, Any] = {
     "models": Model,
     "apis": Api,
     "rentals": Rental,
+    "hosts": Host,
     "quantizations": Quantization,
     "engines": Engine,
     "scenarios": Scenario,

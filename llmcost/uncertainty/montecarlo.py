@@ -110,7 +110,8 @@ def mc_rows(sim: Simulation, point_rows: list[Row], extra: dict[str, Any] | None
             row[metric] = point[metric]
             for name, _ in QUANTILES:
                 cell = cells[f"{metric}_{name}"][i]
-                row[f"{metric}_{name}"] = NA if kinds[i] == "api" and metric in ("breakeven_tokens_per_day", "payback_months") else cell
+                api_state = kinds[i] == "api" and metric in ("breakeven_tokens_per_day", "payback_months")
+                row[f"{metric}_{name}"] = (NA if point["fits"] else point[metric]) if api_state else cell
         row["p_cheaper_than_api"] = NA if kinds[i] == "api" else num(cheaper[i])
         row["p_fits"] = num(p_fits[i])
         row["quality_score"], row["quality_benchmark"] = point["quality_score"], point["quality_benchmark"]

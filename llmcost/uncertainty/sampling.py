@@ -25,9 +25,9 @@ from llmcost.schema import Scenario, Uncertain, assumption_bounds, yaml_key
 DEFAULT_SEED = 0
 
 _SHADOWED = {n: f"economics.{n}" for n in ("electricity_usd_per_kwh", "pue", "lifetime_months", "resale_fraction",
-                                          "horizon_months", "discount_rate", "ops_usd_per_month", "host_usd", "host_power_w",
-                                          "api_price_decline_per_year", "rental_price_decline_per_year",
-                                          "gpu_price_decline_per_year")}
+                                          "horizon_months", "discount_rate", "ops_hours_per_month", "ops_usd_per_hour",
+                                          "colocation_usd_per_kw_month", "api_price_decline_per_year",
+                                          "rental_price_decline_per_year", "gpu_price_decline_per_year")}
 _SHADOWED["gpu_price_decline_per_year_datacenter"] = "economics.gpu_price_decline_per_year"  # issue #12
 
 Row = dict[str, Any]
@@ -59,7 +59,14 @@ def uncertain_inputs(cat: Catalog, sc: Scenario) -> dict[str, Uncertain]:
         shadow = _SHADOWED.get(name)
         if shadow and sc.economics is not None and getattr(sc.economics, shadow.split(".")[-1], None) is not None:
             continue
-        if name == "peak_to_average" and (sc.workload.peak_to_average is not None or sc.workload.batch):
+        eco = sc.economics
+        if eco is not None and ((name.startswith("electricity_usd_per_kwh") and eco.electricity_usd_per_kwh is not None)
+                                or (name.startswith("ops_") and eco.ops_usd_per_month is not None)):
+            continue
+        w = sc.workload
+        if name == "peak_to_average" and (w.peak_to_average is not None or w.window_hours is not None or w.batch):
+            continue
+        if name == "batch_window_hours" and (w.peak_to_average is not None or w.window_hours is not None or not w.batch):
             continue
         out[f"assumptions.{name}"] = u
     return dict(sorted(out.items()))
