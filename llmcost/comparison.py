@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from llmcost import inputs, options, results
-from llmcost.catalog import Catalog, gpu_price_usd
+from llmcost.catalog import Catalog, api_model, gpu_price_usd
 from llmcost.engine import lifecycle, money, serving, training
 from llmcost.errors import LlmcostError
 from llmcost.options import API, OWN, Option
@@ -322,7 +322,7 @@ class Evaluation:
         cols: dict[str, np.ndarray] = {
             "option": label,
             "kind": results.text_column([o.kind_name for o in self.opts for _ in range(n)]),
-            "model": results.text_column([self.model] * (k * n)),
+            "model": results.text_column([api_model(o.api) if o.api is not None else self.model for o in self.opts for _ in range(n)]),
             "fits": fits,
             "gpus_per_replica": counts,
             "replicas": per_kind(res["replicas"]),

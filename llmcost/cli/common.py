@@ -39,7 +39,11 @@ MaxPriceAgeOpt = Annotated[int, typer.Option("--max-price-age-days", min=0, meta
 ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Built-in scenario id or a scenario YAML file (default: team-assistant).")]
 ScenarioSetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a scenario value by dotted path, e.g. workload.requests_per_day=5000, "
                                                           "or an assumption, assumptions.NAME=VALUE (repeatable).")]
-ApiOpt = Annotated[list[str] | None, typer.Option("--api", "-a", help="API to compare (repeatable; replaces the scenario's).")]
+ApiOpt = Annotated[list[str] | None, typer.Option("--api", "-a", help="API to compare (repeatable): replaces the scenario's APIs, "
+                                                  "and the hosts of the served model unless --hosts is given.")]
+HostsOpt = Annotated[bool | None, typer.Option("--hosts/--no-hosts", show_default=False, help="Also compare the APIs that host the "
+                                               "served model (serves_model): default on, off with --api (options.hosts).")]
+ScenarioUsedOpt = Annotated[bool, typer.Option("--used", help="Price owned GPUs at used-market prices where known (options.used).")]
 ScenarioModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model to serve (replaces serving.model).")]
 
 
@@ -53,9 +57,13 @@ def load_catalog(profiles: Sequence[str] | None, sets: Sequence[str] | None = No
 
 
 def scenario_inputs(profiles: Sequence[str] | None, scenario_id: str | None, sets: Sequence[str] | None, model: str | None = None,
-                    gpu: Sequence[str] | None = None, apis: Sequence[str] | None = None) -> tuple[Catalog, Scenario]:
+                    gpu: Sequence[str] | None = None, apis: Sequence[str] | None = None, hosts: bool | None = None,
+                    used: bool = False) -> tuple[Catalog, Scenario]:
     """The catalog (with `--set assumptions.X=...`) and the scenario (with every other --set, and --model,
-    --gpu, --api, which win over --set) that compare, breakeven and sensitivity run on."""
+    --gpu, --api, --hosts/--no-hosts, --used, which win over --set) that compare, breakeven and sensitivity run on.
+
+    --api replaces the scenario's APIs, the hosts of the served model included (options.hosts off) unless
+    --hosts asks for them."""
     given = scenarios.parse_sets(sets or ())
     cat = api.load_catalog(profiles or (), {k: v for k, v in given.items() if k.startswith("assumptions.")})
     overrides: dict[str, Any] = {k: v for k, v in given.items() if not k.startswith("assumptions.")}
@@ -65,6 +73,11 @@ def scenario_inputs(profiles: Sequence[str] | None, scenario_id: str | None, set
         overrides["options.gpus"] = ",".join(gpu)
     if apis:
         overrides["options.apis"] = ",".join(apis)
+        overrides["options.hosts"] = False
+    if hosts is not None:
+        overrides["options.hosts"] = hosts
+    if used:
+        overrides["options.used"] = True
     return cat, scenarios.resolve(cat, scenario_id, overrides)
 
 

@@ -14,12 +14,14 @@ from llmcost.cli.common import (
     ColumnsOpt,
     FormatOpt,
     GpuOpt,
+    HostsOpt,
     MaxPriceAgeOpt,
     OutputOpt,
     ProfilesOpt,
     ScenarioModelOpt,
     ScenarioOpt,
     ScenarioSetOpt,
+    ScenarioUsedOpt,
     WideOpt,
     check_format,
     emit,
@@ -60,6 +62,7 @@ def _gate(rows: list[dict[str, Any]], fail_if: str | None) -> None:
 
 
 def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
+                    hosts: HostsOpt = None, used: ScenarioUsedOpt = False,
                     vs: Annotated[str | None, typer.Option("--vs", help="Reference API for break-even and payback (default: the scenario's first).")] = None,
                     sets: ScenarioSetOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
                     chart: Annotated[bool, typer.Option("--chart", help="Draw cumulative cost per option in the terminal (stderr when not a table).")] = False,
@@ -74,7 +77,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
     pick_columns(columns, uncertainty.MC_KEYS if samples else ROW_KEYS)
     if plot:
         check_plot(plot)
-    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
+    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids, hosts, used)
     if fail_if:
         gate.parse(fail_if, gate_keys(uncertainty.MC_KEYS if samples else ROW_KEYS))  # reject a bad gate before computing
     result = api.compare(sc, vs=vs, samples=samples, seed=seed, catalog=cat)
@@ -101,13 +104,14 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
 
 
 def breakeven_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
+                      hosts: HostsOpt = None, used: ScenarioUsedOpt = False,
                       sets: ScenarioSetOpt = None, fmt: FormatOpt = None, output: OutputOpt = None, fail_if: FailIfOpt = None,
                       profiles: ProfilesOpt = None, max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
                       samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED,
                       columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """Break-even table: own and rent options x APIs; cells are break-even tokens/day and payback months."""
     fmt = check_format(fmt, output, inputs=inputs(scenario_id, profiles))  # format and --output before any work
-    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
+    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids, hosts, used)
     rows = api.breakeven(sc, samples=samples, seed=seed, catalog=cat).rows()
     if fail_if:
         gate.parse(fail_if, gate_columns(rows))

@@ -1,0 +1,116 @@
+"""Rows that say what they mean (issue #13 item 6): API rows name the API's model, finetune rows have a column
+per kind of cost, epochs and trained tokens are both shown, --api/--hosts/--used do what their help says,
+--explain shows every price used, and small prices keep their digits.
+
+Expected values are read from the profile YAML files directly (not through llmcost's loader) and worked out
+here from the formulas, so a test fails when llmcost says something else."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+PROFILES = Path(__file__).resolve().parent.parent / "profiles"
+
+
+def _entries(kind: str) -> dict[str, dict]:
+    return {e["id"]: e for e in yaml.safe_load((PROFILES / f"{kind}.yaml").read_text())[kind]}
+
+
+APIS = _entries("apis")
+GPUS = _entries("gpus")
+RENTALS = _entries("rentals")
+
+
+def _json(cli, *argv: str) -> list[dict]:
+    rc, out, err = cli(*argv, "-f", "json")
+    assert rc == 0, err
+    return json.loads(out)
+
+
+def _options(rows: list[dict]) -> list[str]:
+    return [r["option"] for r in rows]
+
+
+# ------------------------------------------------------------------------------------------ API rows' model
+
+
+def _expected_model(option: str, served: str) -> str:
+    """An API row's model: what it hosts (serves_model) or the API itself; a GPU row's: the served model."""
+    if not option.startswith("api "):
+        return served
+    api = APIS[option.removeprefix("api ")]
+    return api.get("serves_model") or api["id"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "markdown", "table"])
+def test_api_rows_carry_the_apis_model_in_every_format(cli, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    rows = _json(cli, "compare", "--columns", "option,model")
+    assert {"api openai/gpt-4o-mini", "api together/llama-3.1-8b"} <= set(_options(rows))
+    rc, out, err = cli("compare", "--columns", "option,model", "-f", fmt)
+    assert rc == 0, err
+    if fmt == "json":
+        shown = [(r["option"], r["model"]) for r in json.loads(out)]
+    elif fmt == "csv":
+        shown = [(r["option"], r["model"]) for r in csv.DictReader(io.StringIO(out))]
+    else:
+        cells = [re.split(r"\s*[|│]\s*", line.strip(" |│")) for line in out.splitlines() if line.count("|") + line.count("│") >= 3]
+        shown = [(c[0], c[1]) for c in cells if c[0].startswith(("own ", "rent ", "api "))]
+    assert shown == [(r["option"], _expected_model(r["option"], "llama-3.1-8b")) for r in rows]
+    assert ("api openai/gpt-4o-mini", "openai/gpt-4o-mini") in shown  # was llama-3.1-8b
+
+
+def test_api_model_follows_a_swept_served_model(cli, tmp_path: Path) -> None:
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("grid:\n  serving.model: [llama-3.1-8b, llama-3.3-70b]\n  options.gpus: [2xrtx-4090]\n")
+    rc, out, err = cli("sweep", str(grid), "-f", "json")
+    assert rc == 0, err
+    for r in json.loads(out):
+        assert r["model"] == _expected_model(r["option"], r["serving.model"])
+
+
+# ------------------------------------------------------------------------------------------ --api, --hosts, --used
+
+
+def _hosts(model: str) -> list[str]:
+    return [f"api {i}" for i, a in APIS.items() if a.get("serves_model") == model]
+
+
+def test_api_replaces_the_scenarios_apis_and_the_hosts(cli) -> None:
+    rows = _json(cli, "compare", "-a", "openai/gpt-4o-mini")
+    assert [o for o in _options(rows) if o.startswith("api ")] == ["api openai/gpt-4o-mini"]  # hosts were added before
+
+
+def test_hosts_adds_the_hosts_back_and_no_hosts_drops_them(cli) -> None:
+    hosts = _hosts("llama-3.1-8b")
+    assert len(hosts) >= 2
+    with_hosts = _json(cli, "compare", "-a", "openai/gpt-4o-mini", "--hosts")
+    assert [o for o in _options(with_hosts) if o.startswith("api ")] == ["api openai/gpt-4o-mini", *hosts]
+    scenario_apis = yaml.safe_load((PROFILES / "scenarios.yaml").read_text())["scenarios"]
+    team = next(s for s in scenario_apis if s["id"] == "team-assistant")["options"]["apis"]
+    without = _json(cli, "compare", "--no-hosts")
+    assert [o for o in _options(without) if o.startswith("api ")] == [f"api {a}" for a in team]
+
+
+def test_hosts_and_used_are_in_the_help(cli) -> None:
+    for command in ("compare", "breakeven", "sensitivity"):
+        rc, out, _ = cli(command, "--help")
+        assert rc == 0 and "--hosts / --no-hosts" in out and "--used" in out, command
+        assert "unless --hosts" in " ".join(out.split())
+
+
+def test_compare_used_prices_owned_gpus_at_used_prices(cli) -> None:
+    """capex of one own RTX 3090 replica = GPU price + the desktop host (assumptions.host_usd)."""
+    host = yaml.safe_load((PROFILES / "assumptions.yaml").read_text())["assumptions"]["host_usd"]["value"]
+    new = {r["option"]: r for r in _json(cli, "compare", "-g", "rtx-3090")}["own rtx-3090"]
+    used = {r["option"]: r for r in _json(cli, "compare", "-g", "rtx-3090", "--used")}["own rtx-3090"]
+    assert new["capex_usd"] == GPUS["rtx-3090"]["price_usd"] + host
+    assert used["capex_usd"] == GPUS["rtx-3090"]["used_price_usd"] + host
+    assert used["monthly_usd"] < new["monthly_usd"]
