@@ -171,10 +171,10 @@ def scenario_prices(cat: Catalog, sc: Scenario, vs: str | None = None, extra_api
 def rows_prices(rows: Iterable[Mapping[str, Any]], used: bool) -> PricesUsed:
     """The prices behind `serve`, `finetune` and `pretrain` rows that fit: each row's GPU (bought used when
     `used`) and the rental offer it was priced with (`rental`, when it is an offer id), and the APIs of
-    finetune's API rows (`kind` api; their id is in `gpu`). Ids that are not in the catalogue are skipped
+    finetune's API rows (`kind` api, the id in `api`). Ids that are not in the catalogue are skipped
     later (`--usd-per-gpu-hour`, n/a)."""
     fitting = [r for r in rows if r.get("fits") is True]
-    apis = tuple(r["gpu"] for r in fitting if r.get("kind") == "api")
+    apis = tuple(r["api"] for r in fitting if r.get("kind") == "api")
     hw = [r for r in fitting if r.get("kind") != "api"]
     gpus = tuple(dict.fromkeys(r["gpu"] for r in hw))
     return PricesUsed(apis=apis, gpus=() if used else gpus, used_gpus=gpus if used else (),

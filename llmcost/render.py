@@ -148,6 +148,7 @@ HEADINGS = {
     "tco_usd": "TCO", "breakeven_tokens_per_day": "break-even tok/day", "payback_months": "payback months",
     "utilization": "util", "tpot_s": "TPOT s", "ttft_s": "TTFT s", "p_cheaper_than_api": "P(cheaper than API)",
     "cost_owned_usd": "owned cost", "cost_rented_usd": "rented cost", "wall_hours": "wall hours", "wall_days": "wall days",
+    "cost_api_usd": "API cost", "tokens": "trained tokens", "dataset_tokens": "dataset tokens",
     "gpu_hours": "GPU-hours", "memory_per_gpu_gib": "GiB per GPU", "tokens_per_s": "tokens/s", "energy_kwh": "energy kWh",
     "gpu_energy_kwh": "GPU energy kWh", "trainable_params": "trainable params", "output_tokens_per_s": "output tok/s",
     "decode_tokens_per_s": "decode tok/s", "prefill_tokens_per_s": "prefill tok/s", "requests_per_s": "req/s",

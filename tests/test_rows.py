@@ -114,3 +114,44 @@ def test_compare_used_prices_owned_gpus_at_used_prices(cli) -> None:
     assert new["capex_usd"] == GPUS["rtx-3090"]["price_usd"] + host
     assert used["capex_usd"] == GPUS["rtx-3090"]["used_price_usd"] + host
     assert used["monthly_usd"] < new["monthly_usd"]
+
+
+# ------------------------------------------------------------------------------------------ finetune rows
+
+ASSUMED = yaml.safe_load((PROFILES / "assumptions.yaml").read_text())["assumptions"]
+
+
+def test_finetune_rows_have_a_column_per_kind_of_cost(cli) -> None:
+    rows = _json(cli, "finetune", "-m", "llama-3.1-8b", "-g", "rtx-4090", "-g", "2xrtx-3090", "--tokens", "50M",
+                 "-a", "openai/gpt-4o-mini", "-a", "together/llama-3.1-8b", "-a", "anthropic/claude-haiku-4-5")
+    by = {r["option"]: r for r in rows}
+    assert list(by) == ["rtx-4090", "2xrtx-3090", "api openai/gpt-4o-mini", "api together/llama-3.1-8b",
+                        "api anthropic/claude-haiku-4-5"]
+    trained = 50e6 * ASSUMED["finetune_epochs"]["value"]
+    for api_id in ("openai/gpt-4o-mini", "together/llama-3.1-8b"):
+        r = by[f"api {api_id}"]
+        assert (r["kind"], r["api"], r["gpu"], r["gpus"], r["rental"], r["method"]) == ("api", api_id, "n/a", "n/a", "n/a", "n/a")
+        assert r["cost_api_usd"] == pytest.approx(APIS[api_id]["finetune_train_usd_per_mtok"] * trained / 1e6, rel=1e-12)
+        assert r["cost_rented_usd"] == r["cost_owned_usd"] == "n/a"  # the API's price was in cost_rented_usd
+        assert r["model"] == _expected_model(r["option"], "llama-3.1-8b")
+    unsold = by["api anthropic/claude-haiku-4-5"]
+    assert unsold["fits"] is False and unsold["cost_api_usd"] == "n/a" and "sells no fine-tuning" in unsold["reason"]
+    for option in ("rtx-4090", "2xrtx-3090"):
+        r = by[option]
+        assert r["kind"] == "gpu" and r["api"] == "n/a" and r["cost_api_usd"] == "n/a"
+        assert isinstance(r["cost_owned_usd"], float) and isinstance(r["cost_rented_usd"], float)
+        assert r["rental"] in RENTALS and RENTALS[r["rental"]]["gpu"] == r["gpu"]
+    assert by["2xrtx-3090"]["gpus"] == 2 and by["2xrtx-3090"]["gpu"] == "rtx-3090"
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120, 200])
+def test_finetune_says_epochs_and_trained_tokens_at_any_width(cli, monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    """--tokens 50M with the default epochs trains on 150M tokens: the table says so, not a silent 150M."""
+    epochs = ASSUMED["finetune_epochs"]["value"]
+    assert epochs == 3
+    monkeypatch.setenv("COLUMNS", str(width))
+    rc, out, err = cli("finetune", "-m", "llama-3.1-8b", "-g", "rtx-4090", "--tokens", "50M", "-a", "openai/gpt-4o-mini")
+    assert rc == 0, err
+    assert "50M dataset tokens x 3 epochs = 150M trained tokens" in " ".join(out.split())
+    row = _json(cli, "finetune", "-m", "llama-3.1-8b", "-g", "rtx-4090", "--tokens", "50M", "--epochs", "1")[0]
+    assert (row["dataset_tokens"], row["epochs"], row["tokens"]) == (50_000_000, 1, 50_000_000)
