@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmcost.catalog import Catalog, parse_gpu_option
 from llmcost.errors import LlmcostError
+from llmcost.render import count
 
 if TYPE_CHECKING:
     from llmcost.schema import Scenario
@@ -127,10 +128,10 @@ def stale_lines(cat: Catalog, used: PricesUsed, max_age_days: int, today: dateti
         items = [(d, days) for d, days in stale if d.kind == kind]
         if not items:
             continue
-        names = ", ".join(f"{d.id} ({d.field} {d.as_of}, {days} days)" for d, days in items[:shown])
+        names = ", ".join(f"{d.id} ({d.field} {d.as_of}, {count(days, 'day')})" for d, days in items[:shown])
         more = f" and {len(items) - shown} more" if len(items) > shown else ""
-        count = f"1 {noun} price is" if len(items) == 1 else f"{len(items)} {noun} prices are"
-        lines.append(f"llmcost: warning: {count} older than {max_age_days} days: {names}{more}; {hint}")
+        are = f"{count(len(items), noun + ' price')} {'is' if len(items) == 1 else 'are'}"
+        lines.append(f"llmcost: warning: {are} older than {count(max_age_days, 'day')}: {names}{more}; {hint}")
     return lines
 
 
@@ -202,8 +203,8 @@ def price_lines(cat: Catalog, api_ids: Iterable[str], today_: datetime.date | No
             continue
         loc = cat.where.get(("apis", api_id))
         cached = f", cached {api.cached_input_usd_per_mtok:g}" if api.cached_input_usd_per_mtok is not None else ""
-        tiers = f", {len(api.context_tiers)} context tier(s)" if api.context_tiers else ""
+        tiers = f", {count(len(api.context_tiers), 'context tier')}" if api.context_tiers else ""
         lines.append(f"  {api_id}: in {api.input_usd_per_mtok:g}, out {api.output_usd_per_mtok:g}{cached}{tiers}; "
-                     f"as_of {api.as_of} ({age_days(api.as_of, today_)} days)"
+                     f"as_of {api.as_of} ({count(age_days(api.as_of, today_), 'day')})"
                      + (f"    <- {loc.path}:{loc.line}" if loc else ""))
     return "\n".join(lines) + "\n"

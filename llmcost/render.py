@@ -109,11 +109,7 @@ def human(value: Any, key: str = "") -> str:
     if not math.isfinite(v):  # a bug upstream; never print nan/inf
         raise ValueError(f"non-finite number {value!r} reached the renderer")
     if key.endswith("_usd") or key.startswith("usd_") or "_usd_" in key:
-        if abs(v) >= 1e9:
-            return f"${v / 1e9:,.2f}B"
-        if abs(v) >= 1e6:
-            return f"${v / 1e6:,.2f}M"
-        return f"${v:,.2f}" if abs(v) < 100 else f"${v:,.0f}"
+        return money(v)
     if key in ("utilization", "mfu") or key.endswith(("_share", "_fraction")) or key.startswith("p_"):
         return f"{v:.0%}"
     if key == "flops" or abs(v) >= 1e15:
@@ -124,6 +120,36 @@ def human(value: Any, key: str = "") -> str:
     if abs(v) >= 100 or v == int(v):
         return f"{v:,.0f}"
     return f"{v:.3g}"
+
+
+def count(n: float, word: str, plural: str = "") -> str:
+    """A count with its noun in the right number: '1 entry', '2 entries', '0 rows', '1060 days', '1,000,000 rows'
+    (thousands separated from 10,000 on).
+
+    >>> count(1, "entry", "entries"), count(2, "entry", "entries"), count(0, "row"), count(1060, "day"), count(1e6, "row")
+    ('1 entry', '2 entries', '0 rows', '1060 days', '1,000,000 rows')
+    """
+    return f"{n:{',' if abs(n) >= 10_000 else ''}.0f} {word if n == 1 else plural or word + 's'}"
+
+
+def money(v: float) -> str:
+    """USD for people: whole dollars from $100, millions and billions shortened, cents below $100; under $1 up to
+    four decimals when the amount has them (a price of $0.075 per 1M tokens is not $0.07); the sign before the $.
+
+    >>> money(1599.0), money(2.5e6), money(0.075), money(0.4427365), money(0.0001234), money(-50), money(0.1)
+    ('$1,599', '$2.50M', '$0.075', '$0.44', '$0.000123', '-$50.00', '$0.10')
+    """
+    sign, a = ("-" if v < 0 else ""), abs(v)
+    if a >= 1e9:
+        return f"{sign}${a / 1e9:,.2f}B"
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:,.2f}M"
+    if a >= 100:
+        return f"{sign}${a:,.0f}"
+    for decimals in (2, 3, 4) if a < 1 else (2,):
+        if abs(round(a, decimals) - a) <= 1e-9 * max(a, 1e-3):
+            return f"{sign}${a:,.{decimals}f}"
+    return f"{sign}${a:.3g}" if a < 0.01 else f"{sign}${a:,.2f}"
 
 
 def write_markdown(rows: Sequence[Row], out: IO[str], title: str | None = None) -> None:

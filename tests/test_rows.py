@@ -155,3 +155,31 @@ def test_finetune_says_epochs_and_trained_tokens_at_any_width(cli, monkeypatch: 
     assert "50M dataset tokens x 3 epochs = 150M trained tokens" in " ".join(out.split())
     row = _json(cli, "finetune", "-m", "llama-3.1-8b", "-g", "rtx-4090", "--tokens", "50M", "--epochs", "1")[0]
     assert (row["dataset_tokens"], row["epochs"], row["tokens"]) == (50_000_000, 1, 50_000_000)
+
+
+# ------------------------------------------------------------------------------------------ digits and words
+
+
+def test_cached_prices_keep_their_digits(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert APIS["openai/gpt-4o-mini"]["cached_input_usd_per_mtok"] == 0.075
+    rc, out, err = cli("profiles", "list", "apis")
+    assert rc == 0, err
+    line = next(x for x in out.splitlines() if "openai/gpt-4o-mini " in x)
+    assert "$0.075" in line and "$0.07 " not in line
+    rc, out, _ = cli("profiles", "list", "apis", "-f", "markdown")
+    assert "| $0.075 |" in next(x for x in out.splitlines() if "openai/gpt-4o-mini " in x)
+
+
+def test_one_is_singular_everywhere(cli, tmp_path: Path) -> None:
+    rc, _, err = cli("compare", "-g", "rtx-3090", "--fail-if", 'option == "own rtx-3090"', "-f", "csv")
+    assert rc == 1 and "matched 1 row:" in err  # was "1 row(s)"
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("grid:\n  options.gpus: [rtx-3090]\n  options.apis: [openai/gpt-4o-mini]\n")
+    rc, _, err = cli("sweep", str(grid), "--set", "options.rentals=", "-o", str(tmp_path / "one.csv"),
+                     "--where", 'option == "own rtx-3090"')
+    assert rc == 0 and "wrote 1 row to" in err, err
+    rc, out, err = cli("compare", "--samples", "1", "--set", "workload.requests_per_day=1000..2000")
+    assert rc == 0 and "1 sample " in out + err and "1 samples" not in out + err
+    rc, out, err = cli("profiles", "validate", str(tmp_path / "grid.yaml"))
+    assert rc == 0 and "1 grid file valid in 1 path" in out, out + err

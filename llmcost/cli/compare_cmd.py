@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost import api, gate, prices, uncertainty
+from llmcost import api, gate, prices, render, uncertainty
 from llmcost.cli.charts import check_plot, terminal_chart, terminal_volume_chart, volume_curves, write_plot
 from llmcost.cli.common import (
     ApiOpt,
@@ -58,7 +58,7 @@ def _gate(rows: list[dict[str, Any]], fail_if: str | None) -> None:
     tripped = [r for r in rows if check(r)]
     if tripped:
         names = ", ".join(str(r.get("option")) + (f" vs {r['api']}" if "api" in r else "") for r in tripped)
-        raise GateFailed(f"--fail-if {fail_if!r} matched {len(tripped)} row(s): {names}")
+        raise GateFailed(f"--fail-if {fail_if!r} matched {render.count(len(tripped), 'row')}: {names}")
 
 
 def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
@@ -117,7 +117,7 @@ def breakeven_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt =
         gate.parse(fail_if, gate_columns(rows))
     prices.warn_if_stale(cat, prices.scenario_prices(cat, sc), max_price_age_days)
     if fmt == "table" and samples:
-        emit(rows, fmt, output, title=f"{sc.name}: break-even tokens/day and payback months, P10/P50/P90 of {samples:,} samples "
+        emit(rows, fmt, output, title=f"{sc.name}: break-even tokens/day and payback months, P10/P50/P90 of {render.count(samples, 'sample')} "
              f"(seed {seed})", table=MC_BREAKEVEN_COLUMNS, columns=columns, wide=wide, inputs=inputs(scenario_id, profiles))
     elif fmt == "table" and not columns:  # --columns picks from the long rows, so it shows them rather than the pivot
         emit(pivot(rows), fmt, output, title=f"{sc.name}: break-even tokens/day | payback months", wide=wide,
