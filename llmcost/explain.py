@@ -8,8 +8,11 @@ from typing import Any
 import numpy as np
 
 from llmcost import inputs
-from llmcost.catalog import Catalog
+from llmcost.catalog import Catalog, gpu_price_usd
 from llmcost.engine import memory
+from llmcost.price_trace import gpu_price
+from llmcost.prices import today
+from llmcost.render import money
 from llmcost.schema import CALIBRATED_EFFICIENCIES
 
 _ASSUMED = {
@@ -35,9 +38,10 @@ def _g(v: Any) -> str:
 class Explanation:
     """Lines of `quantity = value   <- formula` per row, then the assumptions with their sources."""
 
-    def __init__(self, cat: Catalog, command: str) -> None:
+    def __init__(self, cat: Catalog, command: str, bought_used: bool = False) -> None:
         self.cat = cat
         self.command = command
+        self.bought_used = bought_used  # --used: owned GPUs at their used-market price
         self.lines: list[str] = []
         self.used: set[str] = set(_ASSUMED.get(command, ()))
         self.pending: list[Callable[[], None]] = []
@@ -78,9 +82,18 @@ class Explanation:
         src = (ch.gpu.sources or {}).get("tflops_bf16") or (ch.gpu.sources or {}).get("default", "gpus profile")
         self.add(f"{ch.gpu.id} BF16 dense peak (TFLOPS)", ch.gpu.tflops_bf16, f"gpus/{ch.gpu.id}.tflops_bf16 [{src}]")
 
-    def _costs(self, x: dict[str, Any], out: dict[str, np.ndarray], i: int, rate_src: str) -> None:
+    def _price(self, ch: Any) -> None:
+        """The GPU's purchase price that enters capex: new or used, with its date and the line it was read from."""
+        loc = self.cat.where.get(("gpus", ch.gpu.id))
+        self.add(f"{ch.gpu.id} price (USD)", gpu_price_usd(ch.gpu, self.bought_used),
+                 gpu_price(ch.gpu, self.bought_used, today()) + (f" [{loc.path}:{loc.line}]" if loc else ""))
+
+    def _costs(self, x: dict[str, Any], out: dict[str, np.ndarray], i: int, rate_src: str, ch: Any) -> None:
         self.add("energy_kwh", out["energy_kwh"][i], "GPU-hours x (board W + host W per GPU) x PUE / 1000 (LLaMA sec. 6)")
-        self.add("capex_usd", out["capex_usd"][i], f"gpus x (GPU price + host share {x['capex_usd_per_gpu']:,.0f} per GPU)")
+        self._price(ch)
+        host = x["capex_usd_per_gpu"] - gpu_price_usd(ch.gpu, self.bought_used)
+        self.add("capex_usd", out["capex_usd"][i], f"{x['gpus']:g} GPUs x ({money(gpu_price_usd(ch.gpu, self.bought_used))} + host share "
+                 f"{money(host)} per GPU) = {x['gpus']:g} x {money(x['capex_usd_per_gpu'])}")
         self.add("cost_owned_usd", out["cost_owned_usd"][i],
                  f"capex x (1 - resale {x['resale_fraction']:g}) x wall hours / (lifetime x 730 h) + kWh x ${x['electricity_usd_per_kwh']:g}")
         self.add("cost_rented_usd", out["cost_rented_usd"][i], f"GPU-hours x ${x['rental_usd_per_gpu_hour']:g}/GPU-h [{rate_src}]")
@@ -96,7 +109,7 @@ class Explanation:
         self.add("wall_hours", out["wall_hours"][i], f"gpu_hours / {x['gpus']:.0f} GPUs")
         self.add("memory_per_gpu_gib", out["memory_per_gpu_gib"][i],
                  "16 B/param x N / G (ZeRO) + checkpointed activations / min(G, gpus_per_host) + overhead")
-        self._costs(x, out, i, rate_src)
+        self._costs(x, out, i, rate_src, ch)
         self.assume("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "pue" if x["pue"] == self.cat.value("pue") else "pue_datacenter")
 
     def finetune(self, model: Any, ch: Any, x: dict[str, Any], out: dict[str, np.ndarray], i: int, rate_src: str) -> None:
@@ -110,9 +123,33 @@ class Explanation:
         self.add("tokens_per_s", out["tokens_per_s"][i], f"GPUs x peak x MFU {x['mfu']:g} / FLOPs per token")
         self.add("memory_per_gpu_gib", out["memory_per_gpu_gib"][i],
                  f"base weights at {x['base_bits_per_weight']:g} bits (full: 16 B/param / G) + 16 B x trainable + activations + overhead")
+        self.add("tokens", x["tokens"], "dataset tokens x epochs (--tokens x --epochs; defaults finetune_dataset_tokens, finetune_epochs)")
         self.add("gpu_hours", out["gpu_hours"][i], f"{x['tokens']:,.4g} tokens x FLOPs per token / (peak x MFU) / 3600")
-        self._costs(x, out, i, rate_src)
+        self._costs(x, out, i, rate_src, ch)
         self.assume("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "finetune_batch", "finetune_seq_len")
+
+    def finetune_api(self, api: Any, trained_tokens: float, cost: float | None) -> None:
+        """An API's fine-tuning: its price per 1M trained tokens, with its date and file line, times the tokens."""
+        self.head(f"finetune via {api.id}:")
+        loc = self.cat.where.get(("apis", api.id))
+        at = f" [{loc.path}:{loc.line}, as_of {api.as_of}]" if loc else f" [as_of {api.as_of}]"
+        if cost is None:
+            self.lines.append(f"  cost_api_usd = n/a    <- {api.id} sells no fine-tuning (no finetune_train_usd_per_mtok){at}")
+            return
+        self.add("cost_api_usd", cost, f"{money(api.finetune_train_usd_per_mtok)} per 1M trained tokens (finetune_train_usd_per_mtok) "
+                 f"x {trained_tokens:,.4g} tokens / 1e6{at}")
+
+    def serve_cost(self, ch: Any, own_usd_per_hour: float, rent_usd_per_hour: float | None, rental: str, usd_per_mtok: float) -> None:
+        """serve's $ per 1M tokens: the replica's owned cost per hour from its price, and the rental rate."""
+        self._price(ch)
+        host, _ = inputs.replica_host(self.cat, ch.gpu, ch.count)
+        self.add("replica capex (USD)", ch.count * gpu_price_usd(ch.gpu, self.bought_used) + host,
+                 f"{ch.count} x {money(gpu_price_usd(ch.gpu, self.bought_used))} + host {money(host)}")
+        self.add("owned USD per hour", own_usd_per_hour, "capex x (1 - resale) / (lifetime x 730 h) + energy at full load x $/kWh + ops / 730 h")
+        self.add("usd_per_mtok", usd_per_mtok, "owned USD per hour / (requests/s x (input + output) x 3600) x 1e6")
+        if rent_usd_per_hour is not None:
+            self.add("rented USD per hour", rent_usd_per_hour, f"GPUs x $/GPU-hour [rentals/{rental}]")
+        self.assume("resale_fraction", "ops_usd_per_month", "pue")
 
     def serve(self, model: Any, ch: Any, quant: Any, engine: Any, x: dict[str, Any], out: dict[str, np.ndarray], i: int) -> None:
         self.head(f"serve {model.id} ({quant.id}, {engine.id}) on {ch.label}:")

@@ -117,7 +117,7 @@ def pretrain(cat: Catalog, model_id: str, gpu_specs: Sequence[str], gpus: int | 
         "min_gpus": out["min_gpus"], **_costs(out, [r for r, _ in rates]), "wall_days": out["wall_hours"] / 24.0,
         "rental": text_column([src for _, src in rates]), **_reported(model, n), "reason": text_column(reasons),
     }
-    ex = Explanation(cat, "pretrain")
+    ex = Explanation(cat, "pretrain", used)
     for i, ch in enumerate(choices):
         ex.later(functools.partial(ex.pretrain, model, ch, base[i], out, i, rates[i][1]))
     unfit = frozenset({*COST_KEYS, "cost_rented_usd", "wall_days"})
@@ -190,9 +190,11 @@ def finetune(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method: str,
         "api": per_kind([NA] * n_hw, [a.id for a in api_recs]),
         "reason": text_column(reasons),
     }
-    ex = Explanation(cat, "finetune")
+    ex = Explanation(cat, "finetune", used)
     for i, ch in enumerate(choices):
         ex.later(functools.partial(ex.finetune, model, ch, base[i], out, i, rates[i][1]))
+    for a, cost in zip(api_recs, api_cost, strict=True):
+        ex.later(functools.partial(ex.finetune_api, a, trained, cost))
     hw_rows = np.arange(n) < n_hw
     unfit = frozenset({"tokens_per_s", *COST_KEYS, "cost_rented_usd"})
     return Estimate(Table(cols, fits | ~hw_rows, unfit), ex)
@@ -231,9 +233,10 @@ def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, 
         "rental": text_column([h[2] for h in hourly]),
         "reason": text_column(["" if fits[i] else serve_reason(model, ch, base[i], out, i) for i, ch in enumerate(choices)]),
     }
-    ex = Explanation(cat, "serve")
+    ex = Explanation(cat, "serve", used)
     for i, ch in enumerate(choices):
         ex.later(functools.partial(ex.serve, model, ch, quant, engines[i], base[i], out, i))
+        ex.later(functools.partial(ex.serve_cost, ch, hourly[i][0], hourly[i][1], hourly[i][2], float(own[i])))
     unfit = frozenset({"prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "requests_per_s", "ttft_s",
                        "tpot_s", "bound", "usd_per_mtok", "usd_per_mtok_rented"})
     return Estimate(Table(cols, fits, unfit), ex)

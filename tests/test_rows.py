@@ -183,3 +183,73 @@ def test_one_is_singular_everywhere(cli, tmp_path: Path) -> None:
     assert rc == 0 and "1 sample " in out + err and "1 samples" not in out + err
     rc, out, err = cli("profiles", "validate", str(tmp_path / "grid.yaml"))
     assert rc == 0 and "1 grid file valid in 1 path" in out, out + err
+
+
+# ------------------------------------------------------------------------------------------ --explain shows every price
+
+HOST_USD = ASSUMED["host_usd"]["value"]
+_CAPEX_LINE = re.compile(r"^  (?P<option>own \S+): (?P<n>\d+) x (?P<gpu>\S+) at \$(?P<price>[\d,.]+) (?P<how>new|used) \((?P<field>\w+), "
+                         r"as_of (?P<as_of>[\d-]+), .*\) \+ host \$(?P<host>[\d,.]+) \(assumptions.host_usd\) = \$(?P<unit>[\d,.]+) "
+                         r"per replica; x (?P<replicas>\d+) replicas? = capex \$(?P<capex>[\d,.]+)    <- profiles/gpus.yaml:\d+$")
+
+
+def _usd(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+@pytest.mark.parametrize("used", [False, True])
+def test_compare_explain_shows_each_gpu_price_host_and_the_capex_it_makes(cli, used: bool) -> None:
+    argv = ["compare", "-g", "rtx-4090", "-g", "2xrtx-3090", *(["--used"] if used else [])]
+    rows = {r["option"]: r for r in _json(cli, *argv)}
+    rc, out, err = cli(*argv, "--explain")
+    assert rc == 0, err
+    found = {m["option"]: m for m in map(_CAPEX_LINE.match, out.splitlines()) if m}
+    assert set(found) == {"own rtx-4090", "own 2xrtx-3090"}
+    for option, m in found.items():
+        gpu = GPUS[m["gpu"]]
+        bought_used = used and "used_price_usd" in gpu
+        price = gpu["used_price_usd"] if bought_used else gpu["price_usd"]
+        as_of = gpu["used_price_as_of"] if bought_used else gpu["price_as_of"]
+        assert (m["how"], m["field"], m["as_of"], _usd(m["price"])) == (
+            "used" if bought_used else "new", "used_price_usd" if bought_used else "price_usd", str(as_of), price)
+        n, replicas = int(m["n"]), int(m["replicas"])
+        assert _usd(m["host"]) == HOST_USD and _usd(m["unit"]) == n * price + HOST_USD
+        assert (n, replicas) == (rows[option]["gpus_per_replica"], rows[option]["replicas"])
+        assert _usd(m["capex"]) == rows[option]["capex_usd"] == replicas * (n * price + HOST_USD)  # the number in the table
+
+
+def test_compare_explain_shows_each_rentals_rate_and_each_api_price(cli) -> None:
+    rows = _json(cli, "compare", "-g", "rtx-4090")
+    rc, out, err = cli("compare", "-g", "rtx-4090", "--explain", "-f", "csv")  # the explanation goes to stderr with CSV
+    assert rc == 0
+    for r in rows:
+        name = r["option"].split(" ", 1)[1]
+        if r["kind"] == "rent":
+            line = next(x for x in err.splitlines() if x.startswith(f"  {r['option']}: "))
+            assert line.startswith(f"  {r['option']}: ${RENTALS[name]['usd_per_gpu_hour']:.2f}/GPU-hour")
+            assert f"as_of {RENTALS[name]['as_of']}" in line
+        if r["kind"] == "api":
+            line = next(x for x in err.splitlines() if x.startswith(f"  {name}: in "))
+            assert f"in {APIS[name]['input_usd_per_mtok']:g}, out {APIS[name]['output_usd_per_mtok']:g}" in line
+
+
+def test_compare_explain_with_samples_still_shows_the_capex(cli) -> None:
+    rc, out, err = cli("compare", "-g", "rtx-3090", "--samples", "20", "--explain")
+    assert rc == 0, err
+    assert any(_CAPEX_LINE.match(x) for x in out.splitlines())
+
+
+def test_finetune_and_serve_explain_show_the_prices_they_use(cli) -> None:
+    rc, out, err = cli("finetune", "-m", "llama-3.1-8b", "-g", "rtx-3090", "--used", "--tokens", "50M", "-a", "openai/gpt-4o-mini",
+                       "--explain")
+    assert rc == 0, err
+    text = " ".join(out.split())
+    price = GPUS["rtx-3090"]["used_price_usd"]
+    assert f"rtx-3090 price (USD) = {price:,} <- ${price:,} used (used_price_usd, as_of {GPUS['rtx-3090']['used_price_as_of']}" in text
+    per_mtok = APIS["openai/gpt-4o-mini"]["finetune_train_usd_per_mtok"]
+    assert f"cost_api_usd = {per_mtok * 150:,.6g} <- ${per_mtok:.2f} per 1M trained tokens" in text
+    assert "tokens = 1.5e+08 <- dataset tokens x epochs" in text
+    rc, out, err = cli("serve", "-m", "llama-3.1-8b", "-g", "2xrtx-4090", "--explain")
+    assert rc == 0, err
+    price = GPUS["rtx-4090"]["price_usd"]
+    assert f"replica capex (USD) = {2 * price + HOST_USD:,} <- 2 x ${price:,} + host ${HOST_USD:,}" in " ".join(out.split())

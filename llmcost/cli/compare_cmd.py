@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost import api, gate, prices, render, uncertainty
+from llmcost import api, gate, options, price_trace, prices, render, uncertainty
+from llmcost.catalog import Catalog
 from llmcost.cli.charts import check_plot, terminal_chart, terminal_volume_chart, volume_curves, write_plot
 from llmcost.cli.common import (
     ApiOpt,
@@ -31,9 +32,10 @@ from llmcost.cli.common import (
     pick_columns,
     scenario_inputs,
 )
-from llmcost.comparison import ROW_KEYS
+from llmcost.comparison import ROW_KEYS, Comparison, economics
 from llmcost.comparison import explain as explain_comparison
 from llmcost.errors import GateFailed
+from llmcost.schema import Scenario
 
 FailIfOpt = Annotated[str | None, typer.Option("--fail-if", help="Exit 1 when a row matches, e.g. 'kind == \"own\" and payback_months > 18'.")]
 
@@ -92,7 +94,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
     if chart and fmt == "table":
         footer = footer + "\n\n" + charts
     emit(rows, fmt, output, title=f"{sc.name}: {sc.serving.model} ({sc.serving.quantization}), vs {result.reference}",
-         footer=footer, explanation=explain_comparison(cat, sc, result) + prices.price_lines(cat, priced) if explain else None,
+         footer=footer, explanation=explanation(cat, sc, result, priced, vs) if explain else None,
          table=MC_TABLE_COLUMNS if samples else TABLE_COLUMNS, columns=columns, wide=wide, inputs=inputs(scenario_id, profiles))
     if fmt != "table":
         sys.stderr.write(result.verdict + "\n")
@@ -101,6 +103,14 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
     if plot:
         write_plot(result, plot, volume)
     _gate(rows, fail_if)
+
+
+def explanation(cat: Catalog, sc: Scenario, result: Comparison, priced: list[str], vs: str | None) -> str:
+    """compare --explain: the scenario, formulas and assumptions, then every price used (hardware, then APIs).
+    With --samples the hardware prices are shown with the point estimate's replicas and capex."""
+    point = result if "capex_usd" in result.columns else api.compare(sc, vs=vs, catalog=cat)
+    hardware = price_trace.hardware_lines(cat, sc, options.build(cat, sc), point.rows(), economics(cat, sc))
+    return explain_comparison(cat, sc, result) + hardware + prices.price_lines(cat, priced)
 
 
 def breakeven_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
