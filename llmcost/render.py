@@ -108,6 +108,8 @@ def human(value: Any, key: str = "") -> str:
     v = float(value)
     if not math.isfinite(v):  # a bug upstream; never print nan/inf
         raise ValueError(f"non-finite number {value!r} reached the renderer")
+    if key.startswith("delta_") and v > 0:  # a change: up is +, down is -
+        return "+" + human(value, key.removeprefix("delta_"))
     if key.endswith("_usd") or key.startswith("usd_") or "_usd_" in key:
         return money(v)
     if key in ("utilization", "mfu") or key.endswith(("_share", "_fraction")) or key.startswith("p_"):
@@ -175,7 +177,10 @@ HEADINGS = {
     "utilization": "util", "tpot_s": "TPOT s", "ttft_s": "TTFT s", "p_cheaper_than_api": "P(cheaper than API)",
     "cost_owned_usd": "owned cost", "cost_rented_usd": "rented cost", "wall_hours": "wall hours", "wall_days": "wall days",
     "cost_api_usd": "API cost", "tokens": "trained tokens", "dataset_tokens": "dataset tokens",
-    "gpu_hours": "GPU-hours", "memory_per_gpu_gib": "GiB per GPU", "tokens_per_s": "tokens/s", "energy_kwh": "energy kWh",
+    "gpu_hours": "GPU-hours", "old_tco_usd": "old TCO", "new_tco_usd": "new TCO", "delta_tco_usd": "TCO change",
+    "old_monthly_usd": "old monthly", "new_monthly_usd": "new monthly", "delta_monthly_usd": "monthly change",
+    "old_payback_months": "old payback months", "new_payback_months": "new payback months",
+    "delta_payback_months": "payback change months", "memory_per_gpu_gib": "GiB per GPU", "tokens_per_s": "tokens/s", "energy_kwh": "energy kWh",
     "gpu_energy_kwh": "GPU energy kWh", "trainable_params": "trainable params", "output_tokens_per_s": "output tok/s",
     "decode_tokens_per_s": "decode tok/s", "prefill_tokens_per_s": "prefill tok/s", "requests_per_s": "req/s",
     "usd_per_mtok_rented": "$/Mtok rented", "weights_gib": "weights GiB", "reported_gpu_hours": "reported GPU-hours",

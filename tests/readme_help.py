@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-COMMANDS = [[], ["compare"], ["breakeven"], ["sweep"], ["sensitivity"], ["pretrain"], ["finetune"], ["serve"], ["calibrate"],
+COMMANDS = [[], ["compare"], ["breakeven"], ["sweep"], ["sensitivity"], ["pretrain"], ["finetune"], ["serve"], ["calibrate"], ["diff"],
             ["profiles", "list"], ["profiles", "show"], ["profiles", "validate"], ["profiles", "schema"],
             ["profiles", "import-prices"]]
 START, END = "<!-- help:start -->", "<!-- help:end -->"

@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as click_exc  # type: ignore[no-redef]
 
 from llmcost import render
-from llmcost.cli import calibrate_cmd, compare_cmd, estimates, profiles_cmd, sensitivity_cmd, sweep_cmd
+from llmcost.cli import calibrate_cmd, compare_cmd, diff_cmd, estimates, profiles_cmd, sensitivity_cmd, sweep_cmd
 from llmcost.errors import LlmcostError, warnings_to_stderr
 
 
@@ -58,6 +58,7 @@ app.command("serve")(estimates.serve)
 app.command("sweep")(sweep_cmd.sweep_command)
 app.command("sensitivity")(sensitivity_cmd.sensitivity_command)
 app.command("calibrate")(calibrate_cmd.calibrate_command)
+app.command("diff")(diff_cmd.diff_command)
 
 
 def _version(value: bool) -> None:

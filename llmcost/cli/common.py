@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +12,8 @@ import typer
 from llmcost import api, gate, render, scenarios
 from llmcost import table as table_module
 from llmcost.catalog import Catalog
-from llmcost.errors import LlmcostError, unknown
+from llmcost.diffs import CHANGES
+from llmcost.errors import GateFailed, LlmcostError, unknown
 from llmcost.numbers import parse_quantity
 from llmcost.options import KIND_NAMES
 from llmcost.results import DOES_NOT_FIT, NA, NEVER
@@ -145,7 +146,7 @@ def inputs(*paths: str | Path | Sequence[str | Path] | None) -> list[str | Path]
     return out
 
 
-GATE_TEXTS = {"kind": KIND_NAMES}
+GATE_TEXTS = {"kind": KIND_NAMES, "change": CHANGES}
 """Every value a gate may compare these text columns with, whether or not this run's rows show it."""
 
 
@@ -154,8 +155,20 @@ def gate_keys(keys: Sequence[str]) -> dict[str, gate.Column]:
     return {k: gate.Column(gate.TEXT, GATE_TEXTS[k]) if k in GATE_TEXTS else gate.Column() for k in keys}
 
 
-def gate_columns(rows: Sequence[dict[str, Any]]) -> dict[str, gate.Column]:
-    """What each column of a command's rows holds, for --fail-if / --where (gate.parse)."""
+def gate_columns(rows: Sequence[dict[str, Any]], states: Sequence[str] = ()) -> dict[str, gate.Column]:
+    """What each column of a command's rows holds, for --fail-if / --where (gate.parse); `states` are the words
+    its numeric columns may hold besides never, n/a, does not fit and unbounded."""
     from llmcost.uncertainty import UNBOUNDED
 
-    return gate.columns_of(rows, GATE_TEXTS, (NEVER, NA, DOES_NOT_FIT, UNBOUNDED))
+    return gate.columns_of(rows, GATE_TEXTS, (NEVER, NA, DOES_NOT_FIT, UNBOUNDED, *states))
+
+
+def fail_if_matched(rows: Sequence[dict[str, Any]], fail_if: str | None, columns: Mapping[str, gate.Column] | None = None) -> None:
+    """--fail-if: GateFailed (exit 1) naming the rows that match the condition, if any."""
+    if not fail_if:
+        return
+    check = gate.parse(fail_if, columns if columns is not None else gate_columns(rows))
+    tripped = [r for r in rows if check(r)]
+    if tripped:
+        names = ", ".join(str(r.get("option")) + (f" vs {r['api']}" if "api" in r else "") for r in tripped)
+        raise GateFailed(f"--fail-if {fail_if!r} matched {render.count(len(tripped), 'row')}: {names}")

@@ -26,6 +26,7 @@ from llmcost.cli.common import (
     WideOpt,
     check_format,
     emit,
+    fail_if_matched,
     gate_columns,
     gate_keys,
     inputs,
@@ -34,7 +35,6 @@ from llmcost.cli.common import (
 )
 from llmcost.comparison import ROW_KEYS, Comparison, economics
 from llmcost.comparison import explain as explain_comparison
-from llmcost.errors import GateFailed
 from llmcost.schema import Scenario
 
 FailIfOpt = Annotated[str | None, typer.Option("--fail-if", help="Exit 1 when a row matches, e.g. 'kind == \"own\" and payback_months > 18'.")]
@@ -51,16 +51,6 @@ MC_BREAKEVEN_COLUMNS = ("option", "api", "payback_months_p50", "breakeven_tokens
 TABLE_COLUMNS = ("option", "kind", "monthly_usd", "tco_usd", "payback_months", "breakeven_tokens_per_day", "capex_usd", "usd_per_mtok",
                  "fits", "replicas", "gpus_per_replica", "utilization", "tpot_s")
 """compare's table, most important first: a narrow terminal drops columns from the end (render.write_table)."""
-
-
-def _gate(rows: list[dict[str, Any]], fail_if: str | None) -> None:
-    if not fail_if:
-        return
-    check = gate.parse(fail_if, gate_columns(rows))
-    tripped = [r for r in rows if check(r)]
-    if tripped:
-        names = ", ".join(str(r.get("option")) + (f" vs {r['api']}" if "api" in r else "") for r in tripped)
-        raise GateFailed(f"--fail-if {fail_if!r} matched {render.count(len(tripped), 'row')}: {names}")
 
 
 def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
@@ -102,7 +92,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
             sys.stderr.write(charts + "\n")
     if plot:
         write_plot(result, plot, volume)
-    _gate(rows, fail_if)
+    fail_if_matched(rows, fail_if)
 
 
 def explanation(cat: Catalog, sc: Scenario, result: Comparison, priced: list[str], vs: str | None) -> str:
@@ -134,7 +124,7 @@ def breakeven_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt =
              inputs=inputs(scenario_id, profiles))
     else:
         emit(rows, fmt, output, columns=columns, wide=wide, inputs=inputs(scenario_id, profiles))
-    _gate(rows, fail_if)
+    fail_if_matched(rows, fail_if)
 
 
 def pivot(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
