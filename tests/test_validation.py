@@ -5,7 +5,7 @@ One test per figure. Each FIGURES entry cites its source, says which inputs the 
 beyond the defaults and why, and carries its tolerance: the largest |estimate / reported - 1|
 accepted (or a one-sided bound where the source gives one). Nothing here is tuned: where the
 defaults are far from a figure, the tolerance is the one they meet and the note says why.
-tests/validation_table.py prints the same list as the README's Markdown table.
+tests/validation_table.py prints the same list as the table of docs/validation.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Print the estimate-vs-published table (Markdown) for the README: `python3 tests/validation_table.py`.
+"""Print the estimate-vs-published table (Markdown) shown in docs/validation.md: `python3 tests/validation_table.py`
+(`python tests/docs_pages.py --write` puts it there; tests/test_docs.py checks the page is current).
 
 The figures, their sources and tolerances are the ones tests/test_validation.py checks.
 """
