@@ -1,15 +1,15 @@
 """llmcost: total cost of ownership for large language models.
 
 The Python API (documented in docs/api.md): `load_catalog`, `scenario`, `compare`, `breakeven`, `serve`,
-`finetune`, `pretrain`, `sweep`, `sensitivity`, `calibrate`. Each is imported on first use, so `import llmcost` stays cheap.
+`finetune`, `pretrain`, `sweep`, `sensitivity`, `calibrate`, `diff`. Each is imported on first use, so `import llmcost` stays cheap.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["__version__", "breakeven", "calibrate", "compare", "finetune", "load_catalog", "pretrain", "scenario", "sensitivity",
-           "serve", "sweep"]
+__all__ = ["__version__", "breakeven", "calibrate", "compare", "diff", "finetune", "load_catalog", "pretrain", "scenario",
+           "sensitivity", "serve", "sweep"]
 
 
 def __getattr__(name: str) -> Any:

@@ -22,7 +22,7 @@ import dataclasses
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmcost import catalog as catalog_mod
 from llmcost import comparison as compare_mod
@@ -33,6 +33,9 @@ from llmcost.errors import LlmcostError, unknown
 from llmcost.numbers import parse_quantity
 from llmcost.results import Table
 from llmcost.schema import Scenario
+
+if TYPE_CHECKING:
+    from llmcost import diffs
 
 Number = float | int | str
 """A number, or a text with a suffix as on the command line ("20M", "1.4T")."""
@@ -242,5 +245,19 @@ def calibrate(results: str | Path | Sequence[str | Path], gpu: str, model: str |
     return calibration.calibrate(_catalog(catalog), paths, gpu, model, engine, quant, today=prices.today())
 
 
-__all__ = ["breakeven", "calibrate", "compare", "finetune", "load_catalog", "pretrain", "scenario", "sensitivity", "serve",
-           "sweep"]
+def diff(base: str | Path | Sequence[Mapping[str, Any]], head: str | Path | Sequence[Mapping[str, Any]]) -> diffs.Diff:
+    """`llmcost diff`: per option, the old and new TCO, monthly cost and payback and their deltas between two
+    compare results: `compare -f json` files, or rows (`llmcost.compare(...).rows()`)."""
+    from llmcost import diffs
+
+    def rows(given: str | Path | Sequence[Mapping[str, Any]], name: str) -> tuple[list[dict[str, Any]], str]:
+        if isinstance(given, (str, Path)):
+            return diffs.read_rows(given), str(given)
+        return diffs.check_rows([dict(r) for r in given], name), name
+
+    (old, base_name), (new, head_name) = rows(base, "base"), rows(head, "head")
+    return diffs.diff(old, new, base_name, head_name)
+
+
+__all__ = ["breakeven", "calibrate", "compare", "diff", "finetune", "load_catalog", "pretrain", "scenario", "sensitivity",
+           "serve", "sweep"]

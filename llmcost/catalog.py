@@ -12,7 +12,7 @@ from typing import Any
 
 from llmcost import bounds, cache
 from llmcost.errors import LlmcostError, ProfileError, closest, key_text, unknown
-from llmcost.schema import ALL_KINDS, ASSUMPTIONS, KINDS, Assumption, Gpu, Problems, Quantization, build
+from llmcost.schema import ALL_KINDS, ASSUMPTIONS, KINDS, Api, Assumption, Gpu, Problems, Quantization, build
 from llmcost.yamlsrc import YMap, read_yaml, read_yaml_text
 
 ASSUMPTION_NAMES: tuple[str, ...] = tuple(ASSUMPTIONS)
@@ -340,3 +340,9 @@ def with_assumption(cat: Catalog, name: str, value: float) -> Catalog:
 def gpu_price_usd(gpu: Gpu, used: bool) -> float:
     """Purchase price per GPU: used-market price when asked for and known, else new."""
     return gpu.used_price_usd if used and gpu.used_price_usd is not None else gpu.price_usd
+
+
+def api_model(api: Api) -> str:
+    """The model an API row is about: the open model it hosts (`serves_model`), else the API's own model, named
+    by the API's id (`openai/gpt-4o-mini`): never the model the scenario serves on GPUs."""
+    return api.serves_model or api.id

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from llmcost import hosting, inputs, options, quality, results, trends
-from llmcost.catalog import Catalog
+from llmcost.catalog import Catalog, api_model
 from llmcost.engine import lifecycle, money, serverless, serving
 from llmcost.errors import LlmcostError
 from llmcost.notes import Note, join_notes, text_notes, value_notes
@@ -304,7 +304,7 @@ class Evaluation:
         cols: dict[str, np.ndarray] = {
             "option": label,
             "kind": results.text_column([o.kind_name for o in self.opts for _ in range(n)]),
-            "model": results.text_column([self.model] * (k * n)),
+            "model": results.text_column([api_model(o.api) if o.api is not None else self.model for o in self.opts for _ in range(n)]),
             "fits": fits,
             "gpus_per_replica": counts,
             "host": self.hosts.reshape(-1) if k else results.text_column([]),

@@ -7,9 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from llmcost import inputs
-from llmcost.catalog import Catalog
+from llmcost import hosting, inputs
+from llmcost.catalog import Catalog, gpu_price_usd
 from llmcost.engine import memory
+from llmcost.price_trace import gpu_price
+from llmcost.prices import today
+from llmcost.render import money
 from llmcost.schema import CALIBRATED_EFFICIENCIES
 
 OWNED_COSTS = ("electricity_usd_per_kwh", "electricity_usd_per_kwh_commercial", "electricity_usd_per_kwh_industrial", "pue",
@@ -40,9 +43,10 @@ def _g(v: Any) -> str:
 class Explanation:
     """Lines of `quantity = value   <- formula` per row, then the assumptions with their sources."""
 
-    def __init__(self, cat: Catalog, command: str) -> None:
+    def __init__(self, cat: Catalog, command: str, bought_used: bool = False) -> None:
         self.cat = cat
         self.command = command
+        self.bought_used = bought_used  # --used: owned GPUs at their used-market price
         self.lines: list[str] = []
         self.used: set[str] = set(_ASSUMED.get(command, ()))
         self.pending: list[Callable[[], None]] = []
@@ -83,11 +87,20 @@ class Explanation:
         src = (ch.gpu.sources or {}).get("tflops_bf16") or (ch.gpu.sources or {}).get("default", "gpus profile")
         self.add(f"{ch.gpu.id} BF16 dense peak (TFLOPS)", ch.gpu.tflops_bf16, f"gpus/{ch.gpu.id}.tflops_bf16 [{src}]")
 
-    def _costs(self, x: dict[str, Any], out: dict[str, np.ndarray], i: int, rate_src: str) -> None:
+    def _price(self, ch: Any) -> None:
+        """The GPU's purchase price that enters capex: new or used, with its date and the line it was read from."""
+        loc = self.cat.where.get(("gpus", ch.gpu.id))
+        self.add(f"{ch.gpu.id} price (USD)", gpu_price_usd(ch.gpu, self.bought_used),
+                 gpu_price(ch.gpu, self.bought_used, today()) + (f" [{loc.path}:{loc.line}]" if loc else ""))
+
+    def _costs(self, x: dict[str, Any], out: dict[str, np.ndarray], i: int, rate_src: str, ch: Any) -> None:
         self.add("energy_kwh", out["energy_kwh"][i], f"GPU-hours x (board W + host {x['host_power_w_per_gpu']:,.0f} W per GPU) x "
                  f"PUE {x['pue']:g} / 1000 (LLaMA sec. 6); hosts from profiles/hosts.yaml")
-        self.add("capex_usd", out["capex_usd"][i], f"gpus x {x['capex_usd_per_gpu']:,.0f} per GPU (GPU price, host share, and over "
-                 "several boxes the network and spares shares)")
+        self._price(ch)
+        price = gpu_price_usd(ch.gpu, self.bought_used)
+        self.add("capex_usd", out["capex_usd"][i], f"{x['gpus']:g} GPUs x ({money(price)} + {money(x['capex_usd_per_gpu'] - price)} "
+                 f"per GPU for the host share, and over several boxes the network and spares) = {x['gpus']:g} x "
+                 f"{money(x['capex_usd_per_gpu'])}")
         self.add("depreciation_usd", out["depreciation_usd"][i], f"capex x (1 - book value after the run's months: 1 - (1 - resale "
                  f"{x['resale_fraction']:g}) x months / lifetime {x['lifetime_months']:g}, at least the resale share)")
         self.add("energy_usd", out["energy_usd"][i], f"kWh x ${x['electricity_usd_per_kwh']:g} (the site's tariff)")
@@ -107,7 +120,7 @@ class Explanation:
         self.add("wall_hours", out["wall_hours"][i], f"gpu_hours / {x['gpus']:.0f} GPUs")
         self.add("memory_per_gpu_gib", out["memory_per_gpu_gib"][i],
                  "16 B/param x N / G (ZeRO) + checkpointed activations / min(G, gpus_per_host) + overhead")
-        self._costs(x, out, i, rate_src)
+        self._costs(x, out, i, rate_src, ch)
         self.assume("mfu_single_gpu", "mfu_nvlink", "mfu_pcie")
 
     def finetune(self, model: Any, ch: Any, x: dict[str, Any], out: dict[str, np.ndarray], i: int, rate_src: str) -> None:
@@ -126,9 +139,39 @@ class Explanation:
         spread = ("in CPU memory, two gathered layers on the GPU" if x["offload"]
                   else f"/ {x['gpus']:.0f} GPUs (FSDP/ZeRO-3) + two gathered layers" if x["shard"] else "on every GPU")
         self.add("memory_per_gpu_gib", out["memory_per_gpu_gib"][i], f"{how} {spread} + activations + overhead")
+        self.add("tokens", x["tokens"], "dataset tokens x epochs (--tokens x --epochs; defaults finetune_dataset_tokens, finetune_epochs)")
         self.add("gpu_hours", out["gpu_hours"][i], f"{x['tokens']:,.4g} tokens x FLOPs per token / (peak x MFU) / 3600")
-        self._costs(x, out, i, rate_src)
+        self._costs(x, out, i, rate_src, ch)
         self.assume("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "finetune_batch", "finetune_seq_len")
+
+    def finetune_api(self, api: Any, trained_tokens: float, cost: float | None) -> None:
+        """An API's fine-tuning: its price per 1M trained tokens, with its date and file line, times the tokens."""
+        self.head(f"finetune via {api.id}:")
+        loc = self.cat.where.get(("apis", api.id))
+        at = f" [{loc.path}:{loc.line}, as_of {api.as_of}]" if loc else f" [as_of {api.as_of}]"
+        if cost is None:
+            self.lines.append(f"  cost_api_usd = n/a    <- {api.id} sells no fine-tuning (no finetune_train_usd_per_mtok){at}")
+            return
+        self.add("cost_api_usd", cost, f"{money(api.finetune_train_usd_per_mtok)} per 1M trained tokens (finetune_train_usd_per_mtok) "
+                 f"x {trained_tokens:,.4g} tokens / 1e6{at}")
+
+    def serve_cost(self, ch: Any, own_usd_per_hour: float | None, rent_usd_per_hour: float | None, rental: str,
+                   usd_per_mtok: float) -> None:
+        """serve's $ per 1M tokens: the replica's owned cost per hour from its price, and the rental rate."""
+        self._price(ch)
+        box = hosting.replica_costs(self.cat, hosting.economics(self.cat, None), ch.gpu, float(ch.count), self.bought_used)
+        price = gpu_price_usd(ch.gpu, self.bought_used)
+        self.add("replica capex (USD)", box["capex_usd"], f"{ch.count} x {money(price)} + host {money(box['capex_usd'] - ch.count * price)}"
+                 f" ({box['host']}, profiles/hosts.yaml)")
+        if own_usd_per_hour is None or not np.isfinite(usd_per_mtok):
+            self.lines.append(f"  owned USD per hour = n/a    <- {box['reason'] or 'the model does not fit'}")
+        else:
+            self.add("owned USD per hour", own_usd_per_hour, "capex x (1 - resale) / (lifetime x 730 h) + energy at full load x PUE x "
+                     "the site's $/kWh + (operations + colocation + failed cards) / 730 h")
+            self.add("usd_per_mtok", usd_per_mtok, "owned USD per hour / (requests/s x (input + output) x 3600) x 1e6")
+        if rent_usd_per_hour is not None:
+            self.add("rented USD per hour", rent_usd_per_hour, f"GPUs x $/GPU-hour [rentals/{rental}]")
+        self.assume("resale_fraction", "resale_fraction_datacenter")
 
     def serve(self, model: Any, ch: Any, quant: Any, engine: Any, x: dict[str, Any], out: dict[str, np.ndarray], i: int) -> None:
         self.head(f"serve {model.id} ({quant.id}, {engine.id}) on {ch.label}:")

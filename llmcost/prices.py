@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmcost.catalog import Catalog, parse_gpu_option
 from llmcost.errors import LlmcostError
+from llmcost.render import count
 
 if TYPE_CHECKING:
     from llmcost.schema import Scenario
@@ -127,10 +128,10 @@ def stale_lines(cat: Catalog, used: PricesUsed, max_age_days: int, today: dateti
         items = [(d, days) for d, days in stale if d.kind == kind]
         if not items:
             continue
-        names = ", ".join(f"{d.id} ({d.field} {d.as_of}, {days} days)" for d, days in items[:shown])
+        names = ", ".join(f"{d.id} ({d.field} {d.as_of}, {count(days, 'day')})" for d, days in items[:shown])
         more = f" and {len(items) - shown} more" if len(items) > shown else ""
-        count = f"1 {noun} price is" if len(items) == 1 else f"{len(items)} {noun} prices are"
-        lines.append(f"llmcost: warning: {count} older than {max_age_days} days: {names}{more}; {hint}")
+        are = f"{count(len(items), noun + ' price')} {'is' if len(items) == 1 else 'are'}"
+        lines.append(f"llmcost: warning: {are} older than {count(max_age_days, 'day')}: {names}{more}; {hint}")
     return lines
 
 
@@ -171,10 +172,10 @@ def scenario_prices(cat: Catalog, sc: Scenario, vs: str | None = None, extra_api
 def rows_prices(rows: Iterable[Mapping[str, Any]], used: bool) -> PricesUsed:
     """The prices behind `serve`, `finetune` and `pretrain` rows that fit: each row's GPU (bought used when
     `used`) and the rental offer it was priced with (`rental`, when it is an offer id), and the APIs of
-    finetune's API rows (`kind` api; their id is in `gpu`). Ids that are not in the catalogue are skipped
+    finetune's API rows (`kind` api, the id in `api`). Ids that are not in the catalogue are skipped
     later (`--usd-per-gpu-hour`, n/a)."""
     fitting = [r for r in rows if r.get("fits") is True]
-    apis = tuple(r["gpu"] for r in fitting if r.get("kind") == "api")
+    apis = tuple(r["api"] for r in fitting if r.get("kind") == "api")
     hw = [r for r in fitting if r.get("kind") != "api"]
     gpus = tuple(dict.fromkeys(r["gpu"] for r in hw))
     return PricesUsed(apis=apis, gpus=() if used else gpus, used_gpus=gpus if used else (),
@@ -202,8 +203,8 @@ def price_lines(cat: Catalog, api_ids: Iterable[str], today_: datetime.date | No
             continue
         loc = cat.where.get(("apis", api_id))
         cached = f", cached {api.cached_input_usd_per_mtok:g}" if api.cached_input_usd_per_mtok is not None else ""
-        tiers = f", {len(api.context_tiers)} context tier(s)" if api.context_tiers else ""
+        tiers = f", {count(len(api.context_tiers), 'context tier')}" if api.context_tiers else ""
         lines.append(f"  {api_id}: in {api.input_usd_per_mtok:g}, out {api.output_usd_per_mtok:g}{cached}{tiers}; "
-                     f"as_of {api.as_of} ({age_days(api.as_of, today_)} days)"
+                     f"as_of {api.as_of} ({count(age_days(api.as_of, today_), 'day')})"
                      + (f"    <- {loc.path}:{loc.line}" if loc else ""))
     return "\n".join(lines) + "\n"

@@ -108,12 +108,10 @@ def human(value: Any, key: str = "") -> str:
     v = float(value)
     if not math.isfinite(v):  # a bug upstream; never print nan/inf
         raise ValueError(f"non-finite number {value!r} reached the renderer")
+    if key.startswith("delta_") and v > 0:  # a change: up is +, down is -
+        return "+" + human(value, key.removeprefix("delta_"))
     if key.endswith("_usd") or key.startswith("usd_") or "_usd_" in key:
-        if abs(v) >= 1e9:
-            return f"${v / 1e9:,.2f}B"
-        if abs(v) >= 1e6:
-            return f"${v / 1e6:,.2f}M"
-        return f"${v:,.2f}" if abs(v) < 100 else f"${v:,.0f}"
+        return money(v)
     if key in ("utilization", "peak_utilization", "mfu") or key.endswith(("_share", "_fraction")) or key.startswith("p_"):
         return f"{v:.0%}"
     if key == "flops" or abs(v) >= 1e15:
@@ -124,6 +122,36 @@ def human(value: Any, key: str = "") -> str:
     if abs(v) >= 100 or v == int(v):
         return f"{v:,.0f}"
     return f"{v:.3g}"
+
+
+def count(n: float, word: str, plural: str = "") -> str:
+    """A count with its noun in the right number: '1 entry', '2 entries', '0 rows', '1060 days', '1,000,000 rows'
+    (thousands separated from 10,000 on).
+
+    >>> count(1, "entry", "entries"), count(2, "entry", "entries"), count(0, "row"), count(1060, "day"), count(1e6, "row")
+    ('1 entry', '2 entries', '0 rows', '1060 days', '1,000,000 rows')
+    """
+    return f"{n:{',' if abs(n) >= 10_000 else ''}.0f} {word if n == 1 else plural or word + 's'}"
+
+
+def money(v: float) -> str:
+    """USD for people: whole dollars from $100, millions and billions shortened, cents below $100; under $1 up to
+    four decimals when the amount has them (a price of $0.075 per 1M tokens is not $0.07); the sign before the $.
+
+    >>> money(1599.0), money(2.5e6), money(0.075), money(0.4427365), money(0.0001234), money(-50), money(0.1)
+    ('$1,599', '$2.50M', '$0.075', '$0.44', '$0.000123', '-$50.00', '$0.10')
+    """
+    sign, a = ("-" if v < 0 else ""), abs(v)
+    if a >= 1e9:
+        return f"{sign}${a / 1e9:,.2f}B"
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:,.2f}M"
+    if a >= 100:
+        return f"{sign}${a:,.0f}"
+    for decimals in (2, 3, 4) if a < 1 else (2,):
+        if abs(round(a, decimals) - a) <= 1e-9 * max(a, 1e-3):
+            return f"{sign}${a:,.{decimals}f}"
+    return f"{sign}${a:.3g}" if a < 0.01 else f"{sign}${a:,.2f}"
 
 
 def write_markdown(rows: Sequence[Row], out: IO[str], title: str | None = None) -> None:
@@ -149,7 +177,11 @@ HEADINGS = {
     "utilization": "util", "peak_utilization": "peak util", "tpot_s": "TPOT s", "ttft_s": "TTFT s", "quality_score": "quality",
     "p_cheaper_than_api": "P(cheaper than API)",
     "cost_owned_usd": "owned cost", "cost_rented_usd": "rented cost", "wall_hours": "wall hours", "wall_days": "wall days",
-    "gpu_hours": "GPU-hours", "memory_per_gpu_gib": "GiB per GPU", "tokens_per_s": "tokens/s", "energy_kwh": "energy kWh",
+    "cost_api_usd": "API cost", "tokens": "trained tokens", "dataset_tokens": "dataset tokens",
+    "gpu_hours": "GPU-hours", "old_tco_usd": "old TCO", "new_tco_usd": "new TCO", "delta_tco_usd": "TCO change",
+    "old_monthly_usd": "old monthly", "new_monthly_usd": "new monthly", "delta_monthly_usd": "monthly change",
+    "old_payback_months": "old payback months", "new_payback_months": "new payback months",
+    "delta_payback_months": "payback change months", "memory_per_gpu_gib": "GiB per GPU", "tokens_per_s": "tokens/s", "energy_kwh": "energy kWh",
     "gpu_energy_kwh": "GPU energy kWh", "trainable_params": "trainable params", "output_tokens_per_s": "output tok/s",
     "decode_tokens_per_s": "decode tok/s", "prefill_tokens_per_s": "prefill tok/s", "requests_per_s": "req/s",
     "usd_per_mtok_rented": "$/Mtok rented", "weights_gib": "weights GiB", "reported_gpu_hours": "reported GPU-hours",

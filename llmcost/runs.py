@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from llmcost import hosting, inputs
-from llmcost.catalog import Catalog, parse_gpu_option
+from llmcost.catalog import Catalog, api_model, parse_gpu_option
 from llmcost.engine import energy, memory, money, serving, training
 from llmcost.errors import LlmcostError
 from llmcost.explain import Explanation
@@ -135,7 +135,7 @@ def pretrain(cat: Catalog, model_id: str, gpu_specs: Sequence[str], gpus: int | 
         "host": hosts["host"], "rental": text_column([src for _, src in rates]), **_reported(model, n),
         "reason": text_column(reasons),
     }
-    ex = Explanation(cat, "pretrain")
+    ex = Explanation(cat, "pretrain", used)
     for i, ch in enumerate(choices):
         ex.later(functools.partial(ex.pretrain, model, ch, base[i], out, i, rates[i][1]))
     unfit = frozenset({*COST_KEYS, "cost_rented_usd", "wall_days"})
@@ -151,8 +151,12 @@ def finetune(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method: str,
              checkpointing: bool | None = None, tokens: float | None = None, epochs: float | None = None,
              mfu: float | None = None, usd_per_gpu_hour: float | None = None, apis: Sequence[str] = (),
              used: bool = False, recipe: inputs.Recipe | None = None) -> Estimate:
-    """Fine-tuning estimate (full, lora, qlora) on each GPU option, plus API fine-tuning offers. A row that does
-    not fit names the options that would make it fit (fit_hint)."""
+    """Fine-tuning estimate (full, lora, qlora) on each GPU option, plus API fine-tuning offers.
+
+    One row per GPU option (kind `gpu`: owned and rented cost side by side) and per API (kind `api`: its price
+    per trained token in `cost_api_usd`); a column that does not apply to a kind reads n/a. `dataset_tokens`
+    x `epochs` = `tokens`, the tokens trained on (what GPU-hours and API prices are counted on). A GPU row that
+    does not fit names the options that would make it fit (fit_hint)."""
     model: Model = cat.get("models", model_id)
     choices = inputs.gpu_choices(cat, gpu_specs)
     rates = [_rate(cat, ch.gpu, usd_per_gpu_hour) for ch in choices]
@@ -162,8 +166,9 @@ def finetune(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method: str,
     base = [inputs.finetune_inputs(cat, model, ch.gpu, float(ch.count), method, rate=r, recipe=recipe, **setting)
             for ch, (r, _) in zip(choices, rates, strict=True)]
     trainable = inputs.trainable_params(cat, model, method, rank, targets)
-    dataset = (tokens if tokens is not None else cat.value("finetune_dataset_tokens")) \
-        * (epochs if epochs is not None else cat.value("finetune_epochs"))
+    dataset = tokens if tokens is not None else cat.value("finetune_dataset_tokens")
+    passes = epochs if epochs is not None else cat.value("finetune_epochs")
+    trained = dataset * passes
     if base:
         out = training.finetune(inputs.stack(base))
     else:
@@ -173,35 +178,46 @@ def finetune(cat: Catalog, model_id: str, gpu_specs: Sequence[str], method: str,
     n_hw, n = len(choices), len(choices) + len(api_recs)
     fits = np.concatenate([np.asarray(out["fits"], dtype=bool),
                            np.array([a.finetune_train_usd_per_mtok is not None for a in api_recs], dtype=bool)])
-    nan_api = np.full(len(api_recs), np.nan)
+    nan_api, nan_hw = np.full(len(api_recs), np.nan), np.full(n_hw, np.nan)
 
     def hw(values: Any) -> np.ndarray:
         return np.concatenate([np.asarray(values, dtype=float), nan_api])
+
+    def per_kind(gpu_rows: Sequence[Any], api_rows: Sequence[Any]) -> np.ndarray:
+        return text_column([*gpu_rows, *api_rows])
 
     hosts = _hosts(cat, choices, used)
     reasons = [_reason("" if fits[i] else f"needs {float(out['memory_per_gpu_gib'][i]):.1f} GiB per GPU, {ch.gpu.id} has "
                        f"{ch.gpu.memory_gib:g}; " + fit_hint(cat, model, ch, method, recipe, setting, base[i]), hosts, i)
                for i, ch in enumerate(choices)]
     reasons += ["" if a.finetune_train_usd_per_mtok is not None else f"{a.id} sells no fine-tuning" for a in api_recs]
-    api_cost = [a.finetune_train_usd_per_mtok * dataset / 1e6 if a.finetune_train_usd_per_mtok is not None else None for a in api_recs]
+    api_cost = [a.finetune_train_usd_per_mtok * trained / 1e6 if a.finetune_train_usd_per_mtok is not None else None for a in api_recs]
     costs = _costs(out, [r for r, _ in rates], hosts)
     cols: dict[str, np.ndarray] = {
-        "kind": text_column(["own"] * n_hw + ["api"] * len(api_recs)), "model": text_column([model.id] * n),
-        "gpu": text_column([ch.gpu.id for ch in choices] + [a.id for a in api_recs]),
+        "option": per_kind([ch.label for ch in choices], [f"api {a.id}" for a in api_recs]),
+        "kind": per_kind(["gpu"] * n_hw, ["api"] * len(api_recs)),
+        "model": per_kind([model.id] * n_hw, [api_model(a) for a in api_recs]),
+        "gpu": per_kind([ch.gpu.id for ch in choices], [NA] * len(api_recs)),
         "gpus": hw([ch.count for ch in choices]),
-        "method": text_column([method] * n_hw + ["api"] * len(api_recs)),
-        "trainable_params": hw([trainable] * n_hw), "tokens": np.full(n, float(dataset)), "flops": hw(out["flops"]),
-        "checkpointing": text_column([bool(c) for c in out["checkpointing"]] + [NA] * len(api_recs)),
+        "method": per_kind([method] * n_hw, [NA] * len(api_recs)),
+        "trainable_params": hw([trainable] * n_hw),
+        "dataset_tokens": np.full(n, float(dataset)), "epochs": np.full(n, float(passes)), "tokens": np.full(n, float(trained)),
+        "flops": hw(out["flops"]),
+        "checkpointing": per_kind([bool(c) for c in out["checkpointing"]], [NA] * len(api_recs)),
         "fits": fits, "memory_per_gpu_gib": hw(out["memory_per_gpu_gib"]), "tokens_per_s": hw(out["tokens_per_s"]),
         **{k: hw(costs[k]) for k in COST_KEYS},
-        "cost_rented_usd": np.concatenate([costs["cost_rented_usd"], _floats(api_cost)]),
-        "host": text_column(list(hosts["host"]) + [NA] * len(api_recs)),
-        "rental": text_column([src for _, src in rates] + [a.id for a in api_recs]),
+        "cost_rented_usd": hw(costs["cost_rented_usd"]),
+        "host": per_kind(list(hosts["host"]), [NA] * len(api_recs)),
+        "rental": per_kind([src for _, src in rates], [NA] * len(api_recs)),
+        "cost_api_usd": np.concatenate([nan_hw, _floats(api_cost)]),
+        "api": per_kind([NA] * n_hw, [a.id for a in api_recs]),
         "reason": text_column(reasons),
     }
-    ex = Explanation(cat, "finetune")
+    ex = Explanation(cat, "finetune", used)
     for i, ch in enumerate(choices):
         ex.later(functools.partial(ex.finetune, model, ch, base[i], out, i, rates[i][1]))
+    for a, cost in zip(api_recs, api_cost, strict=True):
+        ex.later(functools.partial(ex.finetune_api, a, trained, cost))
     hw_rows = np.arange(n) < n_hw
     unfit = frozenset({"tokens_per_s", *COST_KEYS, "cost_rented_usd"})
     return Estimate(Table(cols, fits | ~hw_rows, unfit), ex)
@@ -293,10 +309,11 @@ def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, 
         "reason": text_column(["; ".join(r for r in ("" if fits[i] else serve_reason(model, ch, base[i], out, i), hourly[i][4]) if r)
                                for i, ch in enumerate(choices)]),
     }
-    ex = Explanation(cat, "serve")
+    ex = Explanation(cat, "serve", used)
     shape = inputs.model_shape(model)
     for i, ch in enumerate(choices):
         ex.later(functools.partial(ex.serve, model, ch, quant, engines[i], {**shape, **base[i]}, out, i))
+        ex.later(functools.partial(ex.serve_cost, ch, hourly[i][0], hourly[i][1], hourly[i][2], float(own[i])))
     unfit = frozenset({"prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "requests_per_s", "ttft_s",
                        "tpot_s", "itl_s", "bound", "usd_per_mtok", "usd_per_mtok_rented"})
     return Estimate(Table(cols, fits, unfit), ex)

@@ -1,6 +1,6 @@
-"""The README's command reference, generated from the real CLI (`python tests/readme_help.py --write`).
+"""The command reference (docs/commands.md), generated from the real CLI (`python tests/readme_help.py --write`).
 
-tests/test_readme.py checks that the README holds exactly what this prints.
+tests/test_readme.py checks that docs/commands.md holds exactly what this prints.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ import os
 import sys
 from pathlib import Path
 
-COMMANDS = [[], ["compare"], ["breakeven"], ["sweep"], ["sensitivity"], ["pretrain"], ["finetune"], ["serve"], ["calibrate"],
+COMMANDS = [[], ["compare"], ["breakeven"], ["sweep"], ["sensitivity"], ["pretrain"], ["finetune"], ["serve"], ["calibrate"], ["diff"],
             ["profiles", "list"], ["profiles", "show"], ["profiles", "validate"], ["profiles", "schema"],
             ["profiles", "import-prices"], ["profiles", "import-model"]]
 START, END = "<!-- help:start -->", "<!-- help:end -->"
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+REFERENCE = ROOT / "docs" / "commands.md"
 
 
 def help_text(argv: list[str]) -> str:
@@ -39,13 +41,13 @@ def section() -> str:
 
 
 def current() -> str:
-    text = README.read_text()
+    text = REFERENCE.read_text()
     return text[text.index(START): text.index(END) + len(END)]
 
 
 if __name__ == "__main__":
     if "--write" in sys.argv:
-        text = README.read_text()
-        README.write_text(text.replace(current(), section()) if START in text else text.rstrip() + "\n\n" + section() + "\n")
+        text = REFERENCE.read_text()
+        REFERENCE.write_text(text.replace(current(), section()))
     else:
         print(section())

@@ -1,4 +1,4 @@
-"""The README's quick start and command reference match the real CLI."""
+"""The README's quick start and the command reference (docs/commands.md) match the real CLI."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ import readme_help
 def test_command_reference_is_current() -> None:
     """Regenerate with `python tests/readme_help.py --write` after changing an option."""
     assert readme_help.current() == readme_help.section()
+
+
+def test_the_reference_lives_in_docs_and_the_readme_links_to_it() -> None:
+    readme = readme_help.README.read_text()
+    assert readme_help.START not in readme and "Usage: llmcost" not in readme
+    assert "(docs/commands.md)" in readme
+    reference = readme_help.REFERENCE.read_text()
+    assert all(f"<code>llmcost {' '.join(argv + ['--help'])}</code>" in reference for argv in readme_help.COMMANDS)
 
 
 def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:

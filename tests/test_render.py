@@ -99,7 +99,8 @@ def test_table_without_colour_has_no_escape_codes(monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.mark.parametrize(("value", "key", "shown"), [
-    (1234.5, "capex_usd", "$1,234"), (2.5e6, "tco_usd", "$2.50M"), (0.123, "usd_per_mtok", "$0.12"),
+    (1234.5, "capex_usd", "$1,234"), (2.5e6, "tco_usd", "$2.50M"), (0.123, "usd_per_mtok", "$0.123"),
+    (0.075, "cached_input_usd_per_mtok", "$0.075"), (0.4427365518, "usd_per_mtok", "$0.44"), (-1234.5, "delta_tco_usd", "-$1,234"),
     (0.5, "utilization", "50%"), (3.2e12, "tokens", "3.2T"), (1.5e20, "flops", "1.5e+20"), (None, "x", "-"),
     (True, "fits", "yes"), ("never", "payback_months", "never"), (7, "replicas", "7"), (0.0123, "x", "0.0123"),
 ])

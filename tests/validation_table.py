@@ -1,5 +1,5 @@
-"""Print the estimate-vs-published table (Markdown) for the README: `python3 tests/validation_table.py`
-(`--write` puts it into README.md between the validation-table markers).
+"""Print the estimate-vs-published table (Markdown) shown in docs/validation.md: `python3 tests/validation_table.py`
+(`python tests/docs_pages.py --write` puts it there; tests/test_docs.py checks the page is current).
 
 The figures, their sources, tolerances and known gaps are the ones tests/test_validation.py checks.
 """
@@ -10,8 +10,6 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-README = HERE.parent / "README.md"
-START, END = "<!-- validation-table:start -->", "<!-- validation-table:end -->"
 
 
 def fmt(x: float) -> str:
@@ -43,20 +41,5 @@ def table() -> str:
     return "\n".join(lines + gaps)
 
 
-def readme_section() -> str:
-    text = README.read_text()
-    return text.split(START, 1)[1].split(END, 1)[0].strip("\n")
-
-
-def write() -> None:
-    text = README.read_text()
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1]
-    README.write_text(f"{head}{START}\n{table()}\n{END}{tail}")
-
-
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--write"]:
-        write()
-    else:
-        print(table())
+    print(table())

@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("sweep_cmd", "sweep_command"),
     "sensitivity": ("sensitivity_cmd", "sensitivity_command"),
     "calibrate": ("calibrate_cmd", "calibrate_command"),
+    "diff": ("diff_cmd", "diff_command"),
     "profiles": ("profiles_cmd", "app"),
 }
 """Command name -> (module in llmcost.cli, attribute): a function, or a typer app for a command group."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +12,8 @@ import typer
 from llmcost import api, gate, hf_config, render, scenarios
 from llmcost import table as table_module
 from llmcost.catalog import Catalog
-from llmcost.errors import LlmcostError, unknown
+from llmcost.diffs import CHANGES
+from llmcost.errors import GateFailed, LlmcostError, unknown
 from llmcost.numbers import parse_quantity
 from llmcost.options import KIND_NAMES
 from llmcost.results import DOES_NOT_FIT, NA, NEVER
@@ -39,7 +40,11 @@ MaxPriceAgeOpt = Annotated[int, typer.Option("--max-price-age-days", min=0, meta
 ScenarioOpt = Annotated[str | None, typer.Option("--scenario", "-s", help="Built-in scenario id or a scenario YAML file (default: team-assistant).")]
 ScenarioSetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a scenario value by dotted path, e.g. workload.requests_per_day=5000, "
                                                           "or an assumption, assumptions.NAME=VALUE (repeatable).")]
-ApiOpt = Annotated[list[str] | None, typer.Option("--api", "-a", help="API to compare (repeatable; replaces the scenario's).")]
+ApiOpt = Annotated[list[str] | None, typer.Option("--api", "-a", help="API to compare (repeatable): replaces the scenario's APIs, "
+                                                  "and the hosts of the served model unless --hosts is given.")]
+HostsOpt = Annotated[bool | None, typer.Option("--hosts/--no-hosts", show_default=False, help="Also compare the APIs that host the "
+                                               "served model (serves_model): default on, off with --api (options.hosts).")]
+ScenarioUsedOpt = Annotated[bool, typer.Option("--used", help="Price owned GPUs at used-market prices where known (options.used).")]
 ScenarioModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Model to serve, an id or a Hugging Face config.json "
                                                                             "(replaces serving.model).")]
 MinQualityOpt = Annotated[float | None, typer.Option("--min-quality", min=0, max=100, metavar="SCORE", help=(
@@ -57,10 +62,14 @@ def load_catalog(profiles: Sequence[str] | None, sets: Sequence[str] | None = No
 
 
 def scenario_inputs(profiles: Sequence[str] | None, scenario_id: str | None, sets: Sequence[str] | None, model: str | None = None,
-                    gpu: Sequence[str] | None = None, apis: Sequence[str] | None = None,
-                    min_quality: float | None = None) -> tuple[Catalog, Scenario]:
+                    gpu: Sequence[str] | None = None, apis: Sequence[str] | None = None, hosts: bool | None = None,
+                    used: bool = False, min_quality: float | None = None) -> tuple[Catalog, Scenario]:
     """The catalog (with `--set assumptions.X=...`) and the scenario (with every other --set, and --model,
-    --gpu, --api, --min-quality, which win over --set) that compare, breakeven and sensitivity run on."""
+    --gpu, --api, --hosts/--no-hosts, --used, --min-quality, which win over --set) that compare, breakeven and
+    sensitivity run on.
+
+    --api replaces the scenario's APIs, the hosts of the served model included (options.hosts off) unless
+    --hosts asks for them."""
     given = scenarios.parse_sets(sets or ())
     cat = api.load_catalog(profiles or (), {k: v for k, v in given.items() if k.startswith("assumptions.")})
     overrides: dict[str, Any] = {k: v for k, v in given.items() if not k.startswith("assumptions.")}
@@ -70,6 +79,11 @@ def scenario_inputs(profiles: Sequence[str] | None, scenario_id: str | None, set
         overrides["options.gpus"] = ",".join(gpu)
     if apis:
         overrides["options.apis"] = ",".join(apis)
+        overrides["options.hosts"] = False
+    if hosts is not None:
+        overrides["options.hosts"] = hosts
+    if used:
+        overrides["options.used"] = True
     if min_quality is not None:
         overrides["options.min_quality"] = min_quality
     return cat, scenarios.resolve(cat, scenario_id, overrides)
@@ -139,7 +153,7 @@ def inputs(*paths: str | Path | Sequence[str | Path] | None) -> list[str | Path]
     return out
 
 
-GATE_TEXTS = {"kind": KIND_NAMES}
+GATE_TEXTS = {"kind": KIND_NAMES, "change": CHANGES}
 """Every value a gate may compare these text columns with, whether or not this run's rows show it."""
 
 
@@ -148,8 +162,20 @@ def gate_keys(keys: Sequence[str]) -> dict[str, gate.Column]:
     return {k: gate.Column(gate.TEXT, GATE_TEXTS[k]) if k in GATE_TEXTS else gate.Column() for k in keys}
 
 
-def gate_columns(rows: Sequence[dict[str, Any]]) -> dict[str, gate.Column]:
-    """What each column of a command's rows holds, for --fail-if / --where (gate.parse)."""
+def gate_columns(rows: Sequence[dict[str, Any]], states: Sequence[str] = ()) -> dict[str, gate.Column]:
+    """What each column of a command's rows holds, for --fail-if / --where (gate.parse); `states` are the words
+    its numeric columns may hold besides never, n/a, does not fit and unbounded."""
     from llmcost.uncertainty import UNBOUNDED
 
-    return gate.columns_of(rows, GATE_TEXTS, (NEVER, NA, DOES_NOT_FIT, UNBOUNDED))
+    return gate.columns_of(rows, GATE_TEXTS, (NEVER, NA, DOES_NOT_FIT, UNBOUNDED, *states))
+
+
+def fail_if_matched(rows: Sequence[dict[str, Any]], fail_if: str | None, columns: Mapping[str, gate.Column] | None = None) -> None:
+    """--fail-if: GateFailed (exit 1) naming the rows that match the condition, if any."""
+    if not fail_if:
+        return
+    check = gate.parse(fail_if, columns if columns is not None else gate_columns(rows))
+    tripped = [r for r in rows if check(r)]
+    if tripped:
+        names = ", ".join(str(r.get("option")) + (f" vs {r['api']}" if "api" in r else "") for r in tripped)
+        raise GateFailed(f"--fail-if {fail_if!r} matched {render.count(len(tripped), 'row')}: {names}")

@@ -7,13 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from llmcost import api, gate, prices
+from llmcost import api, gate, options, price_trace, prices, render
+from llmcost.catalog import Catalog
 from llmcost.cli.charts import check_plot, terminal_chart, terminal_trend_chart, terminal_volume_chart, volume_curves, write_plot
 from llmcost.cli.common import (
     ApiOpt,
     ColumnsOpt,
     FormatOpt,
     GpuOpt,
+    HostsOpt,
     MaxPriceAgeOpt,
     MinQualityOpt,
     OutputOpt,
@@ -21,9 +23,11 @@ from llmcost.cli.common import (
     ScenarioModelOpt,
     ScenarioOpt,
     ScenarioSetOpt,
+    ScenarioUsedOpt,
     WideOpt,
     check_format,
     emit,
+    fail_if_matched,
     gate_columns,
     gate_keys,
     inputs,
@@ -31,8 +35,8 @@ from llmcost.cli.common import (
     scenario_inputs,
 )
 from llmcost.compare_explain import explain as explain_comparison
-from llmcost.comparison import ROW_KEYS
-from llmcost.errors import GateFailed
+from llmcost.comparison import ROW_KEYS, Comparison, economics
+from llmcost.schema import Scenario
 from llmcost.uncertainty.montecarlo import MC_KEYS
 from llmcost.uncertainty.sampling import DEFAULT_SEED
 
@@ -55,18 +59,8 @@ TABLE_COLUMNS = ("option", "kind", "monthly_usd", "tco_usd", "payback_months", "
 """compare's table, most important first: a narrow terminal drops columns from the end (render.write_table)."""
 
 
-def _gate(rows: list[dict[str, Any]], fail_if: str | None) -> None:
-    if not fail_if:
-        return
-    check = gate.parse(fail_if, gate_columns(rows))
-    tripped = [r for r in rows if check(r)]
-    if tripped:
-        names = ", ".join(str(r.get("option")) + (f" vs {r['api']}" if "api" in r else "") for r in tripped)
-        raise GateFailed(f"--fail-if {fail_if!r} matched {len(tripped)} row(s): {names}")
-
-
 def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
-                    vs: VsOpt = None, min_quality: MinQualityOpt = None,
+                    hosts: HostsOpt = None, used: ScenarioUsedOpt = False, vs: VsOpt = None, min_quality: MinQualityOpt = None,
                     sets: ScenarioSetOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
                     chart: Annotated[bool, typer.Option("--chart", help="Draw cumulative cost per option, with the price trends and "
                                                         "with flat prices, in the terminal (stderr when not a table).")] = False,
@@ -82,7 +76,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
     pick_columns(columns, MC_KEYS if samples else ROW_KEYS)
     if plot:
         check_plot(plot)
-    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids, min_quality)
+    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids, hosts, used, min_quality)
     if fail_if:
         gate.parse(fail_if, gate_keys(MC_KEYS if samples else ROW_KEYS))  # reject a bad gate before computing
     result = api.compare(sc, vs=vs, samples=samples, seed=seed, catalog=cat)
@@ -98,7 +92,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
         footer = footer + "\n\n" + charts
     bench = f", quality = {rows[0]['quality_benchmark']}" if rows and "quality_benchmark" in rows[0] else ""
     emit(rows, fmt, output, title=f"{sc.name}: {sc.serving.model} ({sc.serving.quantization}), vs {result.reference}{bench}",
-         footer=footer, explanation=explain_comparison(cat, sc, result) + prices.price_lines(cat, priced) if explain else None,
+         footer=footer, explanation=explanation(cat, sc, result, priced, vs) if explain else None,
          table=MC_TABLE_COLUMNS if samples else TABLE_COLUMNS, columns=columns, wide=wide, inputs=inputs(scenario_id, profiles))
     if fmt != "table":
         sys.stderr.write(result.verdict + "\n")
@@ -106,31 +100,39 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
             sys.stderr.write(charts + "\n")
     if plot:
         write_plot(result, plot, volume)
-    _gate(rows, fail_if)
+    fail_if_matched(rows, fail_if)
+
+
+def explanation(cat: Catalog, sc: Scenario, result: Comparison, priced: list[str], vs: str | None) -> str:
+    """compare --explain: the scenario, formulas and assumptions, then every price used (hardware, then APIs).
+    With --samples the hardware prices are shown with the point estimate's replicas and capex."""
+    point = result if "capex_usd" in result.columns else api.compare(sc, vs=vs, catalog=cat)
+    hardware = price_trace.hardware_lines(cat, sc, options.build(cat, sc), point.rows(), economics(cat, sc))
+    return explain_comparison(cat, sc, point) + hardware + prices.price_lines(cat, priced)
 
 
 def breakeven_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
-                      min_quality: MinQualityOpt = None, sets: ScenarioSetOpt = None, fmt: FormatOpt = None,
-                      output: OutputOpt = None, fail_if: FailIfOpt = None,
+                      hosts: HostsOpt = None, used: ScenarioUsedOpt = False, min_quality: MinQualityOpt = None,
+                      sets: ScenarioSetOpt = None, fmt: FormatOpt = None, output: OutputOpt = None, fail_if: FailIfOpt = None,
                       profiles: ProfilesOpt = None, max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
                       samples: SamplesOpt = None, seed: SeedOpt = DEFAULT_SEED,
                       columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
     """Break-even table: own and rent options x APIs; cells are break-even tokens/day and payback months."""
     fmt = check_format(fmt, output, inputs=inputs(scenario_id, profiles))  # format and --output before any work
-    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids, min_quality)
+    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids, hosts, used, min_quality)
     rows = api.breakeven(sc, samples=samples, seed=seed, catalog=cat).rows()
     if fail_if:
         gate.parse(fail_if, gate_columns(rows))
     prices.warn_if_stale(cat, prices.scenario_prices(cat, sc), max_price_age_days)
     if fmt == "table" and samples:
-        emit(rows, fmt, output, title=f"{sc.name}: break-even tokens/day and payback months, P10/P50/P90 of {samples:,} samples "
+        emit(rows, fmt, output, title=f"{sc.name}: break-even tokens/day and payback months, P10/P50/P90 of {render.count(samples, 'sample')} "
              f"(seed {seed})", table=MC_BREAKEVEN_COLUMNS, columns=columns, wide=wide, inputs=inputs(scenario_id, profiles))
     elif fmt == "table" and not columns:  # --columns picks from the long rows, so it shows them rather than the pivot
         emit(pivot(rows), fmt, output, title=f"{sc.name}: break-even tokens/day | payback months", wide=wide,
              inputs=inputs(scenario_id, profiles))
     else:
         emit(rows, fmt, output, columns=columns, wide=wide, inputs=inputs(scenario_id, profiles))
-    _gate(rows, fail_if)
+    fail_if_matched(rows, fail_if)
 
 
 def pivot(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

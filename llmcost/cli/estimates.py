@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,6 +24,7 @@ from llmcost.cli.common import (
     inputs,
     load_catalog,
 )
+from llmcost.render import human
 
 RateOpt = Annotated[str | None, typer.Option("--usd-per-gpu-hour", help="Rental price to use instead of the cheapest offer.")]
 MfuOpt = Annotated[float | None, typer.Option("--mfu", help="Model FLOPs utilisation instead of the default for the setting.")]
@@ -32,9 +33,9 @@ MfuOpt = Annotated[float | None, typer.Option("--mfu", help="Model FLOPs utilisa
 PRETRAIN_TABLE = ("gpu", "gpus", "fits", "wall_days", "cost_rented_usd", "cost_owned_usd", "gpu_hours", "reported_gpu_hours", "flops",
                   "reported_flops", "energy_kwh", "reported_energy_kwh", "gpu_energy_kwh", "memory_per_gpu_gib", "min_gpus", "capex_usd",
                   "wall_hours", "mfu", "tokens", "model", "host", "rental", "reported_gpu", "reason")
-FINETUNE_TABLE = ("gpu", "kind", "gpus", "fits", "cost_owned_usd", "cost_rented_usd", "wall_hours", "memory_per_gpu_gib", "tokens_per_s",
-                  "gpu_hours", "energy_kwh", "capex_usd", "trainable_params", "checkpointing", "tokens", "flops", "method", "host", "rental",
-                  "gpu_energy_kwh", "model", "reason")
+FINETUNE_TABLE = ("option", "kind", "gpus", "fits", "cost_owned_usd", "cost_rented_usd", "cost_api_usd", "tokens", "epochs", "wall_hours",
+                  "memory_per_gpu_gib", "tokens_per_s", "gpu_hours", "energy_kwh", "capex_usd", "dataset_tokens", "trainable_params",
+                  "checkpointing", "flops", "method", "host", "rental", "gpu_energy_kwh", "model", "gpu", "api", "reason")
 SERVE_TABLE = ("gpu", "gpus", "fits", "usd_per_mtok", "output_tokens_per_s", "tpot_s", "ttft_s", "itl_s", "requests_per_s", "concurrency",
                "max_concurrency", "decode_tokens_per_s", "prefill_tokens_per_s", "weights_gib", "kv_mib_per_sequence", "usd_per_mtok_rented",
                "parallelism", "quantization", "engine", "bound", "host", "rental", "model", "reason")
@@ -66,8 +67,9 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
              seq_len: Annotated[int | None, typer.Option("--seq-len", min=1, help="Sequence length.")] = None,
              checkpointing: Annotated[bool | None, typer.Option(
                  "--checkpointing/--no-checkpointing", help="Activation checkpointing (default: only when needed to fit).")] = None,
-             tokens: Annotated[str | None, typer.Option("--tokens", help="Dataset tokens, e.g. 20M.")] = None,
-             epochs: Annotated[float | None, typer.Option("--epochs", min=0.0, help="Passes over the dataset.")] = None,
+             tokens: Annotated[str | None, typer.Option("--tokens", help="Dataset tokens, e.g. 20M; trained tokens = this x --epochs.")] = None,
+             epochs: Annotated[float | None, typer.Option("--epochs", min=0.0, help="Passes over the dataset (default from assumptions: "
+                                                                       "finetune_epochs).")] = None,
              api_ids: Annotated[list[str] | None, typer.Option("--api", "-a", help="Also price this API's fine-tuning (repeatable).")] = None,
              shard: Annotated[bool | None, typer.Option(
                  "--shard/--no-shard", help="Shard weights and states across the GPUs (FSDP/ZeRO-3; default: on with several GPUs).")] = None,
@@ -86,8 +88,20 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
                        tokens=tokens, epochs=epochs, api=api_ids, shard=shard, offload=offload, optimizer=optimizer,
                        optimizer_in_backward=optimizer_in_backward, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used, catalog=cat)
     prices.warn_if_stale(cat, prices.rows_prices(est.rows(), used), max_price_age_days)
-    emit(est.rows(), fmt, output, title=f"{method} fine-tuning {model}", explanation=est.explanation.text() if explain else None,
-         table=FINETUNE_TABLE, columns=columns, wide=wide, inputs=inputs(profiles))
+    rows = est.rows()
+    emit(rows, fmt, output, title=f"{method} fine-tuning {model}: {trained_tokens(rows)}",
+         explanation=est.explanation.text() if explain else None, table=FINETUNE_TABLE, columns=columns, wide=wide,
+         inputs=inputs(profiles))
+
+
+def trained_tokens(rows: list[dict[str, Any]]) -> str:
+    """'50M dataset tokens x 3 epochs = 150M trained tokens' (the same on every finetune row)."""
+    if not rows:
+        return "no option"
+    r = rows[0]
+    epochs = r["epochs"]
+    return (f"{human(r['dataset_tokens'])} dataset tokens x {epochs:g} epoch{'' if epochs == 1 else 's'} = "
+            f"{human(r['tokens'])} trained tokens")
 
 
 def serve(model: ModelOpt, gpu: GpuOpt = None,

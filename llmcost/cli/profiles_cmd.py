@@ -149,12 +149,12 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Profile, scenario
         name = f"assumptions.{key[1]}" if key[0] == "assumptions" else f"{key[0]}[{key[1]}]"
         sys.stdout.write(f"{loc.path}:{loc.line}: {name} overrides the built-in entry ({builtin_loc.path}:{builtin_loc.line})\n")
     count = sum(1 for loc in cat.where.values() if not loc.path.startswith("profiles/"))
-    valid = ([_count(count, "entry", "entries")] if count or groups["profiles"] else []) + [
-        _count(len(groups[g]), f"{g} file") for g in ("scenario", "grid") if groups[g]]
-    notes = [_count(n, what, plural) for n, what, plural in ((len(cat.overridden), "override of a built-in", "overrides of built-ins"),
+    valid = ([render.count(count, "entry", "entries")] if count or groups["profiles"] else []) + [
+        render.count(len(groups[g]), f"{g} file") for g in ("scenario", "grid") if groups[g]]
+    notes = [render.count(n, what, plural) for n, what, plural in ((len(cat.overridden), "override of a built-in", "overrides of built-ins"),
                                                              (implausible, "implausible value", ""),
                                                              (unsourced, "entry without full sources", "entries without full sources")) if n]
-    sys.stdout.write(f"ok: {' and '.join(valid)} valid in {_count(len(paths), 'path')}" + "".join(f", {n}" for n in notes) + "\n")
+    sys.stdout.write(f"ok: {' and '.join(valid)} valid in {render.count(len(paths), 'path')}" + "".join(f", {n}" for n in notes) + "\n")
 
 
 SCENARIO_SECTIONS = tuple(schema.yaml_key(f) for f in dataclasses.fields(schema.Scenario) if schema.spec_of(f).type == "record")
@@ -221,11 +221,6 @@ def _write_unsourced(cat: catalog.Catalog) -> int:
             unsourced += 1
             sys.stderr.write(f"{loc.path}:{loc.line}: warning: {kind}[{entry_id}] has no source for {', '.join(missing)}\n")
     return unsourced
-
-
-def _count(n: int, word: str, plural: str = "") -> str:
-    """'1 entry', '2 entries', '0 paths'."""
-    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 def _write_warnings(caught: list[warnings.WarningMessage]) -> int:
@@ -309,6 +304,6 @@ def import_prices(
     if as_of is None:
         sys.stderr.write(f"llmcost: note: as_of {saved} is the day the data was saved or installed (it records no check "
                          "date); pass --as-of DATE for the day the prices were published\n")
-    skipped = f"; skipped {len(imported.skipped)} that cannot be mapped faithfully (listed above)" if imported.skipped else ""
-    sys.stderr.write(f"llmcost: imported {len(imported.entries)} API prices from {label}"
+    skipped = f"; skipped {len(imported.skipped):,} that cannot be mapped faithfully (listed above)" if imported.skipped else ""
+    sys.stderr.write(f"llmcost: imported {render.count(len(imported.entries), 'API price')} from {label}"
                      + (f" to {output}" if output and output != "-" else "") + skipped + "\n")

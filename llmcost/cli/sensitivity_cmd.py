@@ -13,12 +13,14 @@ from llmcost.cli.common import (
     ApiOpt,
     FormatOpt,
     GpuOpt,
+    HostsOpt,
     MaxPriceAgeOpt,
     OutputOpt,
     ProfilesOpt,
     ScenarioModelOpt,
     ScenarioOpt,
     ScenarioSetOpt,
+    ScenarioUsedOpt,
     check_format,
     emit,
     inputs,
@@ -33,13 +35,14 @@ ChartOpt = Annotated[bool, typer.Option("--chart", help="Draw the tornado as tex
 
 
 def sensitivity_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = None, gpu: GpuOpt = None, api_ids: ApiOpt = None,
+                        hosts: HostsOpt = None, used: ScenarioUsedOpt = False,
                         vs: VsOpt = None, option: OptionOpt = None, metric: MetricOpt = "payback_months", sets: ScenarioSetOpt = None,
                         fmt: FormatOpt = None, output: OutputOpt = None, chart: ChartOpt = False,
                         profiles: ProfilesOpt = None,
                         max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS) -> None:
     """Tornado: each ranged input at its low and high end, the others at their mode; sorted by swing."""
     fmt = check_format(fmt, output, inputs=inputs(scenario_id, profiles))  # format and --output before any work
-    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids)
+    cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids, hosts, used)
     t = api.sensitivity(sc, option=option, metric=metric, vs=vs, catalog=cat)
     prices.warn_if_stale(cat, prices.scenario_prices(cat, sc, vs), max_price_age_days)
     base = t.base if isinstance(t.base, str) else f"{t.base:,.4g}"

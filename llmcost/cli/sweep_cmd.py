@@ -75,11 +75,11 @@ def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = None, ou
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes at exit
         raise typer.Exit(0) from None
     if output and output != "-":
-        sys.stderr.write(f"llmcost: wrote {result.rows:,} rows to {output}\n")
+        sys.stderr.write(f"llmcost: wrote {render.count(result.rows, 'row')} to {output}\n")
     if result.tripped:
         names = "; ".join(result.tripped_names) + (f"; and {result.tripped - len(result.tripped_names)} more"
                                                    if result.tripped > len(result.tripped_names) else "")
-        raise GateFailed(f"--fail-if {fail_if!r} matched {result.tripped} row(s): {names}")
+        raise GateFailed(f"--fail-if {fail_if!r} matched {render.count(result.tripped, 'row')}: {names}")
 
 
 PROGRESS_ROWS = 200_000

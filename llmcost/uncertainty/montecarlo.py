@@ -22,7 +22,7 @@ from llmcost import comparison, options, scenarios
 from llmcost.catalog import Catalog
 from llmcost.errors import LlmcostError
 from llmcost.options import API, Option
-from llmcost.render import csv_cell
+from llmcost.render import count, csv_cell
 from llmcost.results import DOES_NOT_FIT, NA, NEVER, Table, num, text_column
 from llmcost.schema import Scenario, Uncertain
 from llmcost.uncertainty.sampling import DEFAULT_SEED, draws, uncertain_inputs, with_assumption_values
@@ -122,7 +122,7 @@ def mc_rows(sim: Simulation, point_rows: list[Row], extra: dict[str, Any] | None
 
 def summary(ranged: dict[str, Uncertain], n: int, seed: int) -> str:
     names = ", ".join(k.removeprefix("assumptions.") for k in ranged) or "none"
-    return f"{n:,} samples (seed {seed}) of {len(ranged)} ranged inputs: {names}."
+    return f"{count(n, 'sample')} (seed {seed}) of {count(len(ranged), 'ranged input')}: {names}."
 
 
 def _money(v: Any) -> str:
