@@ -2,8 +2,8 @@
 
 One pipeline serves `compare` (one row per option), `breakeven` (the lifecycle re-run per reference
 API), sweeps (rows per option x grid point) and Monte Carlo (rows per option x sample): every number of
-the scenario and of the assumptions may be an array of `n` values (`llmcost.scenario.with_values`,
-`llmcost.catalog.with_values`), and `evaluate` returns options x n rows, option-major.
+the scenario and of the assumptions may be an array of `n` values (`llmcost.scenarios.with_values`,
+`llmcost.uncertainty.sampling.with_assumption_values`), and `evaluate` returns options x n rows, option-major.
 
     options.build -> evaluate: GPU counts, serving engine, training runs, lifecycle inputs,
                      lifecycle engine -> Evaluation.table() (a results.Table) -> Comparison
@@ -23,7 +23,7 @@ from llmcost.catalog import Catalog, api_model
 from llmcost.engine import lifecycle, money, serverless, serving
 from llmcost.errors import LlmcostError
 from llmcost.notes import Note, join_notes, text_notes, value_notes
-from llmcost.options import API, OWN, Option
+from llmcost.options import API, OWN, RENT, Option
 from llmcost.results import MISSES_TARGET, NA, NEVER, Table, num
 from llmcost.schema import Api, Scenario
 from llmcost.training_runs import Training, api_fees, option_training
@@ -435,6 +435,11 @@ def consistency_notes(ev: Evaluation, i: int) -> list[Note]:
                     "counted; the payback counts cash only", serves & np.isfinite(pb) & np.isfinite(be) & (be > today)))
         out.append((f"it never beats {ref} per token within one replica's capacity, so it costs more each month than {ref} once "
                     "depreciation is counted; the payback counts cash only", serves & np.isfinite(pb) & np.isinf(be)))
+    if o.kind == RENT:
+        first_month = x["ref_api_usd_per_request"] * x["requests_per_day"] * lifecycle.DAYS_PER_MONTH
+        out.append((f"cheaper than {ref} in its first month, but {ref}'s prices fall faster "
+                    f"(economics.{trends.API_KEY}), so over the horizon {ref} costs less",
+                    serves & np.isinf(pb) & (r["monthly_usd"] < first_month) & (x[trends.API_KEY] > 0)))
     out.append((f"its break-even lies below today's volume, but today's load needs more than one replica and the extra ones "
                 f"do not pay for themselves against {ref}", serves & np.isinf(pb) & (be <= today) & (r["replicas"] > 1)))
     out.append((f"cheaper than {ref} over the horizon only through the hardware's resale value at its end; in cash it does "

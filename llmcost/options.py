@@ -2,7 +2,7 @@
 
 Which options exist depends only on ids in the scenario; how many GPUs an option without a count gets
 (the fewest of 1, 2, 4, 8 that hold the model and one sequence) depends on the token counts, and is
-resolved per row when the numbers are known (`llmcost.compare.evaluate`).
+resolved per row when the numbers are known (`llmcost.comparison.evaluate`).
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ class Column:
         """Narrowest this column may become: its natural width unless it may be shortened."""
         if not self.shrink:
             return self.natural
-        floor = max(MIN_SHORTENED, width // 4 if self.middle else MIN_SHORTENED,
+        floor = max(MIN_SHORTENED, width * 2 // 5 if self.middle else MIN_SHORTENED,
                     *(cell_len(p) for p in heading_pieces(self.heading)))
         return min(self.natural, floor)
 

@@ -93,7 +93,8 @@ def test_at_breakeven_volume_own_and_api_monthly_costs_are_equal(cat) -> None:
 
 
 @pytest.mark.parametrize(("sets", "label"), [([*FLAT, "workload.requests_per_day=30000"], "own rtx-3090"),
-                                             (["workload.requests_per_day=150000"], "own rtx-4090")], ids=["flat", "trends"])
+                                             (["workload.requests_per_day=150000", "economics.api_price_decline_per_year=0.5"],
+                                              "own rtx-4090")], ids=["flat", "trends"])
 def test_payback_month_is_where_cumulative_curves_cross(cat, sets: list[str], label: str) -> None:
     """At the payback month the cumulative cash cost of owning equals the reference API's (with the default
     price trends too: the API's curve then falls month by month)."""

@@ -157,10 +157,11 @@ def test_every_table_fits_every_width_one_line_per_row(name: str, run) -> None:
 def test_compare_at_80_columns_keeps_the_most_important_columns_and_names_the_others(run) -> None:
     code, out, _ = run("compare", columns=80)
     heads, body, after = split_table(out)
-    assert headings(heads)[:5] == ["option", "kind", "monthly", "TCO", "payback months"]
+    assert headings(heads) == ["option", "monthly", "TCO", "payback months", "break-even tok/day"]
     assert after[0].startswith("8 more columns: capex_usd") and after[0].endswith("(--wide shows all, --columns a,b,c picks)")
     assert len(after[0]) <= 80
-    assert any("…" in cells[0] for cells in body)  # long option names shortened in the table only
+    rows = json_rows(run, ("compare",))
+    assert [cells[0] for cells in body] == [r["option"] for r in rows]  # whole names: the option says its kind too
 
 
 def test_option_names_are_never_shortened_outside_the_table(run, tmp_path) -> None:
@@ -231,7 +232,7 @@ def test_a_tiny_width_is_raised_to_the_minimum(run) -> None:
 def test_not_a_terminal_and_no_columns_uses_a_generous_width(run) -> None:
     code, out, _ = run("compare", columns=None)
     heads, _, after = split_table(out)
-    assert code == 0 and len(headings(heads)) == 14 and not any(" more column" in ln for ln in after)
+    assert code == 0 and len(headings(heads)) == 13 and not any(" more column" in ln for ln in after)
 
 
 def test_width_of_a_terminal_is_its_size(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -124,6 +124,24 @@ def test_breakeven_volume_uses_the_horizon_mean_of_falling_prices() -> None:
     assert float(lifecycle.evaluate(rent)["breakeven_tokens_per_day"][0]) == pytest.approx(expected, rel=1e-12)
 
 
+def test_an_option_overtaken_by_falling_api_prices_never_pays_back() -> None:
+    """Rent at $100 a month against an API at $150 a month falling 90% a year: cheaper in month 1, but the API's
+    running total falls below the rental's within the horizon and stays there, so payback is never (not 0)."""
+    x = _own_x(kind=lifecycle.RENT, monthly_growth=0, capacity_rps=100.0, unit_capex_usd=0, gpu_capex_usd=0,
+               rent_usd_per_gpu_hour=100 / 730, gpu_price_decline_per_year=0, requests_per_day=150 / DAYS_PER_MONTH / 0.01)
+    rent = api = 0.0
+    ahead = []
+    for m in range(36):
+        rent, api = rent + 100, api + 150 * 0.1 ** (m / 12)
+        ahead.append(rent <= api)
+    assert ahead[0] and not ahead[-1] and 150 * 0.1 ** (35 / 12) < 100  # cheaper at first, overtaken, still losing
+    assert float(lifecycle.evaluate(x)["payback_months"][0]) == math.inf
+    flat = lifecycle.evaluate(_own_x(kind=lifecycle.RENT, monthly_growth=0, capacity_rps=100.0, unit_capex_usd=0, gpu_capex_usd=0,
+                                     rent_usd_per_gpu_hour=100 / 730, gpu_price_decline_per_year=0, api_price_decline_per_year=0,
+                                     requests_per_day=150 / DAYS_PER_MONTH / 0.01))
+    assert float(flat["payback_months"][0]) == 0.0  # flat prices: cheaper from month one, for good
+
+
 def test_payback_is_read_off_the_falling_api_curve() -> None:
     """Own: $3,000 in month 0, then $10 a month; API: $500 a month falling 50% a year. The first month in which the
     running totals cross, interpolated inside the month."""
@@ -157,7 +175,7 @@ def test_trends_are_array_safe_one_row_per_value() -> None:
 
 def test_verdict_says_what_the_api_trend_moves(cat) -> None:
     sets = ["workload.requests_per_day=150000"]
-    trend = comparison.compare(cat, scenarios.resolve(cat, "team-assistant", sets))
+    trend = comparison.compare(cat, scenarios.resolve(cat, "team-assistant", [*sets, "economics.api_price_decline_per_year=0.5"]))
     flat = comparison.compare(cat, scenarios.resolve(cat, "team-assistant", [*sets, "economics.api_price_decline_per_year=0"]))
     own = min((r for r in trend.rows() if r["kind"] == "own"), key=lambda r: r["tco_usd"])
     held = next(r for r in flat.rows() if r["option"] == own["option"])

@@ -54,7 +54,7 @@ MC_BREAKEVEN_COLUMNS = ("option", "api", "payback_months_p50", "breakeven_tokens
                         "payback_months_p10", "payback_months_p90", "breakeven_tokens_per_day_p10", "breakeven_tokens_per_day_p90",
                         "fits")
 
-TABLE_COLUMNS = ("option", "kind", "monthly_usd", "tco_usd", "payback_months", "breakeven_tokens_per_day", "capex_usd", "usd_per_mtok",
+TABLE_COLUMNS = ("option", "monthly_usd", "tco_usd", "payback_months", "breakeven_tokens_per_day", "capex_usd", "usd_per_mtok",
                  "fits", "replicas", "gpus_per_replica", "peak_utilization", "tpot_s", "quality_score")
 """compare's table, most important first: a narrow terminal drops columns from the end (render.write_table)."""
 

@@ -223,11 +223,14 @@ def rented_usd(x: Mapping[str, ArrayLike], rows: NDArray[np.intp], need: F, volu
 
 
 def payback_months(capex: F, opex: F, api: F, horizon: F) -> F:
-    """Months until the cumulative cash cost of an option falls to the API's (inf = never).
+    """Months until the cumulative cash cost of an option falls to the API's for good (inf = never).
 
     Purchases happen at the start of their month, running costs accrue evenly within it; the crossing
     is interpolated inside the month, and beyond the horizon the last month's rates are extended. With
-    constant volume this is capex / (API monthly - own monthly opex), the closed form.
+    constant volume this is capex / (API monthly - own monthly opex), the closed form. When API prices
+    fall faster than the option's costs, an option cheaper in its first months can be overtaken: the
+    payback is then the last crossing after which it stays cheaper through the horizon, and never when
+    the API is cheaper in total at the horizon and still gaining.
     """
     cum_capex = np.cumsum(capex, axis=1)
     cum_run = np.cumsum(opex - api, axis=1)
@@ -239,14 +242,15 @@ def payback_months(capex: F, opex: F, api: F, horizon: F) -> F:
     with np.errstate(divide="ignore", invalid="ignore"):
         inside = months + np.where(saving > 0, start / saving, 0.0)
     crossed = live & (start >= 0) & (end <= 0)
-    first = np.argmax(crossed, axis=1)
-    at = np.take_along_axis(inside, first[:, None], axis=1)[:, 0]
+    n = crossed.shape[1]
+    final = n - 1 - np.argmax(crossed[:, ::-1], axis=1)  # the last crossing
+    at = np.take_along_axis(inside, final[:, None], axis=1)[:, 0]
     last = np.maximum(horizon.astype(int) - 1, 0)
     end_last = np.take_along_axis(end, last[:, None], axis=1)[:, 0]
     saving_last = np.take_along_axis(saving, last[:, None], axis=1)[:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         later = np.where(saving_last > 0, horizon + end_last / saving_last, np.inf)
-    return np.where(crossed.any(axis=1), at, later)
+    return np.where(crossed.any(axis=1) & (end_last <= 0), at, later)
 
 
 def lifecycle(x: Mapping[str, ArrayLike], months: int | None = None) -> dict[str, F]:

@@ -1,6 +1,6 @@
 """Monte Carlo: P10/P50/P90 of compare's metrics over correlated draws of the ranged inputs.
 
-The samples are rows of the same pipeline that costs one comparison (`llmcost.compare.evaluate` with
+The samples are rows of the same pipeline that costs one comparison (`llmcost.comparison.evaluate` with
 every ranged number an array of draws): options x samples rows through the serving, training and
 lifecycle engines. Only the numbers vary between samples; which options exist, how many GPUs an option
 without a count gets, and the option notes come from the point estimate.
