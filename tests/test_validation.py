@@ -220,7 +220,8 @@ FIGURES: list[Figure] = [
     Figure("Alpaca 7B full fine-tune, 8 x A100 wall-clock", "tatsu-lab/stanford_alpaca README; CRFM Alpaca blog", 3, "h",
            lambda: finetune("alpaca-7b", "8xa100-80gb", "full", "wall_hours", seq_len=512, epochs=3), 0.0,
            gap="3 hours for 30M tokens is MFU ~0.05 (FSDP full shard of a 7B model at sequence 512 over 8 GPUs, "
-               "Hugging Face Trainer of March 2023, start-up and checkpoints included); the NVLink default is 0.45"),
+               "Hugging Face Trainer of March 2023, start-up and checkpoints included); llmcost runs one box at mfu_single_gpu "
+               "(0.7) with its FSDP collectives over NVLink, which hide behind the compute"),
     Figure("Alpaca 7B, every example padded to 512 (upper bound)", "tatsu-lab/stanford_alpaca README", 3, "h",
            lambda: finetune("alpaca-7b", "8xa100-80gb", "full", "wall_hours", seq_len=512, epochs=3,
                             tokens=ALPACA_TOKENS_PADDED), 0.0,
