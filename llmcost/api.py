@@ -182,13 +182,14 @@ def finetune(model: str, gpu: str | Sequence[str] | None = None, method: str = "
              targets: str = "all", batch: int | None = None, seq_len: int | None = None, checkpointing: bool | None = None,
              tokens: Number | None = None, epochs: float | None = None, api: str | Sequence[str] | None = None,
              shard: bool | None = None, offload: bool = False, optimizer: str = "adamw", optimizer_in_backward: bool = False,
-             mfu: float | None = None, usd_per_gpu_hour: Number | None = None, used: bool = False,
+             loss: str = "chunked", mfu: float | None = None, usd_per_gpu_hour: Number | None = None, used: bool = False,
              catalog: Catalog | None = None) -> runs.Estimate:
     """`llmcost finetune`: trainable parameters, memory per GPU, fit, hours, energy and owned, rented and API
     cost of a full, LoRA or QLoRA fine-tune; `shard` (FSDP/ZeRO-3, default on with several GPUs), `offload`
-    (CPU offload), `optimizer` (adamw, adamw8bit, paged-adamw8bit) and `optimizer_in_backward` say how."""
+    (CPU offload), `optimizer` (adamw, adamw8bit, paged-adamw8bit), `optimizer_in_backward` and `loss` (full,
+    chunked or fused cross-entropy over the vocabulary) say how."""
     recipe = inputs.Recipe(shard=shard, offload=offload, optimizer=optimizer, optimizer_in_backward=optimizer_in_backward,
-                                checkpointing=checkpointing)
+                           checkpointing=checkpointing, loss=loss)
     cat, model = hf_config.with_model(_catalog(catalog), model)
     return runs.finetune(cat, model, _ids(gpu, ["rtx-4090"]), method, rank=rank, targets=targets, batch=batch,
                          seq_len=seq_len, checkpointing=checkpointing, tokens=_maybe(tokens, "--tokens"), epochs=epochs,

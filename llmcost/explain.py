@@ -131,8 +131,13 @@ class Explanation:
         self.add("checkpointing", bool(out["checkpointing"][i]), "as asked, or auto: on only when the run does not fit without it")
         self.add("FLOPs per token", out["flops_per_token"][i],
                  "full 6 N_a + 12 L d T; LoRA 4 N_a + 12 L d T + 6 x trainable; +2 N_a + 4 L d T with checkpointing; x QLoRA overhead")
+        self.add("mfu", x["mfu"], "mfu_single_gpu within one host (the collectives below are modelled), else the cluster MFU")
+        moves = (f"the offload stream at {x['offload_gb_per_s']:g} GB/s" if x["offload"] else "") + (
+            (" + " if x["offload"] else "") + ("FSDP all-gathers (weights twice) and reduce-scatters (gradients) per layer"
+                                               if x["shard"] else "gradient all-reduces per layer") + f" over {ch.gpu.interconnect}"
+            if x["gpus"] > 1 else "")
         self.add("tokens_per_s", out["tokens_per_s"][i], f"GPUs x peak x MFU {x['mfu']:g} / FLOPs per token"
-                 + (f", or the offload stream at {x['offload_gb_per_s']:g} GB/s when slower" if x["offload"] else ""))
+                 + (f", or {moves} when slower" if moves else ""))
         how = ("full: N x (BF16 weights + gradients" + (" of one layer" if x["optimizer_in_backward"] else "")
                + (" + optimizer states" if not x["paged_states"] else ", states paged to CPU") + f" {x['optimizer_state_bytes_per_param']:g} B)"
                if x["method_full"] else f"base at {x['base_bits_per_weight']:g} bits + {x['trainable_bytes_per_param']:g} B x trainable")
@@ -140,9 +145,13 @@ class Explanation:
                   else f"/ {x['gpus']:.0f} GPUs (FSDP/ZeRO-3) + two gathered layers" if x["shard"] else "on every GPU")
         self.add("memory_per_gpu_gib", out["memory_per_gpu_gib"][i], f"{how} {spread} + activations + overhead")
         self.add("tokens", x["tokens"], "dataset tokens x epochs (--tokens x --epochs; defaults finetune_dataset_tokens, finetune_epochs)")
+        self.add("loss logits (GiB)", x["batch"] * x["seq_len"] * x["vocab"] * x["bytes_per_logit"] / memory.GIB,
+                 f"batch x seq x vocab {x['vocab']:.0f} x {x['bytes_per_logit']:g} B per logit (--loss; freed before the "
+                 "checkpointed layers recompute)")
         self.add("gpu_hours", out["gpu_hours"][i], f"{x['tokens']:,.4g} tokens x FLOPs per token / (peak x MFU) / 3600")
         self._costs(x, out, i, rate_src, ch)
-        self.assume("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "finetune_batch", "finetune_seq_len")
+        self.assume("mfu_single_gpu", "mfu_nvlink", "mfu_pcie", "finetune_batch", "finetune_seq_len", "loss_bytes_per_logit_full",
+                    "loss_bytes_per_logit_chunked", "loss_bytes_per_logit_fused")
 
     def finetune_api(self, api: Any, trained_tokens: float, cost: float | None) -> None:
         """An API's fine-tuning: its price per 1M trained tokens, with its date and file line, times the tokens."""
@@ -195,7 +204,8 @@ class Explanation:
         self.add("parallelism", {0.0: "one GPU", 1.0: "tensor parallel", 2.0: "pipeline parallel"}[float(out["parallelism"][i])],
                  f"the faster of tensor parallel (2 L all-reduces per step over {ch.gpu.interconnect}"
                  f"{'' if ch.gpu.pcie_p2p or ch.gpu.interconnect == 'nvlink' else ' without peer-to-peer'}) and {engine.pipeline} "
-                 "pipeline parallel")
+                 "pipeline parallel" + (" (tensor only: engines that overlap pipeline stages use them where GPUs lack NVLink)"
+                                        if x["pipeline"] == 0 and engine.pipeline == "overlapped" else ""))
         self.add("all-reduce latency (us)", (x["link_latency_s"] + 2 * max(x["gpus"] - 1, 0) * x["link_hop_latency_s"]) * 1e6,
                  "link base + 2 (n - 1) x per-step latency (assumptions link_*)")
         self.add("effective bandwidth per GPU (GB/s)", x["bandwidth_gb_per_s"] * x["bandwidth_efficiency"],

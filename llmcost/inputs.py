@@ -49,6 +49,7 @@ def model_shape(m: Model) -> dict[str, float]:
         "matmul_params": active - (0.0 if m.tied_embeddings else embedding),
         "dense_params": params - experts * expert_params,
         "expert_params_total": experts * expert_params,
+        "expert_matmul_params": min(k, experts) * expert_params,
         "embedding_params": embedding,
         "head_params": 0.0 if m.tied_embeddings else embedding,
         "experts": experts,
@@ -68,6 +69,7 @@ def model_shape(m: Model) -> dict[str, float]:
         "sliding_layers": sliding,
         "kv_elements_per_layer": kv_elements,
         "context": float(m.context),
+        "vocab": float(m.vocab),
     }
 
 
@@ -106,6 +108,18 @@ def training_mfu(cat: Catalog, gpu: Gpu, gpus: Any) -> Any:
     return _per_count(gpus, cat.value("mfu_single_gpu"), many)
 
 
+def finetune_mfu(cat: Catalog, gpu: Gpu, gpus: Any) -> Any:
+    """Default MFU of a fine-tune: the single-GPU figure for every GPU of one host, whose FSDP/DDP collectives
+    the training engine adds over the link itself (training.finetune_comm_s), so a multi-GPU discount would
+    count them twice; beyond one host the cluster figures (training_mfu), whose inter-node traffic is not
+    modelled. `gpus` may be an array."""
+    one_host = np.asarray(gpus) <= cat.value("gpus_per_host")
+    cluster = training_mfu(cat, gpu, gpus)
+    if np.ndim(one_host) == 0 and np.ndim(cluster) == 0:
+        return cat.value("mfu_single_gpu") if bool(one_host) else cluster
+    return np.where(one_host, cat.value("mfu_single_gpu"), cluster)
+
+
 def link_kind(gpu: Gpu) -> str:
     """How a GPU's collectives travel: nvlink, pcie_p2p (peer-to-peer over PCIe) or pcie_host (staged
     through host memory: GeForce cards have no PCIe peer-to-peer in NVIDIA's driver, tinygrad
@@ -116,12 +130,18 @@ def link_kind(gpu: Gpu) -> str:
 
 
 def link_inputs(cat: Catalog, gpu: Gpu) -> dict[str, Any]:
-    """All-reduce latency and bus bandwidth of a GPU's link (llmcost.engine.serving.allreduce_s): one
-    direction of the link's bandwidth at the link's efficiency."""
+    """Collective latency and bus bandwidth of a GPU's link (llmcost.engine.collectives: the serving engine's
+    all-reduces, fine-tuning's FSDP all-gathers): one direction of the link's bandwidth at the link's efficiency."""
     kind = link_kind(gpu)
     hop = "link_hop_latency_us_nvlink" if kind == "nvlink" else "link_hop_latency_us_pcie"
     return {"link_latency_s": cat.value(f"link_latency_us_{kind}") * 1e-6, "link_hop_latency_s": cat.value(hop) * 1e-6,
             "link_bus_gb_per_s": gpu.link_bandwidth_gb_per_s / 2.0 * cat.value(f"link_efficiency_{kind}")}
+
+
+def host_link_gb_per_s(gpu: Gpu) -> float:
+    """Bidirectional bandwidth between a GPU and its host (CPU offload): the PCIe slot of an NVLink GPU
+    (`host_link_gb_per_s`), else the GPU's one link."""
+    return gpu.host_link_gb_per_s or gpu.link_bandwidth_gb_per_s
 
 
 def _per_count(gpus: Any, one: Any, many: Any) -> Any:
@@ -243,7 +263,19 @@ def gpu_choices(cat: Catalog, specs: Sequence[str], default_count: int | None = 
 PIPELINE_CODES = {"none": 0.0, "sequential": 1.0, "overlapped": 2.0}
 """Engine profile `pipeline` -> llmcost.engine.serving PIPELINE_* codes."""
 
-SERVE_KEYS = ("matmul_params", "dense_bytes", "expert_bytes", "embedding_bytes", "experts", "experts_per_token", "layers",
+
+def pipeline_mode(engine: Engine, gpu: Gpu) -> float:
+    """The engine's pipeline mode on this GPU's link (PIPELINE_CODES). Engines that overlap micro-batches
+    across stages (vLLM, TensorRT-LLM) run tensor parallel within a node whose GPUs have NVLink and use
+    pipeline parallelism where they do not (vLLM docs/serving/parallelism_scaling.md: "if the GPUs on the
+    node do not have NVLINK interconnect (e.g. L40S), leverage pipeline parallelism instead of tensor
+    parallelism"; TensorRT-LLM's perf-overview v1.0 runs TP on H100/B200 and PP on the PCIe-only RTX 6000
+    Pro). llama.cpp's layer split is its default on any link."""
+    if engine.pipeline == "overlapped" and gpu.interconnect == "nvlink":
+        return PIPELINE_CODES["none"]
+    return PIPELINE_CODES[engine.pipeline]
+
+SERVE_KEYS = ("matmul_params", "expert_matmul_params", "dense_bytes", "expert_bytes", "embedding_bytes", "experts", "experts_per_token", "layers",
               "d_model", "kv_heads", "attn_flops_per_key", "attn_window_flops_per_key", "window", "attn_decode_factor",
               "kv_bytes_per_token", "kv_window_bytes_per_token", "model_context", "memory_gib", "gpus", "usable_fraction",
               "overhead_gib", "bandwidth_gb_per_s", "decode_tflops", "prefill_tflops", "link_latency_s", "link_hop_latency_s",
@@ -275,7 +307,7 @@ def serve_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, quant_id: str,
         "decode_tflops": rate_peak, "prefill_tflops": rate_peak,
         **engine_efficiencies(cat, gpu, engine, quant.id),
         "engine_max_concurrency": float(engine.max_concurrency),
-        "pipeline": PIPELINE_CODES[engine.pipeline],
+        "pipeline": pipeline_mode(engine, gpu),
         "step_overhead_s": engine.step_overhead_ms / 1000.0, "request_overhead_s": engine.request_overhead_ms / 1000.0,
         "cached_share": cached_share if engine.prefix_caching else 0.0,
         "input_tokens": input_tokens, "output_tokens": output_tokens, "model_context": shape["context"],
@@ -312,18 +344,25 @@ FINETUNE_METHODS = ("full", "lora", "qlora")
 OPTIMIZERS = {"adamw": "adamw_state_bytes_per_param", "adamw8bit": "adamw8bit_state_bytes_per_param",
               "paged-adamw8bit": "adamw8bit_state_bytes_per_param"}
 """--optimizer choices and the assumption that holds their state bytes per parameter."""
+LOSSES = {"full": "loss_bytes_per_logit_full", "chunked": "loss_bytes_per_logit_chunked", "fused": "loss_bytes_per_logit_fused"}
+"""--loss choices (how the trainer computes the cross-entropy over the vocabulary), from the most memory to the
+least, and the assumption that holds their memory per logit: full (Hugging Face transformers: FP32 logits for
+every token), chunked (torchtune: FP32 one chunk at a time; the default, as llmcost's batch and sequence defaults
+follow torchtune's recipes), fused (Liger, Unsloth, Cut Cross-Entropy: the logits never held whole)."""
 
 
 @dataclass(frozen=True)
 class Recipe:
     """How a fine-tune is run, beyond method and shape: sharding (None = on with several GPUs), CPU
-    offload, optimizer, optimizer step in the backward pass, activation checkpointing (None = auto)."""
+    offload, optimizer, optimizer step in the backward pass, activation checkpointing (None = auto), and
+    how the loss over the vocabulary is computed (LOSSES)."""
 
     shard: bool | None = None
     offload: bool = False
     optimizer: str = "adamw"
     optimizer_in_backward: bool = False
     checkpointing: bool | None = None
+    loss: str = "chunked"
 
 
 def finetune_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, method: str, *, rank: int | None = None,
@@ -340,10 +379,12 @@ def finetune_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, method: str
     r = recipe or Recipe()
     if r.optimizer not in OPTIMIZERS:
         raise LlmcostError(f"--optimizer {r.optimizer!r}: use {', '.join(OPTIMIZERS)}")
+    if r.loss not in LOSSES:
+        raise LlmcostError(f"--loss {r.loss!r}: use {', '.join(LOSSES)}")
     shape = model_shape(model)
     bf16 = cat.get("quantizations", "bf16").bits_per_weight / 8.0
     ckpt = checkpointing if checkpointing is not None else r.checkpointing
-    return {**shape, **run_cost_inputs(cat, gpu, gpus, used, rate, eco),
+    return {**shape, **run_cost_inputs(cat, gpu, gpus, used, rate, eco), **link_inputs(cat, gpu),
             "method_full": method == "full", "trainable_params": trainable_params(cat, model, method, rank, targets),
             "base_bits_per_weight": cat.get("quantizations", "nf4").bits_per_weight if method == "qlora" else 8.0 * bf16,
             "dequant_overhead": cat.value("qlora_compute_overhead") if method == "qlora" else 1.0,
@@ -351,15 +392,16 @@ def finetune_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, method: str
             "checkpointing": checkpoint_mode(ckpt, method),
             "tokens": (tokens if tokens is not None else cat.value("finetune_dataset_tokens"))
             * (epochs if epochs is not None else cat.value("finetune_epochs")),
-            "tflops": gpu.tflops_bf16, "mfu": mfu if mfu is not None else training_mfu(cat, gpu, gpus),
+            "tflops": gpu.tflops_bf16, "mfu": mfu if mfu is not None else finetune_mfu(cat, gpu, gpus),
             "memory_gib": gpu.memory_gib, "weight_bytes_per_param": bf16,
             "optimizer_state_bytes_per_param": cat.value(OPTIMIZERS[r.optimizer]),
             "paged_states": r.optimizer.startswith("paged"), "optimizer_in_backward": r.optimizer_in_backward,
             "trainable_bytes_per_param": cat.value("trainable_bytes_per_param"),
             "shard": (np.asarray(gpus) > 1) if r.shard is None else r.shard, "offload": r.offload,
-            "offload_gb_per_s": gpu.link_bandwidth_gb_per_s / 2.0 * cat.value("offload_pcie_efficiency"),
+            "offload_gb_per_s": host_link_gb_per_s(gpu) / 2.0 * cat.value("offload_pcie_efficiency"),
             "act_bytes_per_token_hidden": cat.value("activation_bytes_per_token_hidden"),
             "ckpt_bytes_per_token_hidden": cat.value("checkpoint_bytes_per_token_hidden"),
+            "bytes_per_logit": cat.value(LOSSES[r.loss]),
             "overhead_gib": cat.value("training_overhead_gib")}
 
 

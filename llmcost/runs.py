@@ -248,6 +248,8 @@ def fit_hint(cat: Catalog, model: Model, ch: GpuChoice, method: str, recipe: inp
         tries.append(("--optimizer paged-adamw8bit", method, replace(recipe, optimizer="paged-adamw8bit"), {}, ch.count))
     if full and not recipe.optimizer_in_backward:
         tries.append(("--optimizer-in-backward", method, replace(recipe, optimizer_in_backward=True), {}, ch.count))
+    for loss in list(inputs.LOSSES)[list(inputs.LOSSES).index(recipe.loss) + 1:]:
+        tries.append((f"--loss {loss}", method, replace(recipe, loss=loss), {}, ch.count))
     if x["batch"] > 1:
         tries.append(("--batch 1", method, recipe, {"batch": 1}, ch.count))
     for n in range(ch.count + 1, int(cat.value("gpus_per_host")) + 1):
@@ -262,7 +264,7 @@ def fit_hint(cat: Catalog, model: Model, ch: GpuChoice, method: str, recipe: inp
     named = [o for o in ok if not o.startswith("--gpu ")] + more[:1]  # the fewest GPUs that fit, not every count
     if named:
         return "fits with " + " or ".join(named)
-    every = replace(recipe, checkpointing=True, shard=ch.count > 1, offload=True,
+    every = replace(recipe, checkpointing=True, shard=ch.count > 1, offload=True, loss=list(inputs.LOSSES)[-1],
                     optimizer="paged-adamw8bit" if full else recipe.optimizer, optimizer_in_backward=full)
     together = " ".join(dict.fromkeys(name for name, *_ in tries if not name.startswith(("--gpu ", "--method "))))
     if fits("qlora" if method != "qlora" else method, every, {"batch": 1}, ch.count):

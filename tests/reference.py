@@ -92,9 +92,10 @@ def allreduce(row: Mapping[str, object], message: float) -> float:
 def phases(row: Mapping[str, object], s: float, pipeline: bool) -> tuple[float, float, bool]:
     """(decode step, prefill of one request, compute-bound) at batch `s`, tensor or pipeline parallel.
 
-    A decode step runs the weight matrix multiplies (each the slower of reading the weights and doing
-    their FLOPs) and then attention (the slower of reading the KV cache and its FLOPs): two kernels
-    one after the other.
+    A decode step runs the dense weight matrix multiplies (each the slower of reading the weights and
+    doing their FLOPs), a mixture of experts' routed experts (the same rule over the experts' bytes and
+    FLOPs) and then attention (the slower of reading the KV cache and its FLOPs): kernels one after the
+    other.
     """
     n = _f(row, "gpus")
     bandwidth = _f(row, "bandwidth_gb_per_s") * 1e9 * _f(row, "bandwidth_efficiency")
@@ -105,6 +106,7 @@ def phases(row: Mapping[str, object], s: float, pipeline: bool) -> tuple[float, 
     bus = _f(row, "link_bus_gb_per_s") * 1e9
     context = prompt + answer / 2.0  # a decode step attends on average to the prompt and half the answer
     matmul_flops = 2.0 * _f(row, "matmul_params")
+    expert_flops = 2.0 * _f(row, "expert_matmul_params")
     attention_per_token = _f(row, "attn_decode_factor") * attention_flops(row, context)
     cached = _f(row, "cached_share")
     computed = prompt * (1.0 - cached)  # a cached prefix is not recomputed
@@ -128,7 +130,9 @@ def phases(row: Mapping[str, object], s: float, pipeline: bool) -> tuple[float, 
         links = 2 * _f(row, "layers") * allreduce(row, s * hidden)
         prompt_links = 2 * _f(row, "layers") * allreduce(row, computed * hidden)
         prompt_read = expected_weight_bytes_read(row, computed) / (n * bandwidth)
-    gemm = max(weights / (share * bandwidth), batch * matmul_flops / (share * decode_peak))
+    experts = expected_weight_bytes_read(row, batch) - expected_weight_bytes_read({**row, "expert_bytes": 0.0}, batch)
+    gemm = (max((weights - experts) / (share * bandwidth), batch * (matmul_flops - expert_flops) / (share * decode_peak))
+            + max(experts / (share * bandwidth), batch * expert_flops / (share * decode_peak)))
     attention = max(cache / (share * bandwidth), batch * attention_per_token / (share * decode_peak))
     step = gemm + attention + links
     prefill = max(prompt_read, prompt_flops / (n * prefill_peak)) + prompt_links
@@ -282,16 +286,17 @@ def run_costs(row: Mapping[str, object], gpu_hours: float, wall_hours: float) ->
     }
 
 
-def activation_bytes(row: Mapping[str, object], batch: float, checkpointing: bool) -> float:
+def activation_bytes(row: Mapping[str, object], batch: float, checkpointing: bool, logits: float = 0.0) -> float:
     """One micro-batch's activations (Korthikanti et al. 2022): every layer keeps `act` bytes per
     token and hidden unit; with full recomputation every layer keeps its 16-bit input (`ckpt` bytes)
-    and one layer at a time holds its full set while it is recomputed."""
+    and one layer at a time holds its full set while it is recomputed. The loss's `logits` are alive
+    with everything stored when the backward pass starts, and gone before any layer is recomputed."""
     token_hidden = _f(row, "seq_len") * batch * _f(row, "d_model")
     layers = _f(row, "layers")
     full_layer = token_hidden * _f(row, "act_bytes_per_token_hidden")
     if checkpointing:
-        return layers * token_hidden * _f(row, "ckpt_bytes_per_token_hidden") + full_layer
-    return layers * full_layer
+        return layers * token_hidden * _f(row, "ckpt_bytes_per_token_hidden") + max(full_layer, logits)
+    return layers * full_layer + logits
 
 
 def pretrain_bytes_per_gpu(row: Mapping[str, object], gpus: float, activations: float) -> float:
@@ -394,6 +399,29 @@ def finetune_resident(row: Mapping[str, object]) -> tuple[float, float]:
     return held / ways + gathered, 0.0
 
 
+def ring(row: Mapping[str, object], message: float, steps_per_gpu: float) -> float:
+    """A ring collective on n GPUs: base latency, steps_per_gpu x (n - 1) steps, and steps_per_gpu x (n - 1) / n
+    of the message over the bus (2 for an all-reduce, 1 for an all-gather or a reduce-scatter)."""
+    n = _f(row, "gpus")
+    if n <= 1:
+        return 0.0
+    return (_f(row, "link_latency_s") + steps_per_gpu * (n - 1) * _f(row, "link_hop_latency_s")
+            + steps_per_gpu * (n - 1) / n * message / (_f(row, "link_bus_gb_per_s") * 1e9))
+
+
+def finetune_collectives_s(row: Mapping[str, object]) -> float:
+    """Per step, layer by layer: sharded runs gather each layer's weights twice (forward, backward) and
+    reduce-scatter its trainable gradients once; replicated ones all-reduce the trainable gradients."""
+    full = bool(row["method_full"])
+    layers = _f(row, "layers")
+    bytes_each = _f(row, "weight_bytes_per_param") if full else _f(row, "base_bits_per_weight") / 8.0
+    layer_weights = _f(row, "params") * bytes_each / layers
+    layer_grads = (_f(row, "params") if full else _f(row, "trainable_params")) * _f(row, "weight_bytes_per_param") / layers
+    if bool(row["shard"]):
+        return layers * (2.0 * ring(row, layer_weights, 1.0) + ring(row, layer_grads, 1.0))
+    return layers * ring(row, layer_grads, 2.0)
+
+
 def finetune(row: Mapping[str, object]) -> dict[str, float | bool]:
     """Reference of llmcost.engine.training.finetune for one row."""
     full = bool(row["method_full"])
@@ -403,15 +431,18 @@ def finetune(row: Mapping[str, object]) -> dict[str, float | bool]:
     capacity = _f(row, "memory_gib") * GIB
     batch = _f(row, "batch")
     mode = _f(row, "checkpointing")
+    step_tokens = batch * _f(row, "seq_len")
+    logits = step_tokens * _f(row, "vocab") * _f(row, "bytes_per_logit")
     # -1 = auto: recompute only when the run does not fit without it.
-    needs_it = resident + activation_bytes(row, batch, False) + overhead > capacity
+    needs_it = resident + activation_bytes(row, batch, False, logits) + overhead > capacity
     checkpointing = needs_it if mode < 0 else mode > 0
-    per_gpu = resident + activation_bytes(row, batch, checkpointing) + overhead
+    per_gpu = resident + activation_bytes(row, batch, checkpointing, logits) + overhead
     per_token = finetune_flops_per_token(row, full, checkpointing)
     achieved_per_gpu = _f(row, "tflops") * 1e12 * _f(row, "mfu")
-    step_tokens = batch * _f(row, "seq_len")
-    # A step takes the longer of its compute and the offload stream (FSDP prefetches while computing).
-    step_s = max(step_tokens * per_token / achieved_per_gpu, streamed / (_f(row, "offload_gb_per_s") * 1e9))
+    # A step takes the longer of its compute and its transfers, the offload stream and the collectives
+    # (FSDP prefetches while computing).
+    transfers = streamed / (_f(row, "offload_gb_per_s") * 1e9) + finetune_collectives_s(row)
+    step_s = max(step_tokens * per_token / achieved_per_gpu, transfers)
     rate = gpus * step_tokens / step_s
     tokens = _f(row, "tokens")
     wall_hours = tokens / rate / 3600.0

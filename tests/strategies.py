@@ -155,6 +155,8 @@ def model_columns(s: Sampler, extreme: bool = False) -> Columns:
         "embedding_params": embedding,
         "dense_params": params - expert_total,
         "expert_params_total": expert_total,
+        "expert_matmul_params": np.where(moe, per_token * per_expert, 0.0),
+        "vocab": vocab,
         "experts": experts,
         "experts_per_token": per_token,
         "layers": layers,
@@ -184,7 +186,7 @@ def serve_columns(s: Sampler, extreme: bool = False) -> Columns:
     decode_tflops = s.log(5.0, 5000.0)
     biggest_prompt = 1e15 if extreme else 2e6
     return {
-        "matmul_params": m["matmul_params"],
+        "matmul_params": m["matmul_params"], "expert_matmul_params": m["expert_matmul_params"],
         "dense_bytes": m["dense_params"] * bits / 8.0, "expert_bytes": m["expert_params_total"] * bits / 8.0,
         "embedding_bytes": m["embedding_params"] * bits / 8.0,
         "experts": m["experts"], "experts_per_token": m["experts_per_token"],
@@ -241,6 +243,7 @@ def _training_columns(s: Sampler, extreme: bool) -> Columns:
     biggest = 1e15
     return {
         "params": m["params"], "matmul_params": m["matmul_params"], "layers": m["layers"], "d_model": m["d_model"],
+        "vocab": m["vocab"],
         **{k: m[k] for k in ("attn_flops_per_key", "attn_window_flops_per_key", "window")},
         "seq_len": s.one_of(s.choice((128.0, 512.0, 2048.0, 4096.0, 8192.0, 131072.0)), s.integers(16, 32768)),
         "tokens": s.one_of(s.log(1.0, biggest), s.choice((1e6, 3e7, 1e9, 3e11, 1.4e12, 1.5e13, biggest))),
@@ -282,6 +285,10 @@ def finetune_columns(s: Sampler, extreme: bool = False) -> Columns:
         "shard": s.chance(),
         "offload": s.chance(),
         "offload_gb_per_s": s.uniform(5.0, 60.0),
+        "bytes_per_logit": s.one_of(0.0, 3.5, 13.0, s.uniform(0.0, 20.0)),
+        "link_latency_s": s.uniform(1e-6, 2e-5),
+        "link_hop_latency_s": s.one_of(0.0, s.uniform(1e-7, 5e-6)),
+        "link_bus_gb_per_s": s.log(3.0, 500.0),
     })
     return cols
 

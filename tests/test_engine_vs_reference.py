@@ -115,7 +115,7 @@ def test_training_on_scalars_equals_training_on_arrays(pre: dict[str, Any], fine
             assert same(np.asarray(value).item(), table[key][0].item()), key
 
 
-ONE_CARD = {"matmul_params": 7e9, "dense_bytes": 14e9, "expert_bytes": 0.0, "embedding_bytes": 0.0, "experts": 0.0,
+ONE_CARD = {"matmul_params": 7e9, "expert_matmul_params": 0.0, "dense_bytes": 14e9, "expert_bytes": 0.0, "embedding_bytes": 0.0, "experts": 0.0,
             "experts_per_token": 0.0, "layers": 32.0, "d_model": 4096.0, "kv_heads": 32.0, "attn_flops_per_key": 4 * 32 * 4096.0,
             "attn_window_flops_per_key": 0.0, "window": 0.0, "attn_decode_factor": 1.0, "kv_bytes_per_token": 524288.0,
             "kv_window_bytes_per_token": 0.0, "memory_gib": 24.0, "gpus": 1.0, "usable_fraction": 0.9, "overhead_gib": 0.5,

@@ -189,14 +189,21 @@ def test_fsdp_qlora_70b_on_two_24gb_cards_names_only_options_that_fit() -> None:
         assert runs.finetune(cat(), "llama-3.1-70b", [gpu], "qlora", **kwargs).rows()[0]["fits"] is True, option
 
 
+def logits_bytes(model: str, tokens: float, loss: str) -> float:
+    """The loss over the vocabulary: tokens x vocabulary logits at the recipe's bytes per logit."""
+    return tokens * cat().get("models", model).vocab * cat().value(f"loss_bytes_per_logit_{loss}")
+
+
 def test_sharded_qlora_memory_by_hand() -> None:
     """2 x RTX 3090, Llama 3.1 70B QLoRA with offload: the GPU keeps two gathered layers of NF4 weights,
-    checkpointed activations (2 bytes per hidden unit per layer plus one layer's 34) and the overhead."""
+    checkpointed activations (2 bytes per hidden unit per layer) plus the larger of one layer's 34 and the
+    default chunked loss's logits (2 x 2048 tokens x 128,256 entries: the logits are freed before any layer
+    recomputes), and the overhead."""
     m = cat().get("models", "llama-3.1-70b")
     nf4 = cat().get("quantizations", "nf4").bits_per_weight
     layer = m.params_b * 1e9 / m.layers * nf4 / 8
     tokens_hidden = 2 * 2048 * m.d_model
-    activations = tokens_hidden * 2 * m.layers + tokens_hidden * 34
+    activations = tokens_hidden * 2 * m.layers + max(tokens_hidden * 34, logits_bytes("llama-3.1-70b", 2 * 2048, "chunked"))
     expected = (2 * layer + activations) / GIB + cat().value("training_overhead_gib")
     row = runs.finetune(cat(), "llama-3.1-70b", ["2xrtx-3090"], "qlora", recipe=inputs.Recipe(offload=True)).rows()[0]
     assert row["memory_per_gpu_gib"] == pytest.approx(expected, rel=1e-9)
@@ -208,10 +215,94 @@ def test_lean_full_finetune_memory_by_hand() -> None:
     m = cat().get("models", "llama-3.1-8b")
     params = m.params_b * 1e9
     tokens_hidden = 2 * 2048 * m.d_model
-    expected = (2 * params + 2 * params / m.layers + tokens_hidden * (2 * m.layers + 34)) / GIB + cat().value("training_overhead_gib")
-    recipe = inputs.Recipe(optimizer="paged-adamw8bit", optimizer_in_backward=True, checkpointing=True)
+    activations = tokens_hidden * 2 * m.layers + max(tokens_hidden * 34, logits_bytes("llama-3.1-8b", 2 * 2048, "chunked"))
+    expected = (2 * params + 2 * params / m.layers + activations) / GIB + cat().value("training_overhead_gib")
+    recipe = inputs.Recipe(optimizer="paged-adamw8bit", optimizer_in_backward=True, checkpointing=True, loss="chunked")
     row = runs.finetune(cat(), "llama-3.1-8b", ["rtx-4090"], "full", recipe=recipe).rows()[0]
     assert row["memory_per_gpu_gib"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_loss_kinds_change_only_the_logits() -> None:
+    """Llama 3.1 8B LoRA on one 80 GB A100, no checkpointing, batch 1 x 2048: full, chunked and fused losses
+    differ by 2048 x 128,256 logits at their bytes per logit (the layers' activations and everything else
+    stay); the time does not change."""
+    rows = {loss: runs.finetune(cat(), "llama-3.1-8b", ["a100-80gb"], "lora", batch=1, checkpointing=False,
+                                recipe=inputs.Recipe(checkpointing=False, loss=loss)).rows()[0] for loss in inputs.LOSSES}
+    for loss in ("chunked", "fused"):
+        gap = (logits_bytes("llama-3.1-8b", 2048, "full") - logits_bytes("llama-3.1-8b", 2048, loss)) / GIB
+        assert rows["full"]["memory_per_gpu_gib"] - rows[loss]["memory_per_gpu_gib"] == pytest.approx(gap, rel=1e-9)
+        assert rows[loss]["tokens_per_s"] == rows["full"]["tokens_per_s"]
+
+
+def test_fsdp_collectives_set_the_pace_over_host_memory() -> None:
+    """Llama 3.1 8B full fine-tune on 2 RTX 4090s (FSDP, no peer-to-peer), one 512-token sequence per GPU:
+    a step gathers every layer's BF16 weights twice and reduce-scatters its BF16 gradients once, half of
+    each crossing the host-staged link, each collective paying the link's base latency and one ring step.
+    That takes longer than the step's compute at the single-GPU MFU, so the collectives set the rate."""
+    c = cat()
+    m, g = c.get("models", "llama-3.1-8b"), c.get("gpus", "rtx-4090")
+    layer_bytes = m.params_b * 1e9 * 2 / m.layers
+    bus = g.link_bandwidth_gb_per_s / 2 * 1e9 * c.value("link_efficiency_pcie_host")
+    collective = (c.value("link_latency_us_pcie_host") + c.value("link_hop_latency_us_pcie")) * 1e-6 + layer_bytes / 2 / bus
+    step_s = 3 * m.layers * collective
+    row = runs.finetune(c, "llama-3.1-8b", ["2xrtx-4090"], "full", batch=1, seq_len=512,
+                        recipe=inputs.Recipe(optimizer="paged-adamw8bit", optimizer_in_backward=True, checkpointing=True)).rows()[0]
+    embed = m.vocab * m.d_model
+    compute_s = 512 * (8 * (m.params_b * 1e9 - embed) + 4 * 4 * m.layers * m.d_model * 512) / (g.tflops_bf16 * 1e12 * c.value("mfu_single_gpu"))
+    assert compute_s < step_s
+    assert row["tokens_per_s"] == pytest.approx(2 * 512 / step_s, rel=1e-9)
+
+
+def test_one_box_finetune_runs_at_the_single_gpu_mfu() -> None:
+    """8 A100s in one box train at mfu_single_gpu (the collectives are modelled); a cluster beyond one host
+    keeps the cluster MFU (mfu_nvlink) that the pre-training figures calibrate."""
+    c = cat()
+    assert inputs.finetune_mfu(c, c.get("gpus", "a100-80gb"), 8) == c.value("mfu_single_gpu")
+    assert inputs.finetune_mfu(c, c.get("gpus", "a100-80gb"), 16) == c.value("mfu_nvlink")
+    assert inputs.finetune_mfu(c, c.get("gpus", "rtx-4090"), [1, 4, 16]).tolist() == [
+        c.value("mfu_single_gpu"), c.value("mfu_single_gpu"), c.value("mfu_pcie")]
+
+
+def test_nvlink_groups_serve_tensor_parallel() -> None:
+    """vLLM and TensorRT-LLM split a model across NVLink GPUs by tensor parallelism (vLLM docs: pipeline
+    parallelism only where GPUs lack NVLink); over PCIe they may pick pipeline stages."""
+    nvlink = one("llama-3.1-70b", "8xh100-sxm", "fp8", "tensorrt-llm", input_tokens=2048, output_tokens=128)
+    assert nvlink["parallelism"] == "tensor"
+    pcie = one("llama-3.1-70b", "4xl40s", "fp8", "tensorrt-llm", input_tokens=2048, output_tokens=128)
+    assert pcie["parallelism"] == "pipeline"
+
+
+def test_moe_experts_take_their_own_roofline() -> None:
+    """Qwen3-235B-A22B FP8 on 8 H100s (TensorRT-LLM), batch 1024 of 128 -> 128: the dense GEMMs (attention
+    projections, embeddings) are compute-bound at this batch while the routed experts (8 of 128 per token,
+    nearly all touched) are read from memory; the two kernels' times add, beside attention and the
+    all-reduces."""
+    c = cat()
+    m, g, e = c.get("models", "qwen3-235b-a22b"), c.get("gpus", "h100-sxm"), c.get("engines", "tensorrt-llm")
+    q = c.get("quantizations", "fp8")
+    s, n = 1024, 8
+    bw = g.memory_bandwidth_gb_per_s * 1e9 * e.bandwidth_efficiency["default"] * n
+    peak = g.tflops_fp8 * 1e12 * e.compute_efficiency["fp8"] * n
+    experts_total = m.experts * m.expert_params_b * 1e9
+    touched = 1 - (1 - m.experts_per_token / m.experts) ** s
+    expert_read = experts_total * q.bits_per_weight / 8 * touched
+    expert_flops = s * 2 * m.experts_per_token * m.expert_params_b * 1e9
+    expert_s = max(expert_read / bw, expert_flops / peak)
+    row = one("qwen3-235b-a22b", "8xh100-sxm", "fp8", "tensorrt-llm", concurrency=s, input_tokens=128, output_tokens=128)
+    shape = inputs.model_shape(m)
+    weights = inputs.weight_bytes(shape, q)
+    dense_read = weights["dense_bytes"] - weights["embedding_bytes"]
+    dense_flops = s * 2 * (shape["matmul_params"] - shape["expert_matmul_params"])
+    dense_s = max(dense_read / bw, dense_flops / peak)
+    assert expert_read / bw > expert_flops / peak and dense_flops / peak > dense_read / bw
+    x = inputs.serve_inputs(c, m, g, 8.0, "fp8", "tensorrt-llm", 128.0, 128.0, float(s), None)
+    kv = s * float(x["kv_bytes_per_token"]) * (128 + 64) * max(n / m.kv_heads, 1)
+    attention = s * float(x["attn_flops_per_key"]) * (128 + 64)
+    attention_s = max(kv / bw, attention / peak)
+    latency = c.value("link_latency_us_nvlink") * 1e-6 + 2 * (n - 1) * c.value("link_hop_latency_us_nvlink") * 1e-6
+    bus = g.link_bandwidth_gb_per_s / 2 * 1e9 * c.value("link_efficiency_nvlink")
+    allreduces = 2 * m.layers * (latency + 2 * (n - 1) / n * s * m.d_model * 2 / bus)
+    assert row["tpot_s"] == pytest.approx(dense_s + expert_s + attention_s + allreduces + e.step_overhead_ms / 1000, rel=1e-9)
 
 
 def test_compare_ttft_waits_at_the_busy_hour_arrival_rate() -> None:

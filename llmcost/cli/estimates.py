@@ -77,6 +77,8 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
              optimizer: Annotated[str, typer.Option("--optimizer", help="adamw, adamw8bit or paged-adamw8bit (full fine-tuning states).")] = "adamw",
              optimizer_in_backward: Annotated[bool, typer.Option(
                  "--optimizer-in-backward", help="Step the optimizer per layer in the backward pass (no full gradient buffer).")] = False,
+             loss: Annotated[str, typer.Option("--loss", help="Cross-entropy over the vocabulary: chunked (torchtune), full (FP32 "
+                                                              "logits, Hugging Face) or fused (Liger, Unsloth).")] = "chunked",
              mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = None,
              output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None,
              max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
@@ -86,7 +88,7 @@ def finetune(model: ModelOpt, gpu: GpuOpt = None,
     cat = load_catalog(profiles, sets)
     est = api.finetune(model, gpu, method=method, rank=rank, targets=targets, batch=batch, seq_len=seq_len, checkpointing=checkpointing,
                        tokens=tokens, epochs=epochs, api=api_ids, shard=shard, offload=offload, optimizer=optimizer,
-                       optimizer_in_backward=optimizer_in_backward, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used, catalog=cat)
+                       optimizer_in_backward=optimizer_in_backward, loss=loss, mfu=mfu, usd_per_gpu_hour=usd_per_gpu_hour, used=used, catalog=cat)
     prices.warn_if_stale(cat, prices.rows_prices(est.rows(), used), max_price_age_days)
     rows = est.rows()
     emit(rows, fmt, output, title=f"{method} fine-tuning {model}: {trained_tokens(rows)}",

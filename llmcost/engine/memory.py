@@ -98,20 +98,43 @@ def max_concurrency(free_bytes: ArrayLike, weights: ArrayLike, kv_per_sequence: 
 
 def activation_bytes(seq_len: ArrayLike, batch: ArrayLike, d_model: ArrayLike, layers: ArrayLike,
                      checkpointing: ArrayLike, act_bytes_per_token_hidden: ArrayLike,
-                     ckpt_bytes_per_token_hidden: ArrayLike) -> F:
-    """Activation memory of one micro-batch (Korthikanti et al. 2022, sec. 4).
+                     ckpt_bytes_per_token_hidden: ArrayLike, logits_bytes: ArrayLike = 0.0) -> F:
+    """Peak activation memory of one micro-batch (Korthikanti et al. 2022, sec. 4), with the loss's logits.
 
     Without checkpointing every layer keeps s b h x `act_bytes_per_token_hidden` bytes (34 with
-    16-bit activations; the 5as/h attention-score term vanishes with flash attention). With full
-    recomputation each layer keeps only its 16-bit input (2 s b h) and one layer's full set is alive
-    during its recompute.
+    16-bit activations; the 5as/h attention-score term vanishes with flash attention), all alive when
+    the backward pass starts, beside the logits and their gradient (`logits_bytes`, from logits_bytes()). With
+    full recomputation each layer keeps only its 16-bit input (2 s b h); the logits are freed once the
+    output layer's backward is done, before any layer recomputes its full set, so the peak holds the
+    larger of the two.
+
+    Llama 3.1 8B (32 layers, d 4096), one sequence of 2,048 tokens with checkpointing: 0.54 GB of layer
+    inputs, and the logits (1.2 GB) outweigh one layer's 0.29 GB:
+
+    >>> round(float(activation_bytes(2048, 1, 4096, 32, True, 34, 2, 1.2e9)) / 1e9, 2)
+    1.74
     """
     sbh = np.asarray(seq_len, dtype=float) * np.asarray(batch, dtype=float) * np.asarray(d_model, dtype=float)
     layers_f = np.asarray(layers, dtype=float)
     act = np.asarray(act_bytes_per_token_hidden, dtype=float)
-    full = sbh * act * layers_f
-    ckpt = sbh * np.asarray(ckpt_bytes_per_token_hidden, dtype=float) * layers_f + sbh * act
+    logits = np.asarray(logits_bytes, dtype=float)
+    full = sbh * act * layers_f + logits
+    ckpt = sbh * np.asarray(ckpt_bytes_per_token_hidden, dtype=float) * layers_f + np.maximum(sbh * act, logits)
     return np.where(np.asarray(checkpointing, dtype=bool), ckpt, full)
+
+
+def logits_bytes(tokens: ArrayLike, vocab: ArrayLike, bytes_per_logit: ArrayLike) -> F:
+    """Memory of the loss over the vocabulary for `tokens` tokens: tokens x vocab logits at
+    `bytes_per_logit` each (the head's output, its FP32 copy for the loss, their gradients; Wijmans et
+    al. 2024, Cut Cross-Entropy, sec. 1: Gemma 2 2B's loss and head take 28 GB for 8,192 tokens of a
+    256,000-token vocabulary in PyTorch, about 13 bytes per logit; chunked and fused losses keep less).
+
+    Llama 3.1 8B (vocabulary 128,256), batch 2 x 2,048 tokens, unchunked:
+
+    >>> round(float(logits_bytes(4096, 128256, 13)) / 2**30, 2)
+    6.36
+    """
+    return np.asarray(tokens, dtype=float) * np.asarray(vocab, dtype=float) * np.asarray(bytes_per_logit, dtype=float)
 
 
 LORA_TARGETS = ("qv", "attention", "all")

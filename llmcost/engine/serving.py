@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from llmcost.engine import flops, memory
+from llmcost.engine import collectives, flops, memory
 
 F = NDArray[np.float64]
 A = NDArray[Any]
@@ -47,26 +47,6 @@ def moe_weights_read(dense_bytes: ArrayLike, expert_bytes: ArrayLike, experts: A
     k = np.asarray(experts_per_token, dtype=float)
     touched = 1.0 - (1.0 - np.minimum(k / e, 1.0)) ** np.asarray(concurrency, dtype=float)
     return np.asarray(dense_bytes, dtype=float) + np.asarray(expert_bytes, dtype=float) * touched
-
-
-def allreduce_s(message_bytes: ArrayLike, gpus: ArrayLike, latency_s: ArrayLike, hop_latency_s: ArrayLike,
-                bus_bytes_per_s: ArrayLike) -> F:
-    """Time of one all-reduce of `message_bytes` over `gpus` GPUs (0 on one GPU): a fixed latency that
-    grows with the ring's 2 (n - 1) steps, plus the ring's 2 (n - 1) / n x bytes over the bus bandwidth
-    (alpha-beta model; NVIDIA nccl-tests doc/PERFORMANCE.md: busbw = algbw x 2 (n - 1) / n, "time ~
-    overhead + size / bw").
-
-    8 RTX 4090s without peer-to-peer, 8 bytes: 7 us + 14 x 2.5 us, near the 42 us NVIDIA/nccl #1530
-    measured; a 1 MiB message (batch 64 x d_model 8192 x 2 bytes) adds 1.75 x 1 MiB at 11 GB/s:
-
-    >>> [round(float(allreduce_s(b, 8, 7e-6, 2.5e-6, 11e9)) * 1e6, 1) for b in (8, 2**20)]
-    [42.0, 208.8]
-    """
-    n = np.asarray(gpus, dtype=float)
-    ring = np.maximum(n - 1.0, 0.0)
-    t = (np.asarray(latency_s, dtype=float) + 2.0 * ring * np.asarray(hop_latency_s, dtype=float)
-         + 2.0 * ring / np.maximum(n, 1.0) * np.asarray(message_bytes, dtype=float) / np.asarray(bus_bytes_per_s, dtype=float))
-    return np.where(n > 1.0, t, 0.0)
 
 
 def mdc_wait_s(arrival_per_s: ArrayLike, servers: ArrayLike, service_per_s: ArrayLike) -> F:
@@ -128,22 +108,33 @@ def kv_replicas(gpus: ArrayLike, kv_heads: ArrayLike) -> F:
 
 
 def decode_step_s(weights_read: ArrayLike, kv_read: ArrayLike, gemm_flops: ArrayLike, attention_flops: ArrayLike,
-                  bandwidth_bytes_per_s: ArrayLike, peak_flops: ArrayLike) -> F:
+                  bandwidth_bytes_per_s: ArrayLike, peak_flops: ArrayLike, expert_read: ArrayLike = 0.0,
+                  expert_flops: ArrayLike = 0.0) -> F:
     """Time of one decode step for the whole batch, roofline per kernel: the weight GEMMs take the slower of
     reading the weights and computing 2 N per token, then attention the slower of reading the KV cache and
     its FLOPs (they are separate kernels, so their times add; Williams et al. 2009 apply the roofline to
-    each kernel, and Yuan et al. 2024, arXiv 2402.16363, to each operation of an LLM layer).
+    each kernel, and Yuan et al. 2024, arXiv 2402.16363, to each operation of an LLM layer). A mixture of
+    experts' routed experts are a kernel of their own (a grouped GEMM in which each expert sees only the
+    batch's tokens routed to it: Gale et al. 2023, MegaBlocks, sec. 3), so `expert_read` and
+    `expert_flops` take their own roofline beside the dense GEMMs' `weights_read` and `gemm_flops`.
 
     A 14 GB model at batch 1 on 500 GB/s reads for 28 ms; at batch 256 its GEMMs take 256 x 14 GFLOP at
     100 TFLOP/s (35.8 ms), and reading 256 sequences' 0.5 GB of KV cache adds 256 ms:
 
     >>> [round(float(decode_step_s(14e9, kv, 2 * 7e9 * s, 0, 500e9, 100e12)) * 1e3, 2) for s, kv in ((1, 0), (256, 256 * 5e8))]
     [28.0, 291.84]
+
+    A MoE whose 1 GB of dense weights are compute-bound at batch 256 (256 x 2 GFLOP, 5.1 ms) while its
+    10 GB of experts are read (20 ms): 25.1 ms, where one roofline over both would hide the dense GEMMs:
+
+    >>> round(float(decode_step_s(1e9, 0, 256 * 2e9, 0, 500e9, 100e12, 10e9, 256 * 4e9)) * 1e3, 2)
+    25.12
     """
     bw = np.asarray(bandwidth_bytes_per_s, dtype=float)
     peak = np.asarray(peak_flops, dtype=float)
     gemm = np.maximum(np.asarray(weights_read, dtype=float) / bw, np.asarray(gemm_flops, dtype=float) / peak)
-    return gemm + np.maximum(np.asarray(kv_read, dtype=float) / bw, np.asarray(attention_flops, dtype=float) / peak)
+    experts = np.maximum(np.asarray(expert_read, dtype=float) / bw, np.asarray(expert_flops, dtype=float) / peak)
+    return gemm + experts + np.maximum(np.asarray(kv_read, dtype=float) / bw, np.asarray(attention_flops, dtype=float) / peak)
 
 
 def _phases(x: Mapping[str, ArrayLike], s: F, mode: float) -> tuple[F, F, A]:
@@ -160,8 +151,12 @@ def _phases(x: Mapping[str, ArrayLike], s: F, mode: float) -> tuple[F, F, A]:
     def weights_read(tokens: ArrayLike) -> F:
         return moe_weights_read(dense_read, x["expert_bytes"], x["experts"], x["experts_per_token"], tokens)
 
+    def experts_read(tokens: ArrayLike) -> F:
+        return moe_weights_read(0.0, x["expert_bytes"], x["experts"], x["experts_per_token"], tokens)
+
     ctx = inp + out / 2.0  # a decode step attends, on average over the answer, to the prompt and half the answer
     gemm_per_token = 2.0 * _a(x, "matmul_params")
+    expert_per_token = 2.0 * _a(x, "expert_matmul_params")
     attention_per_token = _a(x, "attn_decode_factor") * _attention(x, ctx)
     new = inp * (1.0 - _a(x, "cached_share"))  # prompt tokens computed; a cached prefix is read, not recomputed
     attended = inp * (1.0 + _a(x, "cached_share")) / 2.0  # mean position of a computed prompt token (causal)
@@ -181,10 +176,12 @@ def _phases(x: Mapping[str, ArrayLike], s: F, mode: float) -> tuple[F, F, A]:
     else:
         b, ways = s, n
         reads, kv = weights_read(s), s * _kv(x, ctx) * np.where(n > 1.0, kv_replicas(n, x["kv_heads"]), 1.0)
-        comm = 2.0 * _a(x, "layers") * allreduce_s(s * d_bytes, n, *link)
-        prefill_comm = 2.0 * _a(x, "layers") * allreduce_s(new * d_bytes, n, *link)
+        comm = 2.0 * _a(x, "layers") * collectives.allreduce_s(s * d_bytes, n, *link)
+        prefill_comm = 2.0 * _a(x, "layers") * collectives.allreduce_s(new * d_bytes, n, *link)
         prefill_read = weights_read(new) / (n * bw1)
-    step = decode_step_s(reads, kv, b * gemm_per_token, b * attention_per_token, ways * bw1, ways * peak1) + comm
+    expert_reads = experts_read(b)
+    step = decode_step_s(reads - expert_reads, kv, b * (gemm_per_token - expert_per_token), b * attention_per_token, ways * bw1,
+                         ways * peak1, expert_reads, b * expert_per_token) + comm
     # Prompt chunks flow through pipeline stages together, so prefill computes on every GPU either way.
     prefill = np.maximum(prefill_read, prefill_flops / (n * prefill_peak1)) + prefill_comm
     compute_bound = b * (gemm_per_token + attention_per_token) / (ways * peak1) >= (reads + kv) / (ways * bw1)
@@ -227,8 +224,8 @@ def serve(x: Mapping[str, ArrayLike]) -> dict[str, A]:
     """Throughput and latency of one replica.
 
     Keys of `x` (arrays, broadcast together):
-    - model: matmul_params (active weights that multiply, per token), dense_bytes, expert_bytes (weight
-      bytes outside and inside routed experts), embedding_bytes (part of dense_bytes that is an input
+    - model: matmul_params (active weights that multiply, per token), expert_matmul_params (the part of
+      them in routed experts), dense_bytes, expert_bytes (weight bytes outside and inside routed experts), embedding_bytes (part of dense_bytes that is an input
       lookup, not read per step), experts, experts_per_token, layers, d_model, kv_heads,
       attn_flops_per_key and attn_window_flops_per_key (full- and sliding-window layers;
       flops.attention_flops_per_key), window (tokens), attn_decode_factor (decode over prefill
@@ -237,7 +234,7 @@ def serve(x: Mapping[str, ArrayLike]) -> dict[str, A]:
       (full and sliding-window layers), model_context;
     - hardware: memory_gib, gpus, usable_fraction, overhead_gib (per GPU), bandwidth_gb_per_s,
       decode_tflops and prefill_tflops (tensor peaks for the format and accumulate precision),
-      link_latency_s, link_hop_latency_s and link_bus_gb_per_s (all-reduce model, allreduce_s);
+      link_latency_s, link_hop_latency_s and link_bus_gb_per_s (all-reduce model, collectives.allreduce_s);
     - engine: bandwidth_efficiency, compute_efficiency, prefill_efficiency, engine_max_concurrency,
       pipeline (PIPELINE_* code), step_overhead_s (fixed time per forward pass: launches,
       scheduling, sampling), request_overhead_s (per request before its prefill: API, tokeniser),

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from llmcost.engine import energy, flops, memory, money
+from llmcost.engine import collectives, energy, flops, memory, money
 
 F = NDArray[np.float64]
 
@@ -154,6 +154,31 @@ def finetune_resident_bytes(x: Mapping[str, ArrayLike]) -> tuple[F, F]:
     return resident, moved
 
 
+def finetune_comm_s(x: Mapping[str, ArrayLike]) -> F:
+    """Seconds a training step spends in collectives over the GPUs' link (collectives.py; 0 on one GPU).
+
+    Sharded (FSDP FULL_SHARD / ZeRO-3; Zhao et al. 2023, PyTorch FSDP, sec. 3.2-3.3): each layer's
+    weights, at their stored precision, are all-gathered before its forward and again before its
+    backward, and the trainable parameters' BF16 gradients are reduce-scattered after it: two
+    all-gathers of the weights and one reduce-scatter of the gradients a step. Data parallel
+    (--no-shard; PyTorch DDP, Li et al. 2020): one all-reduce of the trainable gradients a step. Both
+    run layer by layer (FSDP units, DDP buckets), so every layer pays the link's latency.
+
+    Keys: method_full, params, trainable_params, layers, gpus, shard, weight_bytes_per_param,
+    base_bits_per_weight, link_latency_s, link_hop_latency_s, link_bus_gb_per_s.
+    """
+    full = np.asarray(x["method_full"], dtype=bool)
+    layers = _a(x, "layers")
+    g = _a(x, "gpus")
+    link = (x["link_latency_s"], x["link_hop_latency_s"], _a(x, "link_bus_gb_per_s") * 1e9)
+    weight_b = np.where(full, _a(x, "weight_bytes_per_param"), _a(x, "base_bits_per_weight") / 8.0)
+    layer_weights = _a(x, "params") * weight_b / layers
+    layer_grads = np.where(full, _a(x, "params"), _a(x, "trainable_params")) * _a(x, "weight_bytes_per_param") / layers
+    sharded = layers * (2.0 * collectives.allgather_s(layer_weights, g, *link) + collectives.allgather_s(layer_grads, g, *link))
+    replicated = layers * collectives.allreduce_s(layer_grads, g, *link)
+    return np.where(np.asarray(x["shard"], dtype=bool), sharded, replicated)
+
+
 def finetune(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     """Fine-tuning estimate (full, LoRA or QLoRA).
 
@@ -164,11 +189,16 @@ def finetune(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     gpus, tflops, mfu, memory_gib, weight_bytes_per_param (BF16 training weights and gradients),
     optimizer_state_bytes_per_param, paged_states, optimizer_in_backward, trainable_bytes_per_param,
     shard, offload, offload_gb_per_s (host-to-GPU bandwidth), act_bytes_per_token_hidden,
-    ckpt_bytes_per_token_hidden, overhead_gib, plus the run_costs keys.
+    ckpt_bytes_per_token_hidden, vocab, bytes_per_logit (the loss's memory per logit:
+    memory.logits_bytes), link_latency_s, link_hop_latency_s, link_bus_gb_per_s (finetune_comm_s),
+    overhead_gib, plus the run_costs keys.
 
-    Memory per GPU = finetune_resident_bytes + activations of one micro-batch + overhead. Time per
-    step = the slower of computing it (FLOPs / (peak x MFU)) and streaming offloaded weights
-    (moved bytes / offload_gb_per_s): FSDP prefetches the next unit while one computes.
+    Memory per GPU = finetune_resident_bytes + activations and logits of one micro-batch
+    (memory.activation_bytes) + overhead. Time per step = the slower of computing it (FLOPs / (peak x
+    MFU)) and moving data: offloaded weights over PCIe (moved bytes / offload_gb_per_s) and the
+    collectives (finetune_comm_s), which share the host link on PCIe boxes. FSDP prefetches the next
+    unit's weights while one computes (Zhao et al. 2023, sec. 3.3), and DDP reduces gradient buckets
+    during the backward pass (Li et al. 2020), so the two overlap.
     """
     full = np.asarray(x["method_full"], dtype=bool)
     g = _a(x, "gpus")
@@ -176,9 +206,12 @@ def finetune(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     overhead = _a(x, "overhead_gib") * memory.GIB
     capacity = _a(x, "memory_gib") * memory.GIB
 
+    step_tokens = _a(x, "batch") * _a(x, "seq_len")
+    logits = memory.logits_bytes(step_tokens, x["vocab"], x["bytes_per_logit"])
+
     def total_memory(ckpt: ArrayLike) -> F:
         act = memory.activation_bytes(x["seq_len"], x["batch"], x["d_model"], x["layers"], ckpt,
-                                      x["act_bytes_per_token_hidden"], x["ckpt_bytes_per_token_hidden"])
+                                      x["act_bytes_per_token_hidden"], x["ckpt_bytes_per_token_hidden"], logits)
         return resident + act + overhead
 
     mode = _a(x, "checkpointing")
@@ -187,9 +220,9 @@ def finetune(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     per_token = flops.finetune_flops_per_token(full, x["matmul_params"], x["attn_flops_per_key"], x["seq_len"],
                                                ckpt, x["trainable_params"], x["dequant_overhead"],
                                                x["attn_window_flops_per_key"], x["window"])
-    step_tokens = _a(x, "batch") * _a(x, "seq_len")
     achieved = _a(x, "tflops") * 1e12 * _a(x, "mfu")
-    step_s = np.maximum(step_tokens * per_token / achieved, moved / (_a(x, "offload_gb_per_s") * 1e9))
+    transfer_s = moved / (_a(x, "offload_gb_per_s") * 1e9) + finetune_comm_s(x)
+    step_s = np.maximum(step_tokens * per_token / achieved, transfer_s)
     rate = g * step_tokens / step_s
     tokens = _a(x, "tokens")
     wall_hours = tokens / rate / 3600.0

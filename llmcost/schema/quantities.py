@@ -156,6 +156,7 @@ EPOCHS = Bounds("passes over the dataset", gt=0, le=1_000_000, plausible=(0.01, 
 DATASET_TOKENS = Bounds("tokens", gt=0, plausible=(1000, 1e14), below="billions of tokens")
 PRETRAIN_TOKENS = Bounds("tokens", gt=0, plausible=(1e6, 1e15), below="billions of tokens")
 OVERHEAD_FACTOR = Bounds("a factor (1 = no overhead)", ge=1, le=1000, plausible=(1, 5))
+BYTES_PER_LOGIT = Bounds("bytes per logit (token x vocabulary entry)", ge=0, le=1000, plausible=(0, 32))
 
 # ------------------------------------------------------------------------------------------ workload and economics
 REQUESTS_PER_DAY = Bounds("requests per day", ge=0, plausible=(1, 1e11))
@@ -187,6 +188,8 @@ ASSUMPTIONS: dict[str, Bounds] = {
     "link_hop_latency_us_nvlink": LATENCY_US, "link_hop_latency_us_pcie": LATENCY_US,
     "offload_pcie_efficiency": EFFICIENCY,
     "adamw_state_bytes_per_param": BYTES_PER_PARAM, "adamw8bit_state_bytes_per_param": BYTES_PER_PARAM,
+    "loss_bytes_per_logit_full": BYTES_PER_LOGIT, "loss_bytes_per_logit_chunked": BYTES_PER_LOGIT,
+    "loss_bytes_per_logit_fused": BYTES_PER_LOGIT,
     "peak_to_average": PEAK_TO_AVERAGE, "electricity_usd_per_kwh": ELECTRICITY_USD_PER_KWH,
     "electricity_usd_per_kwh_commercial": ELECTRICITY_USD_PER_KWH, "electricity_usd_per_kwh_industrial": ELECTRICITY_USD_PER_KWH,
     "pue": PUE, "pue_datacenter": PUE, "lifetime_months": LIFETIME_MONTHS,

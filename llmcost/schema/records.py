@@ -125,6 +125,9 @@ class Gpu:
     link_bandwidth_gb_per_s: float = number("bidirectional link bandwidth per GPU, GB/s", LINK_GB_PER_S)
     pcie_p2p: bool = flag("GPUs talk peer-to-peer over PCIe with the stock driver (GeForce cards do not: collectives go "
                           "through host memory)", default=True)
+    host_link_gb_per_s: float | None = number("bidirectional link to the host CPU per GPU, GB/s, where it is not "
+                                              "link_bandwidth_gb_per_s (NVLink GPUs reach the host over their PCIe slot)",
+                                              LINK_GB_PER_S, required=False)
     tflops_fp8: float | None = number("dense FP8 tensor TFLOPS", TENSOR_TFLOPS, required=False)
     tops_int8: float | None = number("dense INT8 tensor TOPS", TENSOR_TFLOPS, required=False)
     used_price_usd: float | None = number("used-market price, USD", GPU_PRICE_USD, required=False)
