@@ -85,6 +85,29 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str
     return run
 
 
+@pytest.fixture(scope="session")
+def cat() -> Any:
+    """The built-in catalogue (immutable, so one load serves every test that only reads it)."""
+    from llmcost import catalog
+
+    return catalog.load()
+
+
+def run_main(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *argv: str,
+             columns: str | None = "160") -> tuple[int, str, str]:
+    """`llmcost ARGS...` in-process without colour or LLMCOST_PROFILES, tables `columns` wide (None: the
+    environment's): (exit code, stdout, stderr)."""
+    from llmcost.cli.app import main
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    if columns is not None:
+        monkeypatch.setenv("COLUMNS", columns)
+    monkeypatch.delenv("LLMCOST_PROFILES", raising=False)
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 PINNED_TODAY = (2026, 11, 26)
 """The day the built-in prices were last checked against; price-age warnings and `age_days` count from it in tests,
 so that CLI outputs do not change as the calendar moves on."""

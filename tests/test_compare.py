@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_main
 
 from llmcost import catalog, comparison, gate, options, scenarios
-from llmcost.cli.app import main
 from llmcost.engine import lifecycle
 from llmcost.errors import LlmcostError
 
@@ -19,18 +19,8 @@ SCENARIOS = ("team-assistant", "batch-summarise")
 FORMATS = ("table", "csv", "json", "markdown")
 
 
-@pytest.fixture(scope="module")
-def cat() -> catalog.Catalog:
-    return catalog.load()
 
-
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str, str]:
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "160")
-    monkeypatch.delenv("LLMCOST_PROFILES", raising=False)
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_main
 
 
 @pytest.mark.parametrize("command", ["compare", "breakeven"])

@@ -36,10 +36,6 @@ FLAT = {f"economics.{k}_price_decline_per_year": 0.0 for k in ("api", "rental", 
 FLAT_SET = [a for k, v in FLAT.items() for a in ("--set", f"{k}={v:g}")]
 
 
-@pytest.fixture(scope="module")
-def cat() -> catalog.Catalog:
-    return catalog.load()
-
 
 def rows(cli: Any, *argv: str) -> list[dict[str, Any]]:
     code, out, err = cli(*argv, "-f", "json")

@@ -4,6 +4,7 @@ format; every bad value exits 2 with one line; a failing run never touches an ex
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -11,18 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from llmcost.cli.app import main
+from conftest import run_main
 
 STATES = {"never", "n/a", "does not fit", "misses target"}
 
 
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str, str]:
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("LLMCOST_PROFILES", raising=False)
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+run = functools.partial(run_main, columns=None)
 
 
 def assert_clean(rows: list[dict]) -> None:

@@ -8,27 +8,17 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import run_main
 
 import llmcost
 from llmcost import catalog, comparison, quality, scenarios
-from llmcost.cli.app import main
 from llmcost.schema import BENCHMARKS
 
 PROFILES = Path(__file__).resolve().parent.parent / "profiles"
 
 
-@pytest.fixture(scope="module")
-def cat() -> catalog.Catalog:
-    return catalog.load()
 
-
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str, str]:
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "160")
-    monkeypatch.delenv("LLMCOST_PROFILES", raising=False)
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_main
 
 
 def _yaml_score(kind: str, entry_id: str, benchmark: str) -> float | None:

@@ -16,11 +16,6 @@ from llmcost.errors import LlmcostError
 from llmcost.results import Table
 
 
-@pytest.fixture(scope="module")
-def cat() -> catalog.Catalog:
-    return catalog.load()
-
-
 def write(tmp_path: Path, text: str, name: str = "grid.yaml") -> str:
     path = tmp_path / name
     path.write_text(text)

@@ -7,27 +7,17 @@ import json
 import math
 
 import pytest
+from conftest import run_main
 
 import llmcost
 from llmcost import catalog, comparison, scenarios, uncertainty
-from llmcost.cli.app import main
 from llmcost.engine import lifecycle
 
 DAYS_PER_MONTH = 730 / 24  # DESIGN.md: a month is 730 hours
 
 
-@pytest.fixture(scope="module")
-def cat() -> catalog.Catalog:
-    return catalog.load()
 
-
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str, str]:
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "160")
-    monkeypatch.delenv("LLMCOST_PROFILES", raising=False)
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_main
 
 
 def _row(cat: catalog.Catalog, sets: list[str], option: str, scenario: str = "team-assistant") -> dict:

@@ -20,10 +20,6 @@ from llmcost.schema import Z90, Bounds, Problems, Uncertain, parse_range
 N = 200_000
 
 
-@pytest.fixture(scope="module")
-def cat() -> Catalog:
-    return catalog.load()
-
 
 def fixed(cat: Catalog) -> Catalog:
     """The catalog with every assumption range taken away (nothing uncertain unless a test says so)."""
