@@ -241,6 +241,7 @@ options: {{gpus: [{gpus}], apis: [openai/gpt-4o-mini]}}
     return root
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("head_volume", "head_gpus", "trips"), [(3000, "rtx-4090", False), (60000, "rtx-4090, 2xrtx-3090", True)])
 def test_the_workflow_steps_run_here_on_two_scenario_variants(tmp_path: Path, head_volume: int, head_gpus: str, trips: bool) -> None:
     temp = tmp_path / "runner-temp"

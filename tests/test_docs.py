@@ -10,18 +10,21 @@ import pytest
 from llmcost import yamlsrc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", docs_pages.PAGES)
 def test_each_page_shows_what_the_tool_prints_now(page: str) -> None:
     text = (docs_pages.DOCS / page).read_text()
     assert docs_pages.normalised(docs_pages.render_page(text)) == docs_pages.normalised(text)
 
 
+@pytest.mark.slow
 def test_the_readme_example_is_what_the_tool_prints_now() -> None:
     text = docs_pages.README.read_text()
     assert "```console\n$ llmcost compare\n" in text
     assert docs_pages.normalised(docs_pages.render_page(text)) == docs_pages.normalised(text)
 
 
+@pytest.mark.slow
 def test_every_generated_part_is_filled_and_every_example_runs() -> None:
     profiles = (docs_pages.DOCS / "profiles.md").read_text()
     assert profiles.count("```console\n$ llmcost") >= 5

@@ -197,12 +197,14 @@ def fuzz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=N_LOAD)
 @given(data=profile_files())
 def test_loader_accepts_or_rejects_with_file_and_line(fuzz_dir: Path, data: bytes) -> None:
     TALLY["load:" + load_and_check(fuzz_dir / "fuzz.yaml", data, builtin=False)] += 1
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=N_LOAD_BUILTIN)
 @given(data=profile_files())
 def test_loader_with_builtins_accepts_or_rejects_with_file_and_line(fuzz_dir: Path, data: bytes) -> None:
@@ -216,6 +218,7 @@ def test_loader_with_builtins_accepts_or_rejects_with_file_and_line(fuzz_dir: Pa
     ("profiles", "list", "gpus", "-f", "csv", "--profiles", "{path}"),
     ("profiles", "show", "test-gpu", "-f", "json", "--profiles", "{path}"),
 ]))
+@pytest.mark.slow
 def test_cli_exits_0_or_2_without_traceback(fuzz_dir: Path, capsys: pytest.CaptureFixture[str], data: bytes,
                                             command: tuple[str, ...]) -> None:
     from llmcost.cli.app import main
@@ -256,6 +259,7 @@ def test_numbers_above_the_cap_are_rejected_with_the_bound(tmp_path: Path) -> No
         catalog.load([path])
 
 
+@pytest.mark.slow
 def test_fuzz_summary(capsys: pytest.CaptureFixture[str]) -> None:
     """Prints how many inputs the fuzz tests above generated (run with -s to see it)."""
     total = sum(n for k, n in TALLY.items() if ":" in k)

@@ -279,6 +279,7 @@ def test_the_handlers_are_restored_after_the_write(tmp_path: Path) -> None:
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_mid_sweep_leaves_no_partial_file(signum: int, tmp_path: Path) -> None:
     grid = tmp_path / "grid.yaml"
@@ -317,6 +318,7 @@ def argv_with_grid(argv: tuple[str, ...], tmp_path: Path) -> list[str]:
     return [str(grid) if a == "GRID" else a for a in argv]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv", STDOUT_COMMANDS, ids=" ".join)
 def test_a_closed_pipe_ends_quietly_with_0(argv: tuple[str, ...], tmp_path: Path) -> None:
     read, write_end = os.pipe()
@@ -329,6 +331,7 @@ def test_a_closed_pipe_ends_quietly_with_0(argv: tuple[str, ...], tmp_path: Path
     assert p.returncode == 0 and lines == [], p.stderr.decode()
 
 
+@pytest.mark.slow
 def test_head_c1_on_a_pipe_is_exit_0(tmp_path: Path) -> None:
     for _ in range(5):  # the reader leaves at a different moment each time
         p = subprocess.run(f"{sys.executable} -m llmcost compare -f csv | head -c1 >/dev/null; echo ${{PIPESTATUS[0]}}",
@@ -336,6 +339,7 @@ def test_head_c1_on_a_pipe_is_exit_0(tmp_path: Path) -> None:
         assert p.stdout == "0\n" and "Traceback" not in p.stderr and "Exception" not in p.stderr, p.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
 @pytest.mark.parametrize("argv", STDOUT_COMMANDS, ids=" ".join)
 def test_a_full_disk_on_stdout_is_one_line_and_2(argv: tuple[str, ...], tmp_path: Path) -> None:
@@ -350,6 +354,7 @@ def test_a_full_disk_on_stdout_is_one_line_and_2(argv: tuple[str, ...], tmp_path
     ("serve", "-m", "llama-3.1-70b", "-g", "4xrtx-3090", "--set", "assumptions.link_efficiency_pcie_host=0", "-f", "csv"),
     ("finetune", "-m", "llama-3.1-70b", "-g", "4xrtx-3090", "--set", "assumptions.link_efficiency_pcie_host=0", "-f", "csv"),
 ])
+@pytest.mark.slow
 def test_numpy_warnings_never_reach_stderr(argv: tuple[str, ...]) -> None:
     p = llmcost(*argv, capture_output=True, text=True)
     assert "Warning" not in p.stderr and "Traceback" not in p.stderr and p.returncode in (0, 2), p.stderr

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")]
 
 CSV_IMPORT = "CSV:44,34,76,1,,1033,false,true,false,false,false,-1,true"
 """Comma-separated, double-quoted, UTF-8, from line 1, English; quoted fields not forced to text, special numbers

@@ -109,6 +109,7 @@ def test_bad_grid_files_exit_2_with_one_line(cli, tmp_path, text, message) -> No
 # ------------------------------------------------------------------------------------------- same numbers
 
 
+@pytest.mark.slow
 def test_sweep_rows_equal_compare_rows(cat, tmp_path) -> None:
     """Every sweep row is the compare row for the same --set values, numbers bit for bit."""
     rows = all_rows(cat, write(tmp_path, SMALL), sets=("workload.cached_input_share=0.5",))
@@ -124,6 +125,7 @@ def test_sweep_rows_equal_compare_rows(cat, tmp_path) -> None:
     assert checked > 50
 
 
+@pytest.mark.slow
 def test_batch_and_finetune_scenarios_agree_with_compare(cat, tmp_path) -> None:
     for base in ("batch-summarise", "finetune-startup"):
         path = write(tmp_path, f"base: {base}\ngrid:\n  workload.peak_to_average: [1, 4]\n  economics.pue: [1.0, 1.4]\n"
