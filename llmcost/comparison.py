@@ -743,7 +743,12 @@ def own_verdict(o: Row, ref: str, tokens_day: float, horizon: float, lifetime: f
         head = f"{o['option']} beats {ref} at any volume"
     else:
         head = f"{o['option']} beats {ref} above {be:,.0f} tokens/day"
-    if pb == NEVER:
+    if pb == NEVER and isinstance(be, (int, float)) and be <= tokens_day:
+        why = next((t for t in o["notes"].split("; ") if t.startswith(("cheaper than", "its break-even lies below"))), "")
+        text = head + ", yet at this volume it never pays back in cash" + (f": {why}" if why else
+                                                                          " (break-even takes the horizon's mean prices for one "
+                                                                          "replica; payback follows the months as they come)")
+    elif pb == NEVER:
         text = head + " and at this volume never pays back"
     elif pb == 0:
         text = head + " and at this volume is cheaper from month one"

@@ -236,3 +236,18 @@ def test_an_assumed_decline_outside_its_bounds_exits_2_from_the_command_line_or_
     path.write_text("assumptions:\n  rental_price_decline_per_year:\n    value: 2\n    rationale: r\n    source: s\n")
     code, out, err = run(capsys, monkeypatch, "compare", "--profiles", str(tmp_path))
     assert code == 2 and f"{path}:3: assumptions.rental_price_decline_per_year.value: expected a number >= -1 and <= 1" in err
+
+
+def test_a_breakeven_below_today_without_a_payback_says_why(cat) -> None:
+    """finetune-startup with falling API prices: owning beats the reference above a volume below today's, costs less
+    over the horizon only once the late replicas are resold, and never pays back in cash: the verdict says all three."""
+    sc = scenarios.resolve(cat, "finetune-startup", {"options.gpus": ["rtx-4090"], "options.hosts": False})
+    result = comparison.compare(cat, sc)
+    rows = {r["option"]: r for r in result.rows()}
+    own, ref = rows["own rtx-4090"], rows[f"api {result.reference}"]
+    today = sc.workload.requests_per_day * (sc.workload.input_tokens + sc.workload.output_tokens)
+    assert isinstance(own["breakeven_tokens_per_day"], float) and own["breakeven_tokens_per_day"] < today
+    assert own["payback_months"] == "never" and own["tco_usd"] < ref["tco_usd"]
+    assert (f"own rtx-4090 beats {result.reference} above {own['breakeven_tokens_per_day']:,.0f} tokens/day, yet at this volume "
+            f"it never pays back in cash: cheaper than {result.reference} over the horizon only through the hardware's resale "
+            "value at its end") in result.verdict
