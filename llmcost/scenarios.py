@@ -13,7 +13,7 @@ from llmcost.catalog import Catalog, Located, check_references, parse_gpu_option
 from llmcost.errors import LlmcostError, ProfileError, unknown
 from llmcost.numbers import parse_quantity
 from llmcost.schema import Bounds, Problems, Scenario, Spec, Uncertain, build, parse_range, spec_bounds, spec_of, yaml_key
-from llmcost.yamlsrc import read_yaml
+from llmcost.yamlsrc import file_kind, read_yaml
 
 DEFAULT_SCENARIO = "team-assistant"
 
@@ -162,8 +162,8 @@ def resolve(cat: Catalog, scenario: str | None, overrides: Mapping[str, Any] | S
     if name in cat.entries["scenarios"]:
         plain: dict[str, Any] = to_plain(cat.entries["scenarios"][name])
         label = f"scenario {name}"
-    elif path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
+    elif path.suffix in (".yaml", ".yml") or file_kind(path) != "none":
+        if file_kind(path) != "file":
             raise LlmcostError(f"--scenario {name!r}: no such file")
         plain = _read_file(path)
         label = str(path)

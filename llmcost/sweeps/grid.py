@@ -34,7 +34,7 @@ from llmcost.catalog import Catalog
 from llmcost.errors import LlmcostError, unknown
 from llmcost.numbers import parse_quantity
 from llmcost.schema import KINDS, Spec, check_number
-from llmcost.yamlsrc import read_yaml
+from llmcost.yamlsrc import file_kind, read_yaml
 
 SCALAR_KEYS = frozenset({"lifecycle.finetune.every_months", "lifecycle.finetune.rank", "lifecycle.pretrain.gpus"})
 """Numbers that shape the lifecycle's runs (how often, which rank, how many GPUs): structural."""
@@ -219,7 +219,7 @@ def cell_value(value: Any) -> Any:
 def load_grid(cat: Catalog, path: str, sets: Mapping[str, Any] | Sequence[str] | None = None) -> Grid:
     """Read and check a grid file: keys are scenario keys, values lists, ranges or profile lists."""
     p = Path(path)
-    if not p.is_file():
+    if file_kind(p) != "file":
         raise LlmcostError(f"grid file {path!r}: no such file")
     doc = read_yaml(p)
     if not isinstance(doc, dict):
@@ -233,7 +233,7 @@ def load_grid(cat: Catalog, path: str, sets: Mapping[str, Any] | Sequence[str] |
     if base is not None and not isinstance(base, str):
         raise _fail(path, lines.get("base"), "base", "expected a scenario id or a scenario file path")
     beside = p.parent / base if base is not None else None
-    if base is not None and base not in cat.entries["scenarios"] and not Path(base).is_file() and beside and beside.is_file():
+    if base is not None and base not in cat.entries["scenarios"] and file_kind(base) != "file" and beside and file_kind(beside) == "file":
         base = str(beside)  # a scenario file beside the grid file
     body = doc.get("grid")
     if not isinstance(body, dict) or not body:
