@@ -54,7 +54,9 @@ def spec_at(key: str, what: str = "--set") -> Spec:
     cls: Any = Scenario
     spec: Spec | None = None
     for i, part in enumerate(path):
-        fields = {yaml_key(f): f for f in dataclasses.fields(cls)} if cls is not None else {}
+        if cls is None:  # a value has no keys below it
+            raise LlmcostError(f"{what} {key}: {'.'.join(path[:i])} is a value, not a section; e.g. {'.'.join(path[:i])}=VALUE")
+        fields = {yaml_key(f): f for f in dataclasses.fields(cls)}
         if part not in fields:
             where = ".".join(path[:i]) or "scenario"
             raise LlmcostError(f"{what} {key}: {unknown(f'key in {where}', part, fields)}")

@@ -58,6 +58,7 @@ import yaml
 
 from llmcost import bounds, schema
 from llmcost.schema import Bounds
+from llmcost.schema.quantities import OPTIONS
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
@@ -262,6 +263,12 @@ class Workspace:
                 doc.setdefault(section, {})[key] = value
             path = self.root / f"scenario{i}.yaml"
             path.write_text(yaml.safe_dump(doc, allow_unicode=False))
+            out.append(path)
+        for i in range(8):  # and some with a hostile value anywhere
+            doc = copy.deepcopy(base)
+            _mutate(doc, self.rng)
+            path = self.root / f"scenario-mutated{i}.yaml"
+            path.write_text(yaml.safe_dump(doc, allow_unicode=True))
             out.append(path)
         return out
 
@@ -634,8 +641,26 @@ def _columns(g: Gen) -> str:
     return g.pick(["", ",,,", "option,option", "nope", "option,nope", "\x1b", "x" * 300])
 
 
+HOSTILE_GRIDS = [
+    "", "grid: []\n", "base: [1]\ngrid: {workload.requests_per_day: [1]}\n", "grid: {workload.requests_per_day: {start: 1}}\n",
+    "grid: {workload.requests_per_day: {start: 1, stop: 2, num: 2, log: maybe}}\n",
+    "grid: {workload.requests_per_day: {start: -1, stop: 2, num: 3, log: true}}\n",
+    "grid: {assumptions.pue: [1, 2]}\n", "grid: {options.gpus: {profiles: nope}}\n", "grid: {options.gpus: {profiles: gpus, match: '['}}\n",
+    "grid: {options.gpus: {profiles: gpus, match: 'zzz*'}}\n", "grid: {workload.requests_per_day: [[1, 2], {a: 1}]}\n",
+    "grid: {workload.requests_per_day: []}\n", "grid: {workload.requests_per_day: [1, 2]}\nzip: [[workload.requests_per_day, workload.requests_per_day]]\n",
+    "grid: {workload.requests_per_day: [1, 2], workload.input_tokens: [1]}\nzip: [[workload.requests_per_day, workload.input_tokens]]\n",
+    "grid: {workload.nope: [1]}\n", "grid: {workload: [1]}\n", "grid: {'': [1]}\n", "grid: {workload.requests_per_day: [.nan, .inf]}\n",
+    "grid: {workload.requests_per_day: [1e400]}\n", "grid: {workload.batch: [maybe]}\n", "grid: {serving.model: ['\\e[2J']}\n",
+    "grid: {workload.requests_per_day: [" + ", ".join(["1"] * 5000) + "]}\n", "grid:\n" + "".join(f"  k{i}: [1]\n" for i in range(300)),
+    "grid: {workload.requests_per_day: &a [1, 2]}\nzip: *a\n", "- just\n- a list\n", "grid: {workload.requests_per_day: !!python/object:os.system [1]}\n",
+]
+"""Grid files malformed in structure (each must be one exit-2 line, or a run that keeps the contract)."""
+
+
 def _grid(g: Gen) -> str:
     """A grid file: mostly small (a few hundred rows), sometimes huge (refused or only counted) or hostile."""
+    if g.bad(0.15):
+        return g.pick(HOSTILE_GRIDS)
     huge = g.bad(0.3)
     lines = [f"base: {g.pick(['team-assistant', 'solo-coder', 'rag-chatbot', str(g.ws.scenarios[0])] + (['nope', ''] if g.bad(0.2) else []))}", "grid:"]
     keys = g.rng.sample([k for k in NUMERIC_KEYS if k != "economics.horizon_months" and (g.bad(0.3) or not k.startswith("lifecycle."))],
@@ -670,9 +695,9 @@ def _grid(g: Gen) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _add(g: Gen, name: str, param: Any) -> list[str]:
+def _add(g: Gen, name: str) -> list[str]:
     """Arguments for one option or argument of g.command (empty: left out this time)."""
-    if POOLS.get(name) is None:
+    if name not in POOLS:
         raise KeyError(f"no value pool for {g.command} {name}: add one to tests/fuzzcli.py POOLS")
     return POOLS[name](g)
 
@@ -779,7 +804,7 @@ def _paths(g: Gen) -> list[str]:
     return [str(g.ws.grid(_grid(g))) if p == "GRID" else p for p in picked]  # the grid's values count only when it is checked
 
 
-POOLS: dict[str, Callable[[Gen], list[str]] | None] = {
+POOLS: dict[str, Callable[[Gen], list[str]]] = {
     "--scenario": _scenario, "--model": _maybe(0.8, _model), "--gpu": _maybe(0.7, _gpu), "--api": _maybe(0.3, lambda g: ["-a", g.ids("apis")]),
     "--vs": _maybe(0.2, lambda g: ["--vs", g.ids("apis")]), "--set": _maybe(0.6, _set), "--format": _maybe(0.8, _format),
     "--output": _output, "--chart": _flag("--chart"), "--plot": _maybe(0.05, lambda g: ["--plot", str(g.ws.root / g.pick(["c.png", "c.svg", "c.pdf"]))]),
@@ -864,9 +889,9 @@ def generate(rng: random.Random, ws: Workspace) -> Case:
     args: list[str] = []
     for param in COMMANDS[command]:
         key = param_key(param)
-        got = _add(g, key, param)
+        got = _add(g, key)
         while param.required and not got and not g.bad(0.2):
-            got = _add(g, key, param)
+            got = _add(g, key)
         if param.param_type_name == "argument":
             args += got
         elif got:
@@ -1045,8 +1070,9 @@ EDGE_COMMANDS = [["compare", "-f", "json"], ["breakeven", "-f", "csv"], ["sensit
 
 def edges() -> list[Case]:
     """Every assumption and every numeric scenario key at each end of its valid and its plausible range (and just
-    inside an open end), through every command of EDGE_COMMANDS that reads it: valid values, so each must give
-    finite, non-negative numbers or one exit-2 line (an overflow)."""
+    inside an open end), through every command of EDGE_COMMANDS that reads it; every pretrain, finetune and serve
+    option at the ends of its range. Valid values must give finite, non-negative numbers or one exit-2 line (an
+    overflow); a value just outside (an open end's bound itself) must exit 2."""
     cases = []
     for key in [k for k in bounds.table() if k.startswith("assumptions.")] + NUMERIC_KEYS:
         b = bounds.lookup(key)
@@ -1054,6 +1080,12 @@ def edges() -> list[Case]:
         for value in sorted(v for v in ends if valid_for(v, b)):
             for argv in EDGE_COMMANDS[:6] if not key.startswith("assumptions.") else EDGE_COMMANDS:
                 cases.append(Case([*argv, "--set", f"{key}={value!r}"], argv[0]))
+    base = {argv[0]: argv for argv in EDGE_COMMANDS[-3:]}
+    for key, b in OPTIONS.items():
+        command, _, name = key.partition(".")
+        for value in sorted({b.lower or 0.0, b.le, *(b.plausible or ())}) if command in base else []:
+            text = _as_text(random.Random(0), value) if value == int(value) else repr(value)
+            cases.append(Case([*base[command], f"--{name.replace('_', '-')}", text], command, invalid=[] if valid_for(value, b) else [key]))
     return cases
 
 
@@ -1103,10 +1135,9 @@ class Fault:
     name: str
     argv: list[str]
     codes: tuple[int, ...]
-    check: Callable[[subprocess.CompletedProcess[bytes], Path], list[str]] | None = None
 
 
-def _llmcost(argv: list[str], **kwargs: Any) -> list[str]:
+def _llmcost(argv: list[str]) -> list[str]:
     return [sys.executable, "-m", "llmcost", *argv]
 
 
@@ -1120,7 +1151,7 @@ def fault_cases(rng: random.Random, n: int) -> list[Fault]:
 def _fault(rng: random.Random, kind: str) -> Fault:
     argv = rng.choice(QUICK)
     if kind == "full":
-        return Fault("stdout on a full disk", argv, (2,) if argv[-1] not in ("--help",) else (2,))
+        return Fault("stdout on a full disk", argv, (2,))
     if kind == "closed":
         return Fault("stdout closed before the first byte", argv, (0,))
     if kind == "head":

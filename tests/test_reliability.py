@@ -374,3 +374,75 @@ def test_every_json_number_of_the_examples_above_is_finite_and_not_negative() ->
                        "-f", "json")
     rows = json.loads(out)
     assert code == 0 and all(r["tco_usd"] >= 0 for r in rows if isinstance(r["tco_usd"], (int, float)))
+
+
+# ------------------------------------------------------------------------------------------- found by the campaign (tests/fuzzcli.py)
+
+
+@pytest.mark.parametrize("argv", [
+    ("compare", "-s", "x" * 5000), ("compare", "--profiles", "x" * 5000), ("sweep", "x" * 5000), ("profiles", "validate", "x" * 5000),
+    ("profiles", "import-prices", "--from", "litellm", "x" * 5000),
+], ids=lambda a: a[0] + " " + a[1])
+def test_a_path_longer_than_the_system_allows_is_one_line(argv: tuple[str, ...]) -> None:
+    code, _, err = run(*argv)
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_name_too_long_in_llmcost_profiles_is_one_line() -> None:
+    code, _, err = run("compare", env={"LLMCOST_PROFILES": "x" * 5000})
+    assert_one_line(code, err, "profiles path")
+
+
+def test_digits_of_other_scripts_are_no_number() -> None:
+    code, _, err = run("pretrain", "-m", "llama-7b", "--gpus", "\u0661\u0662")
+    assert_one_line(code, err, "--gpus", "is not a number")
+
+
+@pytest.mark.parametrize("argv", [
+    ("sensitivity", "-g", "2xa100-80gb", "--set", "assumptions.serve_output_tokens=81911868", "-f", "csv"),
+    ("profiles", "list", "calibrations", "-f", "csv"),
+    ("sweep", "GRID", "--samples", "2", "--where", "payback_months == 0.5", "-f", "csv"),
+    ("sweep", "GRID", "--where", "payback_months == 0.5", "-f", "csv"),
+], ids=lambda a: " ".join(a[:3]))
+def test_a_csv_without_rows_still_has_its_header(argv: tuple[str, ...], tmp_path: Path) -> None:
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("base: team-assistant\ngrid:\n  workload.requests_per_day: [100, 1000]\n")
+    code, out, err = run(*(str(grid) if a == "GRID" else a for a in argv))
+    rows = list(csv.reader(io.StringIO(out)))
+    assert code == 0 and len(rows) == 1 and len(rows[0]) > 2, (out, err)
+
+
+def test_the_monte_carlo_memory_estimate_is_an_upper_bound() -> None:
+    """BYTES_PER_SAMPLE_ROW bounds the memory NumPy takes (tracemalloc) for every built-in scenario."""
+    import tracemalloc
+
+    from llmcost import api, options
+    from llmcost.uncertainty.montecarlo import BYTES_PER_SAMPLE_ROW
+
+    cat = api.load_catalog()
+    samples = 4000
+    for sid in cat.entries["scenarios"]:
+        sc = api.scenario(sid, catalog=cat)
+        rows = samples * (len(options.build(cat, sc)) + 1)
+        tracemalloc.start()
+        try:
+            api.compare(sc, samples=samples, catalog=cat)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak < rows * BYTES_PER_SAMPLE_ROW, (sid, peak / rows)
+
+
+def test_docs_state_the_bounds_of_every_option_and_the_limits() -> None:
+    from llmcost import uncertainty
+    from llmcost.schema.quantities import OPTIONS
+
+    text = (Path(__file__).parent.parent / "docs" / "reliability.md").read_text()
+    for key, b in OPTIONS.items():
+        assert f"| `{key}` | {'integer' if b.integer else 'number'} {b.in_words(show_cap=True)} | {b.unit} |" in text, key
+    assert f"{sweeps.MAX_ROWS:,} (`sweeps.MAX_ROWS`)" in text and f"{uncertainty.MAX_MEMORY_GIB:g} GiB (`uncertainty.MAX_MEMORY_GIB`)" in text
+
+
+def test_a_key_below_a_value_says_so() -> None:
+    code, _, err = run("compare", "--set", "workload.requests_per_day.x=1")
+    assert_one_line(code, err, "workload.requests_per_day is a value, not a section")

@@ -261,6 +261,8 @@ def sweep_samples(cat: Catalog, grids: Sequence[Grid], out: IO[str], fmt: str, s
                 result.rows += 1
     if fmt == "json":
         out.write("\n]\n" if not first else "]\n")
+    if fmt == "csv" and first:  # no row matched --where: the header still says what the columns are
+        csv.writer(out, lineterminator="\n").writerow([csv_cell(c) for c in cols])
     return result
 
 
