@@ -446,3 +446,10 @@ def test_docs_state_the_bounds_of_every_option_and_the_limits() -> None:
 def test_a_key_below_a_value_says_so() -> None:
     code, _, err = run("compare", "--set", "workload.requests_per_day.x=1")
     assert_one_line(code, err, "workload.requests_per_day is a value, not a section")
+
+
+def test_an_error_line_quoting_a_huge_value_stays_short_and_keeps_its_end() -> None:
+    code, _, err = run("compare", "--set", "workload.requests_per_day=" + "9" * 100_000)
+    assert_one_line(code, err, "is too large (at most 1e+18)")
+    assert len(err) < 1100
+
