@@ -1,4 +1,4 @@
-"""The long tier of the fuzz campaign (tests/fuzzcli.py): at least 5,000 generated invocations over every command
+"""The long tier of the fuzz campaign (tests/fuzzcli/): at least 5,000 generated invocations over every command
 and option, every edge value of the bounds table through the commands that read it, and the I/O faults and
 signals in subprocesses; prints the invocations by command and exit code and every contract breach found.
 

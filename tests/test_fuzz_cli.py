@@ -1,4 +1,4 @@
-"""The fuzz campaign (tests/fuzzcli.py): a fast tier on every test run, the long tier with `pytest -m fuzz_long`
+"""The fuzz campaign (tests/fuzzcli/): a fast tier on every test run, the long tier with `pytest -m fuzz_long`
 (or `python benchmarks/fuzz_campaign.py`), and tests that the campaign's own checks catch what they must.
 
 Fast tier: 250 generated invocations over every command and option, 40 edge values of the bounds table through
@@ -56,7 +56,7 @@ def test_long_tier_keeps_the_contract(tmp_path: Path) -> None:
 def test_every_option_of_every_command_has_a_value_pool() -> None:
     missing = [(cmd, fuzzcli.param_key(p)) for cmd, params in fuzzcli.COMMANDS.items() for p in params
                if fuzzcli.param_key(p) not in fuzzcli.POOLS]
-    assert missing == [], "add a pool for each to tests/fuzzcli.py POOLS"
+    assert missing == [], "add a pool for each to POOLS in tests/fuzzcli/generate.py"
 
 
 def test_generated_invocations_use_every_option(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Issue #14's examples, one regression test each (the fuzz campaign in tests/fuzzcli.py covers their classes).
+"""Issue #14's examples, one regression test each (the fuzz campaign in tests/fuzzcli/ covers their classes).
 
 Five classes: tracebacks, the broken contract (exit codes, stderr, options checked before work), silent wrong
 results, user files harmed, limits discovered by running out. Each example names the issue's words. The
@@ -376,7 +376,7 @@ def test_every_json_number_of_the_examples_above_is_finite_and_not_negative() ->
     assert code == 0 and all(r["tco_usd"] >= 0 for r in rows if isinstance(r["tco_usd"], (int, float)))
 
 
-# ------------------------------------------------------------------------------------------- found by the campaign (tests/fuzzcli.py)
+# ------------------------------------------------------------------------------------------- found by the campaign (tests/fuzzcli/)
 
 
 @pytest.mark.parametrize("argv", [
