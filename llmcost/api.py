@@ -154,6 +154,13 @@ def samples_count(samples: Number) -> int:
     return int(_option(samples, "samples", "--samples"))
 
 
+def row_limit(value: Number | None) -> int:
+    """--max-rows within its bounds; the default limit of a sweep when None."""
+    from llmcost.sweeps import MAX_ROWS
+
+    return MAX_ROWS if value is None else int(_option(value, "sweep.max_rows", "--max-rows"))
+
+
 def memory_limit_gib(value: Number | None) -> float:
     """--max-memory-gib within its bounds; the default limit of a Monte Carlo run when None."""
     from llmcost.uncertainty import MAX_MEMORY_GIB
@@ -206,15 +213,19 @@ def pretrain(model: str, gpu: str | Sequence[str] | None = None, gpus: Number | 
 
 
 def sweep(grid: str | Path | Sequence[str | Path], overrides: Mapping[str, Any] | None = None, vs: str | None = None,
-          where: str | None = None, catalog: Catalog | None = None, chunk_rows: int | None = None) -> Iterator[Table]:
+          where: str | None = None, catalog: Catalog | None = None, chunk_rows: int | None = None,
+          max_rows: Number | None = None) -> Iterator[Table]:
     """`llmcost sweep`: every combination of the grid file(s), as tables of at most `chunk_rows` rows (memory
-    stays flat whatever the grid); `where` keeps only the rows that match a condition."""
+    stays flat whatever the grid); `where` keeps only the rows that match a condition. A grid of more rows than
+    `max_rows` (default `sweeps.MAX_ROWS`) is refused before the first row."""
     from llmcost import sweeps as sweep_mod
 
+    limit = row_limit(max_rows)
     cat = _catalog(catalog)
     paths = [str(grid)] if isinstance(grid, (str, Path)) else [str(g) for g in grid]
     grids = [sweep_mod.load_grid(cat, p, overrides) for p in paths]
     keep = sweep_mod.check_condition(where, sweep_mod.columns_of(grids), "--where") if where else None
+    sweep_mod.check_rows(sweep_mod.count(cat, grids, overrides, vs), limit)
     for table in sweep_mod.tables(cat, grids, overrides, vs, chunk_rows or sweep_mod.CHUNK_ROWS):
         yield table.take(sweep_mod.matches(table, keep)) if keep is not None else table
 

@@ -147,8 +147,12 @@ def apply(plain: dict[str, Any], overrides: Mapping[str, Any], what: str = "--se
         spec = spec_at(key, what)
         node = plain
         for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = typed(value, spec, f"{what} {key}")
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):  # a value where a section belongs: the file's own check names it
+                break
+            node = child
+        else:
+            node[path[-1]] = typed(value, spec, f"{what} {key}")
     return plain
 
 

@@ -453,3 +453,27 @@ def test_an_error_line_quoting_a_huge_value_stays_short_and_keeps_its_end() -> N
     assert_one_line(code, err, "is too large (at most 1e+18)")
     assert len(err) < 1100
 
+
+
+def test_the_python_api_refuses_a_sweep_above_its_row_limit_too(tmp_path: Path) -> None:
+    import llmcost
+    from llmcost.errors import LlmcostError
+
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(FOUR_AXES)
+    with pytest.raises(LlmcostError, match="--max-rows"):
+        next(iter(llmcost.sweep(grid)))
+    small = tmp_path / "small.yaml"
+    small.write_text("base: team-assistant\ngrid:\n  workload.requests_per_day: [100, 1000]\n")
+    rows = sum(len(t) for t in llmcost.sweep(small))
+    with pytest.raises(LlmcostError, match=f"--max-rows {rows}"):
+        next(iter(llmcost.sweep(small, max_rows=rows - 1)))
+
+
+@pytest.mark.parametrize("argv", [("-g", "rtx-4090"), ("--set", "options.apis=openai/gpt-4o-mini"), ("-m", "llama-7b")], ids=" ".join)
+def test_an_override_into_a_section_that_is_a_value_names_the_files_mistake(argv: tuple[str, ...], tmp_path: Path) -> None:
+    scenario = tmp_path / "scen.yaml"
+    scenario.write_text("name: x\nworkload: {requests_per_day: 100, input_tokens: 100, output_tokens: 50}\n"
+                        "serving: 5\noptions: '2025-02-30'\n")
+    code, _, err = run("compare", "-s", str(scenario), *argv)
+    assert_one_line(code, err, "scen.yaml:1: scenario.", "expected a mapping")

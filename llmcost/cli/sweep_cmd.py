@@ -10,11 +10,10 @@ from typing import Annotated
 
 import typer
 
-from llmcost import api, bounds, prices, render, scenarios, sweeps, uncertainty
+from llmcost import api, prices, render, scenarios, sweeps, uncertainty
 from llmcost.cli.common import MaxPriceAgeOpt, OutputOpt, ProfilesOpt, load_catalog
 from llmcost.cli.compare_cmd import MaxMemoryOpt, SamplesOpt, SeedOpt
 from llmcost.errors import GateFailed, LlmcostError, unknown
-from llmcost.numbers import quantity_value
 
 GridArg = Annotated[list[str], typer.Argument(
     help="Grid YAML file(s): base: scenario, grid: {dotted.key: values}, zip: [[keys]].", metavar="GRID.yaml",
@@ -49,7 +48,7 @@ def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = None, ou
     fmt = render.output_format(fmt, output, sweeps.FORMATS, default="csv")
     samples = None if samples_text is None else api.samples_count(samples_text)
     memory = api.memory_limit_gib(max_memory_gib)
-    row_limit = sweeps.MAX_ROWS if max_rows is None else int(bounds.check("sweep.max_rows", _whole(max_rows), what="--max-rows"))
+    row_limit = api.row_limit(max_rows)
     given = scenarios.parse_sets(sets or ())
     cat = load_catalog(profiles, [f"{k}={v}" for k, v in given.items() if k.startswith("assumptions.")])
     all_sets = {k: v for k, v in given.items() if not k.startswith("assumptions.")}
@@ -112,10 +111,3 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
         task = bar.add_task("sweep", total=total)
         yield lambda n: bar.advance(task, n)
 
-
-def _whole(text: str) -> float:
-    """--max-rows as a number (1e9 and 100M are accepted); its bounds are checked by the caller."""
-    value = quantity_value(text)
-    if value is None:
-        raise LlmcostError(f"--max-rows {text[:40]!r}: expected a whole number of rows, e.g. 1e9 or 500M")
-    return value

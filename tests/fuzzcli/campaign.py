@@ -18,7 +18,7 @@ from typing import Any
 
 from fuzzcli.contract import Case, Outcome, violations
 from fuzzcli.generate import NUMERIC_KEYS, as_text, generate, valid_for
-from fuzzcli.workspace import Workspace
+from fuzzcli.workspace import Workspace, digest
 from llmcost import bounds
 from llmcost.schema.quantities import OPTIONS
 
@@ -85,17 +85,20 @@ def run_in_process(case: Case, seconds: int = 60) -> Outcome:
     return Outcome(code, out.getvalue(), err.getvalue(), raised, time.perf_counter() - start)
 
 
-def data_outputs(case: Case, res: Outcome) -> list[tuple[str, str]]:
-    """(format, text) of what the run wrote: stdout, and the -o file when it is a regular file."""
+def data_outputs(case: Case, res: Outcome, ws: Workspace | None = None) -> list[tuple[str, str]]:
+    """(format, text) of what the run wrote: stdout, and the -o file when it is a regular file the run wrote (it
+    differs from `ws`'s snapshot, or is new)."""
     fmt = _format_of(case)
     to_stdout = case.output in (None, "-") and case.command != "root" and not {"--help", "--count"} & set(case.argv)
     found = [(fmt, res.out)] if to_stdout else []
+    written = case.output not in (None, "", "-") and os.path.isfile(case.output) and not case.output.startswith("/proc")
+    if written and ws is not None:
+        real = os.path.realpath(case.output)
+        written = real not in ws.fixed or digest(Path(real)) != ws.fixed[real]
     if case.command == "calibrate":
         found = [("csv" if fmt == "csv" else fmt, res.out)] if res.out else []
-    elif case.output not in (None, "", "-") and os.path.isfile(case.output) and not case.output.startswith("/proc"):
-        text = Path(case.output).read_text(errors="replace")
-        if not text.startswith(("precious", '[{"keep"')):
-            found.append((fmt, text))
+    elif written:
+        found.append((fmt, Path(case.output).read_text(errors="replace")))  # type: ignore[arg-type]
     if case.command in ("profiles schema", "profiles import-prices"):
         return [("json", t) for f, t in found if case.command == "profiles schema"]
     return found
@@ -200,7 +203,7 @@ def campaign(n: int, seed: int, root: Path, n_edges: int | None = 0, progress: C
     try:
         for i, case in enumerate(cases):
             res = run_in_process(case)
-            data = data_outputs(case, res) if res.raised is None and res.code in (0, 1) else []
+            data = data_outputs(case, res, ws) if res.raised is None and res.code in (0, 1) else []
             harmed = ws.harmed(case, res.code)  # puts the workspace back: after the outputs are read
             tally.add(case, res, violations(case, res, harmed, data), data)
             if progress:

@@ -70,9 +70,12 @@ class Workspace:
             path = self.root / f"scenario{i}.yaml"
             path.write_text(yaml.safe_dump(doc, allow_unicode=False))
             out.append(path)
-        for i in range(8):  # and some with a hostile value anywhere
+        for i in range(16):  # and some with a hostile value anywhere (half of them in place of a whole section)
             doc = copy.deepcopy(base)
-            mutate(doc, self.rng)
+            if i % 2:
+                doc[self.rng.choice(list(doc))] = self.rng.choice(HOSTILE_JSON)
+            else:
+                mutate(doc, self.rng)
             path = self.root / f"scenario-mutated{i}.yaml"
             path.write_text(yaml.safe_dump(doc, allow_unicode=True))
             out.append(path)
@@ -82,21 +85,28 @@ class Workspace:
         from conftest import VALID_PROFILES
 
         dirs = {}
-        for name, mutate in [("ok", None), ("evil", ("apis", "name", "\x1b]0;owned\x07")), ("cheap-power", "electricity"),
+        for name, change in [("ok", None), ("evil", ("apis", "name", "\x1b]0;owned\x07")), ("cheap-power", "electricity"),
                              ("negative-power", "negative"), ("huge", ("gpus", "price_usd", 1e300)), ("dup", "dup")]:
             d = self.root / f"profiles-{name}"
             d.mkdir()
             doc = copy.deepcopy(VALID_PROFILES)
-            if isinstance(mutate, tuple):
-                doc[mutate[0]][0][mutate[1]] = mutate[2]
-            elif mutate == "electricity":
+            if isinstance(change, tuple):
+                doc[change[0]][0][change[1]] = change[2]
+            elif change == "electricity":
                 doc["assumptions"]["electricity_usd_per_kwh"]["value"] = 0
-            elif mutate == "negative":
+            elif change == "negative":
                 doc["assumptions"]["electricity_usd_per_kwh"]["value"] = -1
             (d / "all.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True))
-            if mutate == "dup":
+            if change == "dup":
                 (d / "again.yaml").write_text(yaml.safe_dump({"gpus": doc["gpus"]}))
             dirs[name] = d
+        for i in range(6):  # and entries with a hostile value anywhere (with the built-ins beside them)
+            d = self.root / f"profiles-mutated{i}"
+            d.mkdir()
+            doc = {kind: copy.deepcopy(VALID_PROFILES[kind]) for kind in self.rng.sample(sorted(VALID_PROFILES), 3)}
+            mutate(doc, self.rng)
+            (d / "all.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True))
+            dirs[f"mutated{i}"] = d
         return dirs
 
     def _price_files(self) -> list[tuple[str, Path]]:
@@ -158,11 +168,15 @@ class Workspace:
         bad = [f"{Path(p).name} changed" for p, d in self.fixed.items() if now.get(p) != d and p not in allowed]
         bad += [f"{Path(p).name} left behind" for p in now if p not in self.fixed and p not in allowed]
         self._restore(now)
+        self.drop_case_inputs()
+        return bad
+
+    def drop_case_inputs(self) -> None:
+        """Remove the files written for one invocation (its grids)."""
         for path in self.case_inputs:
             path.unlink(missing_ok=True)
             self.fixed.pop(str(path), None)
         self.case_inputs = []
-        return bad
 
     def _allowed(self, case: Case, code: int | None) -> set[str]:
         """The -o target (through a symlink: its target) may change after a run that wrote it (exit 0, or 1 for a gate)."""
