@@ -477,3 +477,13 @@ def test_an_override_into_a_section_that_is_a_value_names_the_files_mistake(argv
                         "serving: 5\noptions: '2025-02-30'\n")
     code, _, err = run("compare", "-s", str(scenario), *argv)
     assert_one_line(code, err, "scen.yaml:1: scenario.", "expected a mapping")
+
+
+def test_a_one_column_sweep_keeps_its_empty_cells_as_rows(tmp_path: Path) -> None:
+    """An empty cell alone on its line is a blank line, which CSV readers skip: it is quoted, as csv.writer does."""
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("base: team-assistant\ngrid:\n  workload.requests_per_day: [100, 1000]\n")
+    total = int(run("sweep", str(grid), "--count")[1])
+    code, out, err = run("sweep", str(grid), "--columns", "notes", "-f", "csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert code == 0 and rows[0] == ["notes"] and len(rows) == total + 1 and [""] in rows[1:], err
