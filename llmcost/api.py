@@ -19,18 +19,19 @@ True
 from __future__ import annotations
 
 import dataclasses
+import math
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llmcost import bounds, hf_config, inputs, runs
 from llmcost import catalog as catalog_mod
 from llmcost import comparison as compare_mod
-from llmcost import hf_config, inputs, runs
 from llmcost import scenarios as scenario_mod
 from llmcost.catalog import Catalog
 from llmcost.errors import LlmcostError, unknown
-from llmcost.numbers import parse_quantity
+from llmcost.numbers import parse_quantity, quantity_value
 from llmcost.results import Table
 from llmcost.schema import Scenario
 
@@ -72,8 +73,29 @@ def _number(value: Number, what: str, minimum: float | None = 0.0, integer: bool
     return parse_quantity(repr(float(value)), what, minimum=minimum, integer=integer)
 
 
-def _maybe(value: Number | None, what: str, integer: bool = False) -> float | None:
-    return None if value is None else _number(value, what, integer=integer)
+def _option(value: Number | None, key: str, what: str) -> Any:
+    """A command-line option's number (a number, or a text such as "20M" or "1.4T") checked against its bounds in
+    the one table (`llmcost.schema.quantities.OPTIONS`, key `COMMAND.OPTION`): one line naming the option when it
+    is not valid, an implausible-value warning when it is valid but most likely a unit slip; None stays None.
+
+    >>> _option("4k", "finetune.seq_len", "--seq-len")
+    4000
+    >>> _option(-5, "pretrain.seq_len", "--seq-len")
+    Traceback (most recent call last):
+    ...
+    llmcost.errors.LlmcostError: --seq-len: expected an integer >= 1, got -5
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        number = quantity_value(value)
+        if number is None:
+            raise LlmcostError(f"{what}: {value[:40]!r} is not a number; write e.g. 8192, 4k, 20M, 1.4T or 2e12")
+        if not math.isfinite(number):
+            raise LlmcostError(f"{what}: {value[:40]!r}{'...' if len(value) > 40 else ''} is too large "
+                               f"({bounds.lookup(key).in_words(show_cap=True)})")
+        value = int(number) if number.is_integer() and abs(number) < 1e16 else number  # "-5" reads back as -5, not -5.0
+    return bounds.check(key, value, what=what)
 
 
 def _catalog(catalog: Catalog | None) -> Catalog:
@@ -109,60 +131,79 @@ def _scenario(sc: Scenario | str | None, catalog: Catalog, min_quality: Number |
 
 
 def compare(scenario: Scenario | str | None = None, vs: str | None = None, samples: int | None = None, seed: int = 0,
-            catalog: Catalog | None = None, min_quality: Number | None = None) -> compare_mod.Comparison:
+            catalog: Catalog | None = None, min_quality: Number | None = None,
+            max_memory_gib: Number | None = None) -> compare_mod.Comparison:
     """`llmcost compare`: one row per option (own N x GPU, rent offer, API) with capex, monthly cost, $ per 1M
     tokens, TCO, break-even volume and payback against `vs` (default: the scenario's first API;
     "cheapest-at-quality": the cheapest API option that clears the quality floor), and each option's quality
     score; `min_quality` leaves out options below it; with `samples`, P10/P50/P90 columns over that many
-    correlated draws of the ranged inputs."""
+    correlated draws of the ranged inputs (refused before any work when it would take more memory than
+    `max_memory_gib`, default `uncertainty.MAX_MEMORY_GIB`)."""
+    limit = memory_limit_gib(max_memory_gib)
     cat = _catalog(catalog)
     sc = _scenario(scenario, cat, min_quality)
     if samples is not None:
         from llmcost import uncertainty
 
-        return uncertainty.compare_uncertain(cat, sc, _samples(samples), seed, vs)
+        return uncertainty.compare_uncertain(cat, sc, samples_count(samples), seed, vs, max_memory_gib=limit)
     return compare_mod.compare(cat, sc, vs)
 
 
 def breakeven(scenario: Scenario | str | None = None, samples: int | None = None, seed: int = 0,
-              catalog: Catalog | None = None, min_quality: Number | None = None) -> Table:
+              catalog: Catalog | None = None, min_quality: Number | None = None,
+              max_memory_gib: Number | None = None) -> Table:
     """`llmcost breakeven`: every own and rent option against every API of the scenario (that clears
-    `min_quality`, if given)."""
+    `min_quality`, if given; `samples` and `max_memory_gib` as in `compare`)."""
+    limit = memory_limit_gib(max_memory_gib)
     cat = _catalog(catalog)
     sc = _scenario(scenario, cat, min_quality)
     if samples is not None:
         from llmcost import uncertainty
 
-        return uncertainty.breakeven_uncertain(cat, sc, _samples(samples), seed)
+        return uncertainty.breakeven_uncertain(cat, sc, samples_count(samples), seed, max_memory_gib=limit)
     return compare_mod.breakeven(cat, sc)
 
 
-def _samples(samples: int) -> int:
-    if isinstance(samples, bool) or not isinstance(samples, numbers.Integral) or samples < 1:
+def samples_count(samples: Number) -> int:
+    """--samples as a whole number within its bounds (the memory limit is checked once the options are known)."""
+    if isinstance(samples, bool) or not isinstance(samples, (numbers.Integral, str)):
         raise LlmcostError(f"--samples {samples!r}: expected a whole number of at least 1")
-    return int(samples)
+    return int(_option(samples, "samples", "--samples"))
+
+
+def row_limit(value: Number | None) -> int:
+    """--max-rows within its bounds; the default limit of a sweep when None."""
+    from llmcost.sweeps import MAX_ROWS
+
+    return MAX_ROWS if value is None else int(_option(value, "sweep.max_rows", "--max-rows"))
+
+
+def memory_limit_gib(value: Number | None) -> float:
+    """--max-memory-gib within its bounds; the default limit of a Monte Carlo run when None."""
+    from llmcost.uncertainty import MAX_MEMORY_GIB
+
+    return MAX_MEMORY_GIB if value is None else float(_option(value, "max_memory_gib", "--max-memory-gib"))
+
+
+def _count(value: Number | None, key: str, what: str) -> int | None:
+    number = _option(value, key, what)
+    return None if number is None else int(number)
 
 
 def serve(model: str, gpu: str | Sequence[str] | None = None, quant: str = "q4_k_m", engine: str = "auto",
           concurrency: int | str = "auto", input_tokens: Number | None = None, output_tokens: Number | None = None,
-          max_tpot_ms: float | None = None, cached_share: float = 0.0, used: bool = False,
+          max_tpot_ms: Number | None = None, cached_share: float = 0.0, used: bool = False,
           catalog: Catalog | None = None) -> runs.Estimate:
     """`llmcost serve` (`model` an id or a Hugging Face config.json path): weights and KV memory, concurrency,
     prefill and decode tokens/s, TTFT, TPOT (decode step), ITL and $ per 1M tokens of `model` on each GPU option
     (`NxID` = one replica on N GPUs, tensor or pipeline parallel); `concurrency` a count or "auto" (a count that
     does not fit is refused, never cut); `cached_share` of each prompt skips prefill on engines with prefix caching."""
-    if concurrency == "auto":
-        conc = 0
-    else:
-        conc = int(_number(concurrency, "--concurrency (a count or auto)", integer=True))
-        if conc < 1:
-            raise LlmcostError("--concurrency must be at least 1, or auto")
-    if max_tpot_ms is not None and _number(max_tpot_ms, "--max-tpot-ms") <= 0:
-        raise LlmcostError("--max-tpot-ms must be more than 0")
+    conc = 0 if concurrency == "auto" else _count(concurrency, "serve.concurrency", "--concurrency (a count or auto)")
     cat, model = hf_config.with_model(_catalog(catalog), model)
-    return runs.serve(cat, model, _ids(gpu, ["rtx-4090"]), quant, engine, concurrency=conc,
-                      input_tokens=_maybe(input_tokens, "--input-tokens"), output_tokens=_maybe(output_tokens, "--output-tokens"),
-                      max_tpot_ms=None if max_tpot_ms is None else float(max_tpot_ms),
+    return runs.serve(cat, model, _ids(gpu, ["rtx-4090"]), quant, engine, concurrency=conc or 0,
+                      input_tokens=_option(input_tokens, "serve.input_tokens", "--input-tokens"),
+                      output_tokens=_option(output_tokens, "serve.output_tokens", "--output-tokens"),
+                      max_tpot_ms=_option(max_tpot_ms, "serve.max_tpot_ms", "--max-tpot-ms"),
                       cached_share=_share(cached_share, "--cached-share"), used=used)
 
 
@@ -172,17 +213,11 @@ def _share(value: float, what: str) -> float:
     return float(value)
 
 
-def _fraction(value: float | None, what: str) -> float | None:
-    if value is not None and not 0 < value <= 1:
-        raise LlmcostError(f"{what} {value!r}: expected a fraction in (0, 1], e.g. 0.45")
-    return value
-
-
-def finetune(model: str, gpu: str | Sequence[str] | None = None, method: str = "lora", rank: int | None = None,
-             targets: str = "all", batch: int | None = None, seq_len: int | None = None, checkpointing: bool | None = None,
-             tokens: Number | None = None, epochs: float | None = None, api: str | Sequence[str] | None = None,
+def finetune(model: str, gpu: str | Sequence[str] | None = None, method: str = "lora", rank: Number | None = None,
+             targets: str = "all", batch: Number | None = None, seq_len: Number | None = None, checkpointing: bool | None = None,
+             tokens: Number | None = None, epochs: Number | None = None, api: str | Sequence[str] | None = None,
              shard: bool | None = None, offload: bool = False, optimizer: str = "adamw", optimizer_in_backward: bool = False,
-             loss: str = "chunked", mfu: float | None = None, usd_per_gpu_hour: Number | None = None, used: bool = False,
+             loss: str = "chunked", mfu: Number | None = None, usd_per_gpu_hour: Number | None = None, used: bool = False,
              catalog: Catalog | None = None) -> runs.Estimate:
     """`llmcost finetune`: trainable parameters, memory per GPU, fit, hours, energy and owned, rented and API
     cost of a full, LoRA or QLoRA fine-tune; `shard` (FSDP/ZeRO-3, default on with several GPUs), `offload`
@@ -191,36 +226,41 @@ def finetune(model: str, gpu: str | Sequence[str] | None = None, method: str = "
     recipe = inputs.Recipe(shard=shard, offload=offload, optimizer=optimizer, optimizer_in_backward=optimizer_in_backward,
                            checkpointing=checkpointing, loss=loss)
     cat, model = hf_config.with_model(_catalog(catalog), model)
-    return runs.finetune(cat, model, _ids(gpu, ["rtx-4090"]), method, rank=rank, targets=targets, batch=batch,
-                         seq_len=seq_len, checkpointing=checkpointing, tokens=_maybe(tokens, "--tokens"), epochs=epochs,
-                         mfu=_fraction(mfu, "--mfu"), usd_per_gpu_hour=_maybe(usd_per_gpu_hour, "--usd-per-gpu-hour"),
+    return runs.finetune(cat, model, _ids(gpu, ["rtx-4090"]), method, rank=_count(rank, "finetune.rank", "--rank"),
+                         targets=targets, batch=_count(batch, "finetune.batch", "--batch"),
+                         seq_len=_count(seq_len, "finetune.seq_len", "--seq-len"), checkpointing=checkpointing,
+                         tokens=_option(tokens, "finetune.tokens", "--tokens"), epochs=_option(epochs, "finetune.epochs", "--epochs"),
+                         mfu=_option(mfu, "finetune.mfu", "--mfu"),
+                         usd_per_gpu_hour=_option(usd_per_gpu_hour, "finetune.usd_per_gpu_hour", "--usd-per-gpu-hour"),
                          apis=_ids(api, []), used=used, recipe=recipe)
 
 
 def pretrain(model: str, gpu: str | Sequence[str] | None = None, gpus: Number | None = None, tokens: Number | None = None,
-             seq_len: int | None = None, mfu: float | None = None, usd_per_gpu_hour: Number | None = None, used: bool = False,
+             seq_len: Number | None = None, mfu: Number | None = None, usd_per_gpu_hour: Number | None = None, used: bool = False,
              catalog: Catalog | None = None) -> runs.Estimate:
     """`llmcost pretrain`: FLOPs, GPU-hours, wall days, energy, owned and rented cost, fit, and the model's
     reported figures beside them. A bare GPU id takes `gpus` GPUs, or the fewest that fit."""
-    count = _maybe(gpus, "--gpus", integer=True)
-    if count is not None and count < 1:
-        raise LlmcostError("--gpus must be at least 1")
     cat, model = hf_config.with_model(_catalog(catalog), model)
-    return runs.pretrain(cat, model, _ids(gpu, ["a100-80gb"]), int(count) if count else None,
-                         _maybe(tokens, "--tokens"), seq_len, _fraction(mfu, "--mfu"),
-                         _maybe(usd_per_gpu_hour, "--usd-per-gpu-hour"), used)
+    return runs.pretrain(cat, model, _ids(gpu, ["a100-80gb"]), _count(gpus, "pretrain.gpus", "--gpus"),
+                         _option(tokens, "pretrain.tokens", "--tokens"), _count(seq_len, "pretrain.seq_len", "--seq-len"),
+                         _option(mfu, "pretrain.mfu", "--mfu"),
+                         _option(usd_per_gpu_hour, "pretrain.usd_per_gpu_hour", "--usd-per-gpu-hour"), used)
 
 
 def sweep(grid: str | Path | Sequence[str | Path], overrides: Mapping[str, Any] | None = None, vs: str | None = None,
-          where: str | None = None, catalog: Catalog | None = None, chunk_rows: int | None = None) -> Iterator[Table]:
+          where: str | None = None, catalog: Catalog | None = None, chunk_rows: int | None = None,
+          max_rows: Number | None = None) -> Iterator[Table]:
     """`llmcost sweep`: every combination of the grid file(s), as tables of at most `chunk_rows` rows (memory
-    stays flat whatever the grid); `where` keeps only the rows that match a condition."""
+    stays flat whatever the grid); `where` keeps only the rows that match a condition. A grid of more rows than
+    `max_rows` (default `sweeps.MAX_ROWS`) is refused before the first row."""
     from llmcost import sweeps as sweep_mod
 
+    limit = row_limit(max_rows)
     cat = _catalog(catalog)
     paths = [str(grid)] if isinstance(grid, (str, Path)) else [str(g) for g in grid]
     grids = [sweep_mod.load_grid(cat, p, overrides) for p in paths]
     keep = sweep_mod.check_condition(where, sweep_mod.columns_of(grids), "--where") if where else None
+    sweep_mod.check_rows(sweep_mod.count(cat, grids, overrides, vs), limit)
     for table in sweep_mod.tables(cat, grids, overrides, vs, chunk_rows or sweep_mod.CHUNK_ROWS):
         yield table.take(sweep_mod.matches(table, keep)) if keep is not None else table
 

@@ -13,7 +13,7 @@ from typing import Any
 from llmcost import bounds, cache
 from llmcost.errors import LlmcostError, ProfileError, closest, key_text, unknown
 from llmcost.schema import ALL_KINDS, ASSUMPTIONS, KINDS, Api, Assumption, Gpu, Problems, Quantization, build
-from llmcost.yamlsrc import YMap, read_yaml, read_yaml_text
+from llmcost.yamlsrc import YMap, file_kind, read_yaml, read_yaml_text
 
 ASSUMPTION_NAMES: tuple[str, ...] = tuple(ASSUMPTIONS)
 """Every default the engine reads (their bounds: llmcost.schema.quantities); the values, rationales and sources
@@ -96,9 +96,10 @@ class Catalog:
 
 
 def _profile_files(root: Path) -> list[Path]:
-    if root.is_file():
+    kind = file_kind(root)
+    if kind == "file":
         return [root]
-    if not root.is_dir():
+    if kind != "dir":
         raise LlmcostError(f"profiles path {str(root)!r} does not exist; pass a directory of .yaml files or a file")
     return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 

@@ -11,7 +11,7 @@ _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 QUANTITY_PATTERN = r"^[+-]?(\d[\d_]*\.?\d*|\.\d+)([eE][+-]?\d+)?[kKmMbBgGtTpP]?$"
 """A number with an optional suffix (k, M, B or G, T, P: powers of 1000), as a regular expression that JSON Schema
 (ECMA 262) reads too."""
-_NUMBER_RE = re.compile(QUANTITY_PATTERN)
+_NUMBER_RE = re.compile(QUANTITY_PATTERN, re.ASCII)  # ASCII digits only, as JSON Schema reads the pattern ("١٢" is no number)
 
 MAX_VALUE = 1e18
 """Largest number accepted anywhere (command line, profiles, scenarios) unless a field says otherwise: far

@@ -21,6 +21,8 @@ from llmcost.schema import Api, Gpu, Rental, Scenario
 
 OWN, RENT, API = lifecycle.OWN, lifecycle.RENT, lifecycle.API
 KIND_NAMES = ("own", "rent", "api")
+OPTION_KEYS = frozenset({"options.gpus", "options.rentals", "options.apis", "options.hosts", "serving.model"})
+"""The scenario keys `build` reads: which options exist depends on these alone (a sweep counts its rows from them)."""
 AUTO_GPU_COUNTS = (1, 2, 4, 8)
 """GPU counts tried per replica when an option names no count: tensor parallelism splits heads evenly
 over powers of two."""

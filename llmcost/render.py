@@ -154,10 +154,11 @@ def money(v: float) -> str:
     return f"{sign}${a:.3g}" if a < 0.01 else f"{sign}${a:,.2f}"
 
 
-def write_markdown(rows: Sequence[Row], out: IO[str], title: str | None = None) -> None:
-    if not rows:
+def write_markdown(rows: Sequence[Row], out: IO[str], title: str | None = None, keys: Sequence[str] = ()) -> None:
+    """A Markdown table: the title in bold, then the rows; with no row, the header of `keys` (or nothing)."""
+    cols = list(rows[0]) if rows else list(keys)
+    if not cols:
         return
-    cols = list(rows[0])
     if title:
         out.write(f"**{_md(title)}**\n\n")
     out.write("| " + " | ".join(_md(c) for c in cols) + " |\n")
@@ -264,7 +265,7 @@ def _is_number(value: Any) -> bool:
 
 def render(rows: Sequence[Row], fmt: str, out: IO[str], title: str | None = None, wide: bool = False,
            keys: Sequence[str] = ()) -> None:
-    """Write rows in one of FORMATS to `out`; `keys` name the CSV header when there is no row."""
+    """Write rows in one of FORMATS to `out`; `keys` name the CSV and Markdown header when there is no row."""
     if fmt == "csv":
         write_csv(rows, out, None if rows else keys)
     elif fmt == "json":
@@ -272,7 +273,7 @@ def render(rows: Sequence[Row], fmt: str, out: IO[str], title: str | None = None
     elif fmt == "jsonl":
         write_jsonl(rows, out)
     elif fmt == "markdown":
-        write_markdown(rows, out, title)
+        write_markdown(rows, out, title, keys)
     else:
         write_table(rows, out, title, wide=wide)
 

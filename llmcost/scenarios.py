@@ -13,7 +13,7 @@ from llmcost.catalog import Catalog, Located, check_references, parse_gpu_option
 from llmcost.errors import LlmcostError, ProfileError, unknown
 from llmcost.numbers import parse_quantity
 from llmcost.schema import Bounds, Problems, Scenario, Spec, Uncertain, build, parse_range, spec_bounds, spec_of, yaml_key
-from llmcost.yamlsrc import read_yaml
+from llmcost.yamlsrc import file_kind, read_yaml
 
 DEFAULT_SCENARIO = "team-assistant"
 
@@ -54,7 +54,9 @@ def spec_at(key: str, what: str = "--set") -> Spec:
     cls: Any = Scenario
     spec: Spec | None = None
     for i, part in enumerate(path):
-        fields = {yaml_key(f): f for f in dataclasses.fields(cls)} if cls is not None else {}
+        if cls is None:  # a value has no keys below it
+            raise LlmcostError(f"{what} {key}: {'.'.join(path[:i])} is a value, not a section; e.g. {'.'.join(path[:i])}=VALUE")
+        fields = {yaml_key(f): f for f in dataclasses.fields(cls)}
         if part not in fields:
             where = ".".join(path[:i]) or "scenario"
             raise LlmcostError(f"{what} {key}: {unknown(f'key in {where}', part, fields)}")
@@ -146,8 +148,12 @@ def apply(plain: dict[str, Any], overrides: Mapping[str, Any], what: str = "--se
         spec = spec_at(key, what)
         node = plain
         for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = typed(value, spec, f"{what} {key}")
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):  # a value where a section belongs: the file's own check names it
+                break
+            node = child
+        else:
+            node[path[-1]] = typed(value, spec, f"{what} {key}")
     return plain
 
 
@@ -163,8 +169,8 @@ def resolve(cat: Catalog, scenario: str | None, overrides: Mapping[str, Any] | S
     if name in cat.entries["scenarios"]:
         plain: dict[str, Any] = to_plain(cat.entries["scenarios"][name])
         label = f"scenario {name}"
-    elif path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
+    elif path.suffix in (".yaml", ".yml") or file_kind(path) != "none":
+        if file_kind(path) != "file":
             raise LlmcostError(f"--scenario {name!r}: no such file")
         plain = _read_file(path)
         label = str(path)

@@ -9,7 +9,9 @@ and line in the message.
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +170,21 @@ class _Walker:
                     out[key] = value
                     out.key_lines[key] = extra.key_lines[key]
         return out
+
+
+def file_kind(path: str | Path) -> str:
+    """What a path a user typed names: "file", "dir", "other" (a FIFO, a device) or "none". A name longer than the
+    system allows, one with a NUL byte, or a directory that cannot be searched is "none", never an exception
+    (Python 3.11's Path.is_file raises on some of them).
+
+    >>> file_kind("/"), file_kind("x" * 5000), file_kind("a" + chr(0) + "b")
+    ('dir', 'none', 'none')
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return "none"
+    return "file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode) else "other"
 
 
 def read_yaml(path: Path, label: str | None = None, trusted: bool = False) -> Any:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import llmcost
-from llmcost import catalog
+from llmcost import catalog, schema
 
 BAD_GPU = """\
 gpus:
@@ -170,6 +170,16 @@ def test_list_counts_each_kind(cli) -> None:
     counts = {row["kind"]: row["entries"] for row in json.loads(out)}
     cat = catalog.load()
     assert counts == {**{k: len(v) for k, v in cat.entries.items()}, "assumptions": len(cat.assumptions)}
+
+
+@pytest.mark.parametrize("kind", list(schema.ALL_KINDS))
+def test_every_kind_lists_its_entries(cli, kind: str) -> None:
+    """Each kind of profile lists one row per entry (a kind without list columns was a KeyError: `profiles list hosts`)."""
+    rc, out, err = cli("profiles", "list", kind, "--format", "json")
+    assert (rc, err) == (0, ""), err
+    cat = catalog.load()
+    expected = cat.assumptions if kind == "assumptions" else cat.entries[kind]
+    assert len(json.loads(out)) == len(expected)
 
 
 def test_list_as_a_table(cli, monkeypatch: pytest.MonkeyPatch) -> None:

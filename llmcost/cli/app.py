@@ -123,7 +123,7 @@ def _run(argv: list[str] | None) -> int:
             args = list(sys.argv[1:] if argv is None else argv)
             rc = build_app(_command(args))(args=args, prog_name="llmcost", standalone_mode=False)
     except LlmcostError as e:
-        sys.stderr.write(f"llmcost: error: {render.printable(str(e))}\n")  # one line, no escape reaches the terminal
+        sys.stderr.write(f"llmcost: error: {_clear(str(e))}\n")
         return e.exit_code
     except typer.Exit as e:
         if e.exit_code == 130:  # typer turns Ctrl-C into Exit(130)
@@ -136,7 +136,7 @@ def _run(argv: list[str] | None) -> int:
     except click_exc.ClickException as e:
         ctx = getattr(e, "ctx", None)
         cmd = ctx.command_path.removeprefix("llmcost").strip() if ctx is not None else ""
-        sys.stderr.write(f"llmcost: error: {render.printable(e.format_message())} (see llmcost {cmd} --help)\n".replace("  ", " "))
+        sys.stderr.write(f"llmcost: error: {_clear(e.format_message())} (see llmcost {cmd} --help)\n".replace("  ", " "))
         return 2
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("llmcost: interrupted\n")
@@ -145,6 +145,24 @@ def _run(argv: list[str] | None) -> int:
         sys.stderr.write(f"llmcost: stopped by {e.name}; no partial output file was left\n")
         return e.exit_code
     return rc if isinstance(rc, int) else 0
+
+
+MAX_ERROR_CHARS = 1000
+"""Longest error line: a message quoting a 100,000-digit number or a 5,000-character name keeps its start and its end."""
+
+
+def _clear(message: str) -> str:
+    """An error message as one printable line (no escape reaches the terminal) of at most MAX_ERROR_CHARS.
+
+    >>> _clear("--set x: '" + "9" * 5000 + "' is too large (at most 1e+18)")[-40:]
+    "9999999999' is too large (at most 1e+18)"
+    >>> len(_clear("x" * 5000)) <= MAX_ERROR_CHARS
+    True
+    """
+    line = render.printable(message)
+    if len(line) <= MAX_ERROR_CHARS:
+        return line
+    return line[:MAX_ERROR_CHARS * 2 // 3] + " … " + line[-(MAX_ERROR_CHARS // 3 - 3):]
 
 
 def _silence_stdout() -> None:

@@ -35,15 +35,17 @@ from llmcost.cli.common import (
     scenario_inputs,
 )
 from llmcost.compare_explain import explain as explain_comparison
-from llmcost.comparison import ROW_KEYS, Comparison, economics
+from llmcost.comparison import BREAKEVEN_KEYS, ROW_KEYS, Comparison, economics
 from llmcost.schema import Scenario
-from llmcost.uncertainty.montecarlo import MC_KEYS
+from llmcost.uncertainty.montecarlo import MAX_MEMORY_GIB, MC_BREAKEVEN_KEYS, MC_KEYS
 from llmcost.uncertainty.sampling import DEFAULT_SEED
 
 FailIfOpt = Annotated[str | None, typer.Option("--fail-if", help="Exit 1 when a row matches, e.g. 'kind == \"own\" and payback_months > 18'.")]
 
-SamplesOpt = Annotated[int | None, typer.Option("--samples", min=1, help="Monte Carlo: N correlated draws of every ranged input; "
+SamplesOpt = Annotated[str | None, typer.Option("--samples", metavar="N", help="Monte Carlo: N correlated draws of every ranged input; "
                                                 "adds P10/P50/P90 columns and p_cheaper_than_api.")]
+MaxMemoryOpt = Annotated[str | None, typer.Option("--max-memory-gib", metavar="GIB", help="Refuse a --samples run whose memory "
+                                                  f"estimate is above this (default {MAX_MEMORY_GIB:g}).")]
 SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Random seed for --samples (same seed, same output).")]
 VsOpt = Annotated[str | None, typer.Option("--vs", help="Reference API for break-even and payback (default: the scenario's first), "
                                            "or cheapest-at-quality: the cheapest API option scoring at least --min-quality "
@@ -69,17 +71,19 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
                     explain: Annotated[bool, typer.Option("--explain", help="Show the scenario values and assumptions used.")] = False,
                     fail_if: FailIfOpt = None, profiles: ProfilesOpt = None,
                     max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
-                    samples: SamplesOpt = None, seed: SeedOpt = DEFAULT_SEED,
-                    columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
+                    samples_text: SamplesOpt = None, seed: SeedOpt = DEFAULT_SEED,
+                    columns: ColumnsOpt = None, wide: WideOpt = False, max_memory_gib: MaxMemoryOpt = None) -> None:
     """One row per option (own N x GPU, rent offer, API): capex, monthly, $ per 1M tokens, TCO, break-even, payback."""
     fmt = check_format(fmt, output, inputs=inputs(scenario_id, profiles))  # format, --output, --columns before any work
+    samples = None if samples_text is None else api.samples_count(samples_text)
+    memory = api.memory_limit_gib(max_memory_gib)
     pick_columns(columns, MC_KEYS if samples else ROW_KEYS)
     if plot:
         check_plot(plot)
     cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids, hosts, used, min_quality)
     if fail_if:
         gate.parse(fail_if, gate_keys(MC_KEYS if samples else ROW_KEYS))  # reject a bad gate before computing
-    result = api.compare(sc, vs=vs, samples=samples, seed=seed, catalog=cat)
+    result = api.compare(sc, vs=vs, samples=samples, seed=seed, catalog=cat, max_memory_gib=memory)
     priced = prices.scenario_api_ids(cat, sc, vs)
     prices.warn_if_stale(cat, prices.scenario_prices(cat, sc, vs), max_price_age_days)
     rows = result.rows()
@@ -115,12 +119,17 @@ def breakeven_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt =
                       hosts: HostsOpt = None, used: ScenarioUsedOpt = False, min_quality: MinQualityOpt = None,
                       sets: ScenarioSetOpt = None, fmt: FormatOpt = None, output: OutputOpt = None, fail_if: FailIfOpt = None,
                       profiles: ProfilesOpt = None, max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
-                      samples: SamplesOpt = None, seed: SeedOpt = DEFAULT_SEED,
-                      columns: ColumnsOpt = None, wide: WideOpt = False) -> None:
+                      samples_text: SamplesOpt = None, seed: SeedOpt = DEFAULT_SEED,
+                      columns: ColumnsOpt = None, wide: WideOpt = False, max_memory_gib: MaxMemoryOpt = None) -> None:
     """Break-even table: own and rent options x APIs; cells are break-even tokens/day and payback months."""
     fmt = check_format(fmt, output, inputs=inputs(scenario_id, profiles))  # format and --output before any work
+    samples = None if samples_text is None else api.samples_count(samples_text)
+    memory = api.memory_limit_gib(max_memory_gib)
+    pick_columns(columns, MC_BREAKEVEN_KEYS if samples else BREAKEVEN_KEYS)
+    if fail_if:
+        gate.parse(fail_if, gate_keys(MC_BREAKEVEN_KEYS if samples else BREAKEVEN_KEYS))  # before computing
     cat, sc = scenario_inputs(profiles, scenario_id, sets, model, gpu, api_ids, hosts, used, min_quality)
-    rows = api.breakeven(sc, samples=samples, seed=seed, catalog=cat).rows()
+    rows = api.breakeven(sc, samples=samples, seed=seed, catalog=cat, max_memory_gib=memory).rows()
     if fail_if:
         gate.parse(fail_if, gate_columns(rows))
     prices.warn_if_stale(cat, prices.scenario_prices(cat, sc), max_price_age_days)
@@ -130,8 +139,9 @@ def breakeven_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt =
     elif fmt == "table" and not columns:  # --columns picks from the long rows, so it shows them rather than the pivot
         emit(pivot(rows), fmt, output, title=f"{sc.name}: break-even tokens/day | payback months", wide=wide,
              inputs=inputs(scenario_id, profiles))
-    else:
-        emit(rows, fmt, output, columns=columns, wide=wide, inputs=inputs(scenario_id, profiles))
+    else:  # the keys name the CSV header when no own or rent option is left to pair with an API
+        emit(rows, fmt, output, columns=columns, wide=wide, inputs=inputs(scenario_id, profiles),
+             table=MC_BREAKEVEN_KEYS if samples else BREAKEVEN_KEYS)
     fail_if_matched(rows, fail_if)
 
 

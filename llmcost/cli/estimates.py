@@ -27,7 +27,7 @@ from llmcost.cli.common import (
 from llmcost.render import human
 
 RateOpt = Annotated[str | None, typer.Option("--usd-per-gpu-hour", help="Rental price to use instead of the cheapest offer.")]
-MfuOpt = Annotated[float | None, typer.Option("--mfu", help="Model FLOPs utilisation instead of the default for the setting.")]
+MfuOpt = Annotated[str | None, typer.Option("--mfu", metavar="FRACTION", help="Model FLOPs utilisation instead of the default for the setting.")]
 
 # Output layer: each table's columns, most important first (a narrow terminal drops them from the end).
 PRETRAIN_TABLE = ("gpu", "gpus", "fits", "wall_days", "cost_rented_usd", "cost_owned_usd", "gpu_hours", "reported_gpu_hours", "flops",
@@ -44,7 +44,7 @@ SERVE_TABLE = ("gpu", "gpus", "fits", "usd_per_mtok", "output_tokens_per_s", "tp
 def pretrain(model: ModelOpt, gpu: GpuOpt = None,
              gpus: Annotated[str | None, typer.Option("--gpus", help="GPU count (default: the fewest that fit).")] = None,
              tokens: Annotated[str | None, typer.Option("--tokens", help="Training tokens, e.g. 1.4T (default: the model's).")] = None,
-             seq_len: Annotated[int | None, typer.Option("--seq-len", help="Sequence length (default: model context up to 8k).")] = None,
+             seq_len: Annotated[str | None, typer.Option("--seq-len", metavar="N", help="Sequence length (default: model context up to 8k).")] = None,
              mfu: MfuOpt = None, usd_per_gpu_hour: RateOpt = None, used: UsedOpt = False, fmt: FormatOpt = None,
              output: OutputOpt = None, explain: ExplainOpt = False, profiles: ProfilesOpt = None, sets: SetOpt = None,
              max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
@@ -61,15 +61,15 @@ def pretrain(model: ModelOpt, gpu: GpuOpt = None,
 
 def finetune(model: ModelOpt, gpu: GpuOpt = None,
              method: Annotated[str, typer.Option("--method", help="full, lora or qlora.")] = "lora",
-             rank: Annotated[int | None, typer.Option("--rank", min=1, help="LoRA rank (default from assumptions).")] = None,
+             rank: Annotated[str | None, typer.Option("--rank", metavar="N", help="LoRA rank (default from assumptions).")] = None,
              targets: Annotated[str, typer.Option("--targets", help="LoRA targets: qv, attention, or all (attention + MLP).")] = "all",
-             batch: Annotated[int | None, typer.Option("--batch", min=1, help="Micro-batch per GPU.")] = None,
-             seq_len: Annotated[int | None, typer.Option("--seq-len", min=1, help="Sequence length.")] = None,
+             batch: Annotated[str | None, typer.Option("--batch", metavar="N", help="Micro-batch per GPU.")] = None,
+             seq_len: Annotated[str | None, typer.Option("--seq-len", metavar="N", help="Sequence length.")] = None,
              checkpointing: Annotated[bool | None, typer.Option(
                  "--checkpointing/--no-checkpointing", help="Activation checkpointing (default: only when needed to fit).")] = None,
              tokens: Annotated[str | None, typer.Option("--tokens", help="Dataset tokens, e.g. 20M; trained tokens = this x --epochs.")] = None,
-             epochs: Annotated[float | None, typer.Option("--epochs", min=0.0, help="Passes over the dataset (default from assumptions: "
-                                                                       "finetune_epochs).")] = None,
+             epochs: Annotated[str | None, typer.Option("--epochs", metavar="N", help="Passes over the dataset (default from "
+                                                                       "assumptions: finetune_epochs).")] = None,
              api_ids: Annotated[list[str] | None, typer.Option("--api", "-a", help="Also price this API's fine-tuning (repeatable).")] = None,
              shard: Annotated[bool | None, typer.Option(
                  "--shard/--no-shard", help="Shard weights and states across the GPUs (FSDP/ZeRO-3; default: on with several GPUs).")] = None,
@@ -112,7 +112,8 @@ def serve(model: ModelOpt, gpu: GpuOpt = None,
           concurrency: Annotated[str, typer.Option("--concurrency", "-c", help="Sequences decoded together, or auto.")] = "auto",
           input_tokens: Annotated[str | None, typer.Option("--input-tokens", help="Prompt tokens per request.")] = None,
           output_tokens: Annotated[str | None, typer.Option("--output-tokens", help="Generated tokens per request.")] = None,
-          max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", min=0.001, help="Latency target: most ms per decode step (tpot_s).")] = None,
+          max_tpot_ms: Annotated[str | None, typer.Option("--max-tpot-ms", metavar="MS", help="Latency target: most ms per decode "
+                                                          "step (tpot_s).")] = None,
           cached_share: Annotated[float, typer.Option("--cached-share", min=0.0, max=1.0,
                                                       help="Share of each prompt that is an already cached prefix.")] = 0.0,
           used: UsedOpt = False, fmt: FormatOpt = None, output: OutputOpt = None, explain: ExplainOpt = False,

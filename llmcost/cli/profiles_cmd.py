@@ -14,7 +14,7 @@ import typer
 from llmcost import catalog, prices, render, scenarios, schema
 from llmcost.cli.common import FormatOpt, OutputOpt, ProfilesOpt, check_format, emit, inputs, load_catalog
 from llmcost.errors import ImplausibleValue, LlmcostError, ProfileError, unknown
-from llmcost.yamlsrc import read_yaml
+from llmcost.yamlsrc import file_kind, read_yaml
 
 app = typer.Typer(help="List, show and validate profiles; print their JSON Schemas; import API prices.", no_args_is_help=True)
 
@@ -25,6 +25,8 @@ _LIST_COLUMNS = {
     "apis": ("id", "name", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok", "batch_discount",
              "serves_model", "as_of", "age_days"),
     "rentals": ("id", "gpu", "gpus_per_instance", "usd_per_gpu_hour", "kind", "as_of"),
+    "hosts": ("id", "name", "form_factor", "gpu_form", "max_gpus", "psu_w", "idle_power_w", "busy_power_w", "price_usd",
+              "price_as_of"),
     "quantizations": ("id", "name", "bits_per_weight", "tensor_rate"),
     "engines": ("id", "name", "accumulate", "max_concurrency", "quantizations"),
     "scenarios": ("id", "name", "description"),
@@ -63,7 +65,8 @@ def list_(kind: Annotated[str | None, typer.Argument(help="gpus, models, apis, r
             rows = [{**r, "age_days": prices.age_days(str(r["as_of"]), prices.today())} for r in rows]
     else:
         raise LlmcostError(unknown("profile kind", kind, schema.ALL_KINDS))
-    emit(rows, fmt, output, title=kind, inputs=inputs(profiles))
+    keys = ("name", "value", "unit", "source") if kind == "assumptions" else _LIST_COLUMNS[kind] + (("age_days",) if kind == "apis" else ())
+    emit(rows, fmt, output, title=kind, inputs=inputs(profiles), table=keys)  # the header even for a kind with no entry
 
 
 @app.command("show")
@@ -166,7 +169,7 @@ def _file_kinds(paths: list[Path]) -> dict[str, list[Path]]:
     groups: dict[str, list[Path]] = {"profiles": [], "scenario": [], "grid": []}
     for path in paths:
         kind = "profiles"
-        if path.is_file():
+        if file_kind(path) == "file":
             try:
                 doc = read_yaml(path)
             except ProfileError:  # the profile loader reports it

@@ -53,7 +53,7 @@ def sensitivity_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt
     if chart and fmt == "table":
         footer += "\n\n" + drawn
     emit(t.rows(), fmt, output, title=f"{sc.name}: what moves {t.metric} of {t.option} vs {t.reference}", footer=footer,
-         inputs=inputs(scenario_id, profiles))
+         inputs=inputs(scenario_id, profiles), table=list(t.columns))  # the header even when no input moves the metric
     if fmt not in ("table", "markdown"):
         sys.stderr.write(footer + "\n")
     if chart and fmt != "table":

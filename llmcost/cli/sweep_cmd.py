@@ -10,9 +10,9 @@ from typing import Annotated
 
 import typer
 
-from llmcost import prices, render, scenarios, sweeps, uncertainty
+from llmcost import api, prices, render, scenarios, sweeps, uncertainty
 from llmcost.cli.common import MaxPriceAgeOpt, OutputOpt, ProfilesOpt, load_catalog
-from llmcost.cli.compare_cmd import SamplesOpt, SeedOpt
+from llmcost.cli.compare_cmd import MaxMemoryOpt, SamplesOpt, SeedOpt
 from llmcost.errors import GateFailed, LlmcostError, unknown
 
 GridArg = Annotated[list[str], typer.Argument(
@@ -33,16 +33,22 @@ CountOpt = Annotated[bool, typer.Option("--count", help="Print the number of row
 VsOpt = Annotated[str | None, typer.Option(
     "--vs", help="Reference API for break-even and payback (default: each scenario's first).")]
 ChunkOpt = Annotated[int, typer.Option("--chunk-rows", help="Rows costed per engine call.", hidden=True, min=1)]
+MaxRowsOpt = Annotated[str | None, typer.Option("--max-rows", metavar="N", help="Refuse a grid of more rows than this, before any "
+                                                f"work (default {sweeps.MAX_ROWS:,}; --count prints the rows).")]
 
 
 def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
                   columns: ColumnsOpt = None, where: WhereOpt = None, fail_if: FailIfOpt = None, count: CountOpt = False,
                   vs: VsOpt = None, chunk_rows: ChunkOpt = sweeps.CHUNK_ROWS, profiles: ProfilesOpt = None,
                   max_price_age_days: MaxPriceAgeOpt = prices.DEFAULT_MAX_PRICE_AGE_DAYS,
-                  samples: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED) -> None:
+                  samples_text: SamplesOpt = None, seed: SeedOpt = uncertainty.DEFAULT_SEED, max_rows: MaxRowsOpt = None,
+                  max_memory_gib: MaxMemoryOpt = None) -> None:
     """Every combination of a parameter grid over a base scenario, one row per combination and option, streamed."""
     render.check_output(output, [*grids, *(profiles or ())])  # before any work
     fmt = render.output_format(fmt, output, sweeps.FORMATS, default="csv")
+    samples = None if samples_text is None else api.samples_count(samples_text)
+    memory = api.memory_limit_gib(max_memory_gib)
+    row_limit = api.row_limit(max_rows)
     given = scenarios.parse_sets(sets or ())
     cat = load_catalog(profiles, [f"{k}={v}" for k, v in given.items() if k.startswith("assumptions.")])
     all_sets = {k: v for k, v in given.items() if not k.startswith("assumptions.")}
@@ -56,10 +62,15 @@ def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = None, ou
         sweeps.check_condition(where, every, "--where")
     if fail_if:
         sweeps.check_condition(fail_if, every, "--fail-if")
-    total = sweeps.count(cat, loaded, all_sets, vs)  # resolves every structural combination: bad values exit 2 before writing
+    sizes = [sweeps.size(cat, g, all_sets, vs) for g in loaded]  # arithmetic: instant for any grid
+    total = sum(z.rows for z in sizes)
     if count:
         sys.stdout.write(f"{total}\n")
         return
+    sweeps.check_rows(total, row_limit)
+    if samples:
+        uncertainty.check_memory(samples, max(z.most_options for z in sizes) + 1, memory)
+    # resolves every structural combination: a clash between good values exits 2 before anything is written
     prices.warn_if_stale(cat, sweeps.prices_used(cat, loaded, all_sets, vs), max_price_age_days)
     if fmt == "csv" and total > sweeps.EXCEL_ROWS:
         sys.stderr.write(f"llmcost: note: {total:,} rows is more than a spreadsheet opens ({sweeps.EXCEL_ROWS:,}); "
@@ -67,7 +78,8 @@ def sweep_command(grids: GridArg, sets: SetOpt = None, fmt: FormatOpt = None, ou
     try:
         with render.output_stream(output, [*grids, *(profiles or ())]) as out:  # output layer: never over an input
             if samples:
-                result = uncertainty.sweep_samples(cat, loaded, out, fmt, samples, seed, chosen or None, all_sets, vs, where, fail_if)
+                result = uncertainty.sweep_samples(cat, loaded, out, fmt, samples, seed, chosen or None, all_sets, vs, where, fail_if,
+                                                     memory)
             else:
                 with _progress(total) as advance:
                     result = sweeps.run(cat, loaded, out, fmt, chosen or None, all_sets, vs, where, fail_if, chunk_rows, advance)
@@ -98,3 +110,4 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("sweep", total=total)
         yield lambda n: bar.advance(task, n)
+

@@ -174,6 +174,12 @@ SHARE = fraction()
 WINDOW_HOURS = Bounds("hours a day", gt=0, le=24, plausible=(0.25, 24), above="minutes")
 NETWORK_SHARE = Bounds("a fraction of the GPUs' price (0.1 = 10%)", ge=0, le=0.9, plausible=(0, 0.5))
 
+# ------------------------------------------------------------------------------------------ sizes of a run (docs/reliability.md)
+SAMPLES = count("Monte Carlo samples", (1, 100_000_000), le=1e12)
+MEMORY_LIMIT_GIB = Bounds("GiB of memory", gt=0, le=1e6, plausible=(0.1, 4096), above="MiB")
+SWEEP_ROWS = count("rows", (1, 1e10))
+GRID_STEPS = count("steps of a grid range", (1, 1_000_000), le=10_000_000)
+
 
 ASSUMPTIONS: dict[str, Bounds] = {
     "mfu_single_gpu": MFU, "mfu_nvlink": MFU, "mfu_pcie": MFU,
@@ -220,6 +226,7 @@ OPTIONS: dict[str, Bounds] = {
     "finetune.epochs": EPOCHS, "finetune.mfu": MFU, "finetune.usd_per_gpu_hour": USD_PER_GPU_HOUR,
     "serve.concurrency": CONCURRENCY, "serve.input_tokens": TOKENS_PER_REQUEST, "serve.output_tokens": TOKENS_PER_REQUEST,
     "serve.max_tpot_ms": TPOT_MS,
+    "samples": SAMPLES, "max_memory_gib": MEMORY_LIMIT_GIB, "sweep.max_rows": SWEEP_ROWS, "grid.range.num": GRID_STEPS,
 }
-"""Command-line options that are not a scenario key (`COMMAND.OPTION`, underscores for dashes), and the GPU
-count in an `NxID` option."""
+"""Command-line options that are not a scenario key (`COMMAND.OPTION`, underscores for dashes; `samples` and
+`max_memory_gib` for every command that has them), the GPU count in an `NxID` option, and the steps of a grid range."""

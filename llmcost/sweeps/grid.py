@@ -25,16 +25,16 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
-from llmcost import scenarios
+from llmcost import bounds, scenarios
 from llmcost.catalog import Catalog
 from llmcost.errors import LlmcostError, unknown
 from llmcost.numbers import parse_quantity
-from llmcost.schema import KINDS, Spec
-from llmcost.yamlsrc import read_yaml
+from llmcost.schema import KINDS, Spec, check_number
+from llmcost.yamlsrc import file_kind, read_yaml
 
 SCALAR_KEYS = frozenset({"lifecycle.finetune.every_months", "lifecycle.finetune.rank", "lifecycle.pretrain.gpus",
                          "options.min_quality"})
@@ -50,15 +50,45 @@ def is_numeric(key: str, spec: Spec) -> bool:
 # ---------------------------------------------------------------------------------------------- grid files
 
 
+class Steps(Sequence[tuple[float, ...]]):
+    """The steps of a numeric axis as one (steps x keys) float array, read as tuples only when asked: a range of
+    a million steps takes 8 MB per key, not a million tuples."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[float, ...]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Steps: ...
+
+    def __getitem__(self, i: int | slice) -> tuple[float, ...] | Steps:
+        if isinstance(i, slice):
+            return Steps(self.array[i])
+        return tuple(float(v) for v in self.array[i])
+
+    def __eq__(self, other: object) -> bool:  # equal to the list of tuples it stands for
+        return list(self) == list(other) if isinstance(other, (Steps, list, tuple)) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable like the list it stands for
+
+
 @dataclass
 class Axis:
     """One dimension of the grid: a single key, or a zip group of keys that step together."""
 
     keys: tuple[str, ...]
-    values: list[tuple[Any, ...]]  # one tuple per step, one value per key
+    values: Sequence[tuple[Any, ...]]  # one tuple per step, one value per key (Steps for a numeric axis)
     numeric: bool
 
     def column(self, j: int) -> np.ndarray:
+        if isinstance(self.values, Steps):
+            column: np.ndarray = self.values.array[:, j]
+            return column
         return np.array([float(v[j]) for v in self.values])
 
 
@@ -115,7 +145,7 @@ def _item(value: Any, spec: Spec, path: str, line: Any, key: str) -> Any:
     return str(value)
 
 
-def _range(body: dict[str, Any], spec: Spec, path: str, line: Any, key: str) -> list[float]:
+def _range(body: dict[str, Any], spec: Spec, path: str, line: Any, key: str) -> np.ndarray:
     extra = set(body) - {"start", "stop", "num", "log"}
     if extra or not {"start", "stop", "num"} <= set(body):
         raise _fail(path, line, key, "a range is {start, stop, num} with optional log: true")
@@ -123,8 +153,9 @@ def _range(body: dict[str, Any], spec: Spec, path: str, line: Any, key: str) -> 
         raise _fail(path, line, key, "a range needs a numeric key")
     start, stop = _number(body["start"], path, line, key + ".start"), _number(body["stop"], path, line, key + ".stop")
     num = _number(body["num"], path, line, key + ".num")
-    if num < 1 or num != int(num):
-        raise _fail(path, line, key, f"num must be a whole number of at least 1, got {body['num']!r}")
+    reason = check_number(num, bounds.lookup("grid.range.num"))  # before anything is built: num: 1e300 is one line
+    if reason:
+        raise _fail(path, line, key + ".num", f"{reason}; a sweep has at most {bounds.lookup('grid.range.num').le:,.0f} steps per range")
     log = body.get("log", False)
     if not isinstance(log, bool):
         raise _fail(path, line, key, f"log must be true or false, got {log!r}")
@@ -136,7 +167,7 @@ def _range(body: dict[str, Any], spec: Spec, path: str, line: Any, key: str) -> 
         out = np.linspace(start, stop, int(num))
     if spec.type == "int":
         out = np.unique(np.round(out))
-    return [float(v) for v in out]
+    return np.asarray(out, dtype=float)
 
 
 def _profiles(cat: Catalog, body: dict[str, Any], path: str, line: Any, key: str) -> list[str]:
@@ -153,7 +184,7 @@ def _profiles(cat: Catalog, body: dict[str, Any], path: str, line: Any, key: str
     return ids
 
 
-def _values(cat: Catalog, raw: Any, spec: Spec, path: str, line: Any, key: str) -> list[Any]:
+def _values(cat: Catalog, raw: Any, spec: Spec, path: str, line: Any, key: str) -> list[Any] | np.ndarray:
     if isinstance(raw, dict) and "profiles" in raw:
         items: list[Any] = list(_profiles(cat, raw, path, line, key))
     elif isinstance(raw, dict):
@@ -190,7 +221,7 @@ def cell_value(value: Any) -> Any:
 def load_grid(cat: Catalog, path: str, sets: Mapping[str, Any] | Sequence[str] | None = None) -> Grid:
     """Read and check a grid file: keys are scenario keys, values lists, ranges or profile lists."""
     p = Path(path)
-    if not p.is_file():
+    if file_kind(p) != "file":
         raise LlmcostError(f"grid file {path!r}: no such file")
     doc = read_yaml(p)
     if not isinstance(doc, dict):
@@ -204,13 +235,13 @@ def load_grid(cat: Catalog, path: str, sets: Mapping[str, Any] | Sequence[str] |
     if base is not None and not isinstance(base, str):
         raise _fail(path, lines.get("base"), "base", "expected a scenario id or a scenario file path")
     beside = p.parent / base if base is not None else None
-    if base is not None and base not in cat.entries["scenarios"] and not Path(base).is_file() and beside and beside.is_file():
+    if base is not None and base not in cat.entries["scenarios"] and file_kind(base) != "file" and beside and file_kind(beside) == "file":
         base = str(beside)  # a scenario file beside the grid file
     body = doc.get("grid")
     if not isinstance(body, dict) or not body:
         raise _fail(path, lines.get("grid") or 1, "grid", "expected a mapping of dotted scenario keys to lists of values")
     glines = getattr(body, "key_lines", {})
-    values: dict[str, list[Any]] = {}
+    values: dict[str, list[Any] | np.ndarray] = {}
     specs: dict[str, Spec] = {}
     for key, raw in body.items():
         line = glines.get(key)
@@ -248,8 +279,11 @@ def load_grid(cat: Catalog, path: str, sets: Mapping[str, Any] | Sequence[str] |
         else:
             done.add(group_of[key])
             keys = tuple(groups[group_of[key]])
-        steps = list(zip(*(values[k] for k in keys), strict=True))
-        axes.append(Axis(keys, steps, all(is_numeric(k, specs[k]) for k in keys)))
+        if all(is_numeric(k, specs[k]) for k in keys):
+            axes.append(Axis(keys, Steps(np.column_stack([np.asarray(values[k], dtype=float) for k in keys])), True))
+        else:
+            steps = zip(*([float(v) for v in values[k]] if isinstance(values[k], np.ndarray) else values[k] for k in keys), strict=True)
+            axes.append(Axis(keys, list(steps), False))
     grid = Grid(path, base, axes)
     _check_numeric(cat, grid, scenarios.as_overrides(sets))
     return grid

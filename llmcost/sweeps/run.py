@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from llmcost import comparison, options, prices, scenarios
+from llmcost import bounds, comparison, options, prices, scenarios
 from llmcost.catalog import Catalog
 from llmcost.errors import LlmcostError
 from llmcost.options import Option
@@ -27,6 +27,9 @@ from llmcost.sweeps.grid import Grid, cell_value
 Overrides = Mapping[str, Any] | Sequence[str] | None
 CHUNK_ROWS = 50_000
 """Rows costed and written at a time: memory stays flat whatever the grid."""
+MAX_ROWS = 100_000_000
+"""Rows a sweep may have before it is refused (`--max-rows` raises it): about 12 minutes and 23 GB of CSV at the
+144,000 rows/s of benchmarks/results/sweep.json (docs/reliability.md)."""
 
 
 @dataclass
@@ -66,9 +69,58 @@ def blocks(cat: Catalog, grid: Grid, sets: Overrides = None, vs: str | None = No
         yield Block(grid, assignments, sc, opts, ref.id if vs else None)
 
 
+@dataclass(frozen=True)
+class Size:
+    """How big a grid runs: its rows, and the most options one structural combination has."""
+
+    rows: int
+    most_options: int
+
+
+def size(cat: Catalog, grid: Grid, sets: Overrides = None, vs: str | None = None) -> Size:
+    """The grid's rows by arithmetic, nothing costed: the options of each combination of the axes that decide
+    which options exist (`options.OPTION_KEYS`, each combination resolved once) times the steps of every other
+    axis. The values of the other structural axes are checked one by one against the base scenario."""
+    shaping = [a for a in grid.structural if options.OPTION_KEYS & set(a.keys)]
+    others = math.prod(len(a.values) for a in grid.axes if not any(a is s for s in shaping))
+    counts = [b.n_options for b in blocks(cat, Grid(grid.path, grid.base, shaping), sets, vs)]
+    check_structural(cat, grid, sets)
+    return Size(others * sum(counts), max(counts))
+
+
+def check_structural(cat: Catalog, grid: Grid, sets: Overrides = None) -> None:
+    """Each value of each structural axis resolved once with the base scenario (and `sets`): a bad id or value
+    is one line before any work (a combination of good values that clash is found when the sweep runs)."""
+    base = scenarios.as_overrides(sets)
+    for axis in grid.structural:
+        for step in axis.values:
+            assignments = dict(zip(axis.keys, step, strict=True))
+            try:
+                scenarios.resolve(cat, grid.base, {**base, **assignments})
+            except LlmcostError as e:
+                where = ", ".join(f"{k}={cell_value(v)}" for k, v in assignments.items())
+                raise LlmcostError(f"{grid.path}: {where}: {e}") from None
+
+
 def count(cat: Catalog, grids: Sequence[Grid], sets: Overrides = None, vs: str | None = None) -> int:
-    """Rows the grids expand to (options resolved, nothing costed)."""
-    return sum(b.rows for g in grids for b in blocks(cat, g, sets, vs))
+    """Rows the grids expand to (by arithmetic: see `size`)."""
+    return sum(size(cat, g, sets, vs).rows for g in grids)
+
+
+def check_rows(rows: int, max_rows: int = MAX_ROWS) -> None:
+    """Refuse a sweep of more than `max_rows` rows before any work, saying how to raise the limit.
+
+    >>> check_rows(10**24)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    llmcost.errors.LlmcostError: the grid expands to 1,000,...,000 rows, more than the limit of 100,000,000 (--max-rows); ...
+    """
+    if rows <= max_rows:
+        return
+    most = bounds.lookup("sweep.max_rows").le
+    how = f"raise the limit with --max-rows {rows}" if rows <= most else f"no --max-rows allows more than {most:g}"
+    raise LlmcostError(f"the grid expands to {rows:,} rows, more than the limit of {max_rows:,} (--max-rows); narrow the grid"
+                       + (": " if rows > most else " or ") + how)
 
 
 def prices_used(cat: Catalog, grids: Sequence[Grid], sets: Overrides = None, vs: str | None = None) -> prices.PricesUsed:

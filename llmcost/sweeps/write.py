@@ -162,6 +162,8 @@ class Writer:
         if not len(table):
             return
         cols = [texts(table, c, self.fmt) for c in self.columns]
+        if self.fmt == "csv" and len(cols) == 1:  # a lone empty cell is a blank line, which readers skip: quote it as csv.writer does
+            cols = [[t or '""' for t in cols[0]]]
         if self.fmt == "csv":
             self.out.write("\n".join(map(",".join, zip(*cols, strict=True))) + "\n")
         elif self.fmt == "jsonl":

@@ -6,12 +6,14 @@
 """
 
 from llmcost.uncertainty.montecarlo import (
+    MAX_MEMORY_GIB,
     MC_BREAKEVEN_KEYS,
     MC_KEYS,
     METRICS,
     QUANTILES,
     Simulation,
     breakeven_uncertain,
+    check_memory,
     compare_uncertain,
     mc_rows,
     quantile_cells,
@@ -22,7 +24,7 @@ from llmcost.uncertainty.montecarlo import (
 from llmcost.uncertainty.sampling import DEFAULT_SEED, draw, draws, uncertain_inputs, with_assumption_ranges, with_assumption_values
 from llmcost.uncertainty.tornado import TORNADO_METRICS, UNBOUNDED, Tornado, tornado, tornado_chart
 
-__all__ = ["DEFAULT_SEED", "MC_BREAKEVEN_KEYS", "MC_KEYS", "METRICS", "QUANTILES", "TORNADO_METRICS", "UNBOUNDED", "Simulation",
-           "Tornado", "breakeven_uncertain", "compare_uncertain", "draw", "draws", "mc_rows", "quantile_cells", "sample_columns",
+__all__ = ["DEFAULT_SEED", "MAX_MEMORY_GIB", "MC_BREAKEVEN_KEYS", "MC_KEYS", "METRICS", "QUANTILES", "TORNADO_METRICS", "UNBOUNDED", "Simulation",
+           "Tornado", "breakeven_uncertain", "check_memory", "compare_uncertain", "draw", "draws", "mc_rows", "quantile_cells", "sample_columns",
            "simulate", "sweep_samples", "tornado", "tornado_chart", "uncertain_inputs", "with_assumption_ranges",
            "with_assumption_values"]

@@ -31,6 +31,41 @@ QUANTILES = (("p10", 0.1), ("p50", 0.5), ("p90", 0.9))
 METRICS = ("monthly_usd", "tco_usd", "breakeven_tokens_per_day", "payback_months")
 Row = dict[str, Any]
 
+MAX_MEMORY_GIB = 4.0
+"""Memory a Monte Carlo run may take before it is refused (`--max-memory-gib` raises it): the options x samples
+rows are costed in one pass, so memory grows with --samples (docs/reliability.md)."""
+
+BYTES_PER_SAMPLE_ROW = 2048
+"""Upper bound of the memory one sample of one option takes through the compare pipeline: 620 to 1,700 bytes
+measured for the built-in scenarios at horizons of 1 to 600 months with 4,000 samples (the lifecycle engine works in chunks of
+rows x months, so the horizon does not multiply it); tests/test_uncertainty.py checks it with tracemalloc."""
+
+
+def check_memory(samples: int, options: int, limit_gib: float = MAX_MEMORY_GIB) -> None:
+    """Refuse, before any work, a Monte Carlo run of `samples` draws of `options` options (the reference API
+    included) whose memory estimate exceeds `limit_gib`: one line with the estimate, the most samples that fit,
+    and how to raise the limit.
+
+    >>> check_memory(1000, 18)
+    >>> check_memory(10_000_000, 18)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    llmcost.errors.LlmcostError: --samples 10,000,000 of 18 options needs about 343 GiB of memory ...; use --samples 116,508 ...
+    """
+    need = samples * options * BYTES_PER_SAMPLE_ROW
+    if need <= limit_gib * 2**30:
+        return
+    most = int(limit_gib * 2**30 // (options * BYTES_PER_SAMPLE_ROW))
+    raise LlmcostError(f"--samples {samples:,} of {options} options needs about {_gib(need)} of memory (2 KiB per sample and "
+                       f"option), more than the limit of {limit_gib:g} GiB; "
+                       + (f"use --samples {most:,} or fewer, or " if most >= 1 else "")
+                       + f"raise the limit with --max-memory-gib {math.ceil(need / 2**30)}")
+
+
+def _gib(n_bytes: float) -> str:
+    gib = n_bytes / 2**30
+    return f"{gib:,.0f} GiB" if gib >= 10 else f"{gib:.1f} GiB" if gib >= 0.1 else f"{n_bytes / 2**20:.1f} MiB"
+
 MC_KEYS = ("option", "kind", "model", "fits", "samples",
            *(k for m in METRICS for k in (m, *(f"{m}_{q}" for q, _ in QUANTILES))), "p_cheaper_than_api", "p_fits",
            "quality_score", "quality_benchmark", "notes")
@@ -139,8 +174,10 @@ def rows_table(rows: list[Row], keys: Sequence[str]) -> Table:
 
 
 def compare_uncertain(cat: Catalog, sc: Scenario, samples: int, seed: int = DEFAULT_SEED, vs: str | None = None,
-                      extra_apis: Sequence[str] = ()) -> comparison.Comparison:
-    """`compare` with P10/P50/P90 columns over `samples` correlated draws of the ranged inputs."""
+                      extra_apis: Sequence[str] = (), max_memory_gib: float = MAX_MEMORY_GIB) -> comparison.Comparison:
+    """`compare` with P10/P50/P90 columns over `samples` correlated draws of the ranged inputs (refused before any
+    work when its memory estimate exceeds `max_memory_gib`)."""
+    check_memory(samples, len(options.build(cat, sc, extra_apis)) + 1, max_memory_gib)
     point = comparison.compare(cat, sc, vs, extra_apis)
     ranged = uncertain_inputs(cat, sc)
     sim = simulate(cat, sc, draws(ranged, samples, seed), samples, vs, extra_apis)
@@ -163,8 +200,10 @@ MC_BREAKEVEN_KEYS = ("option", "kind", "api", "fits", "samples",
 
 
 def breakeven_uncertain(cat: Catalog, sc: Scenario, samples: int, seed: int = DEFAULT_SEED,
-                        apis: Sequence[str] = ()) -> Table:
-    """`breakeven` with P10/P50/P90 of break-even volume and payback, every API on the same draws."""
+                        apis: Sequence[str] = (), max_memory_gib: float = MAX_MEMORY_GIB) -> Table:
+    """`breakeven` with P10/P50/P90 of break-even volume and payback, every API on the same draws (one API at a
+    time: the memory of one compare with `samples`)."""
+    check_memory(samples, len(options.build(cat, sc, apis)) + 1, max_memory_gib)
     ranged = uncertain_inputs(cat, sc)
     values = draws(ranged, samples, seed)
     out = []
@@ -190,7 +229,7 @@ def sample_columns(grids: Sequence[Any]) -> list[str]:
 
 def sweep_samples(cat: Catalog, grids: Sequence[Any], out: IO[str], fmt: str, samples: int, seed: int,
                   columns: Sequence[str] | None = None, sets: Any = None, vs: str | None = None,
-                  where: str | None = None, fail_if: str | None = None) -> Any:
+                  where: str | None = None, fail_if: str | None = None, max_memory_gib: float = MAX_MEMORY_GIB) -> Any:
     """`sweep --samples`: every grid combination through `compare --samples` (the same draws for every
     combination: common random numbers across the grid too), rows streamed as they come. Each
     combination runs its own Monte Carlo, so this path is for grids of hundreds, not millions."""
@@ -211,7 +250,7 @@ def sweep_samples(cat: Catalog, grids: Sequence[Any], out: IO[str], fmt: str, sa
             where_text = ", ".join(f"{k}={cell_value(v)}" for k, v in assignments)
             try:
                 sc = scenarios.resolve(cat, g.base, {**base, **dict(assignments)})
-                comp = compare_uncertain(cat, sc, samples, seed, vs)
+                comp = compare_uncertain(cat, sc, samples, seed, vs, max_memory_gib=max_memory_gib)
             except LlmcostError as e:
                 raise LlmcostError(f"{g.path}: {where_text or 'base scenario'}: {e}") from None
             for r in comp.rows():
@@ -227,6 +266,8 @@ def sweep_samples(cat: Catalog, grids: Sequence[Any], out: IO[str], fmt: str, sa
                 result.rows += 1
     if fmt == "json":
         out.write("\n]\n" if not first else "]\n")
+    if fmt == "csv" and first:  # no row matched --where: the header still says what the columns are
+        csv.writer(out, lineterminator="\n").writerow([csv_cell(c) for c in cols])
     return result
 
 
