@@ -265,10 +265,11 @@ def sweep(grid: str | Path | Sequence[str | Path], overrides: Mapping[str, Any] 
         yield table.take(sweep_mod.matches(table, keep)) if keep is not None else table
 
 
-def sensitivity(scenario: Scenario | str | None = None, option: str | None = None, metric: str = "payback_months",
+def sensitivity(scenario: Scenario | str | None = None, option: str | None = None, metric: str | None = None,
                 vs: str | None = None, catalog: Catalog | None = None) -> Any:
     """`llmcost sensitivity`: each ranged input at its low and high end, the others at their mode, sorted by
-    how far it moves `metric` of `option` (default: the cheapest own option) against `vs`."""
+    how far it moves `metric` of `option` (default: the cheapest own option) against `vs`; `metric` None is
+    payback_months, or tco_usd when no input moves a payback that is never (`.instead_of` then says so)."""
     from llmcost import uncertainty
 
     cat = _catalog(catalog)

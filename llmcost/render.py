@@ -197,12 +197,18 @@ HEADINGS = {
 def heading(key: str) -> str:
     """A column's heading in a table: HEADINGS' short name, with a percentile suffix kept (`TCO P50`), else the key.
 
-    >>> heading("tco_usd_p90"), heading("payback_months"), heading("min_gpus")
-    ('TCO P90', 'payback months', 'min_gpus')
+    A tornado's `METRIC_at_low`, `METRIC_at_high` and `METRIC_swing` read `at low`, `at high` and `swing` (the
+    table's title names the metric).
+
+    >>> heading("tco_usd_p90"), heading("payback_months"), heading("min_gpus"), heading("tco_usd_at_low")
+    ('TCO P90', 'payback months', 'min_gpus', 'at low')
     """
     base, _, pct = key.rpartition("_")
     if base in HEADINGS and pct in ("p10", "p50", "p90"):
         return f"{HEADINGS[base]} {pct.upper()}"
+    for end in ("at_low", "at_high", "swing"):
+        if key.endswith("_" + end) and key.removesuffix("_" + end) in HEADINGS:
+            return end.replace("_", " ")
     return HEADINGS.get(key, key)
 
 

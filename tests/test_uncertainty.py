@@ -332,3 +332,18 @@ def test_tornado_never_end_sorts_first_and_cli(cli, monkeypatch) -> None:
     assert code == 0 and "own rtx-4090" in out and "|" in out
     assert cli("sensitivity", "--metric", "bogus")[0] == 2
     assert cli("sensitivity", "--option", "nope")[0] == 2
+
+
+def test_default_sensitivity_shows_tco_when_no_input_moves_a_payback_that_is_never(cli, cat) -> None:
+    """team-assistant's cheapest own option never pays back at any end of any range: a tornado of payback would be
+    empty, so the default shows what moves its TCO and says why; --metric payback_months still lists nothing."""
+    sc = scenarios.resolve(cat, "team-assistant")
+    asked = uncertainty.tornado(cat, sc, metric="payback_months")
+    assert asked.base == "never" and len(asked.table) == 0 and asked.instead_of == ""
+    default = uncertainty.tornado(cat, sc)
+    assert (default.metric, default.instead_of) == ("tco_usd", "payback_months") and len(default.table) > 0
+    assert default.rows() == uncertainty.tornado(cat, sc, metric="tco_usd").rows()
+    code, out, err = cli("sensitivity", "-f", "json")
+    assert code == 0 and json.loads(out) == default.rows()
+    assert err.splitlines()[-1].startswith("payback_months of own rtx-3090 vs openai/gpt-4o-mini is never with every input "
+                                           "at its mode and at either end of each range, so this shows what moves tco_usd")

@@ -6,6 +6,7 @@ normal and lognormal ones), every other input at its mode, through the same Mont
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ class Tornado:
     metric: str
     base: Any
     no_effect: list[str]
+    instead_of: str = ""
+    """The metric asked for by default when it could not move (payback "never" at every end): `metric` replaces it."""
 
     @property
     def columns(self) -> Mapping[str, np.ndarray]:
@@ -55,12 +58,21 @@ def _cell(v: float, ok: bool, never: bool) -> Any:
     return num(v)
 
 
-def tornado(cat: Catalog, sc: Scenario, option: str | None = None, metric: str = "payback_months", vs: str | None = None,
+DEFAULT_METRIC, FALLBACK_METRIC = "payback_months", "tco_usd"
+
+
+def tornado(cat: Catalog, sc: Scenario, option: str | None = None, metric: str | None = None, vs: str | None = None,
             extra_apis: Sequence[str] = ()) -> Tornado:
     """For one own or rent option against the reference API: `metric` with each ranged input at its low and
     its high end (low/high of triangular and uniform ranges, P10/P90 of normal and lognormal ones) and every
     other input at its mode, sorted by swing (largest first; an end that is "never" or "does not fit" while
-    the other is a number swings without bound)."""
+    the other is a number swings without bound). By default (`metric` None) payback, or TCO, which always has a
+    value, when no input moves the payback (it never pays back at either end of any range)."""
+    if metric is None:
+        first = tornado(cat, sc, option, DEFAULT_METRIC, vs, extra_apis)
+        if len(first.table) or first.base != NEVER:
+            return first
+        return dataclasses.replace(tornado(cat, sc, option, FALLBACK_METRIC, vs, extra_apis), instead_of=DEFAULT_METRIC)
     if metric not in TORNADO_METRICS:
         raise LlmcostError(f"--metric {metric!r}: use one of {', '.join(TORNADO_METRICS)}")
     ranged = uncertain_inputs(cat, sc)
