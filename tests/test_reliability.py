@@ -399,7 +399,8 @@ def test_digits_of_other_scripts_are_no_number() -> None:
 
 
 @pytest.mark.parametrize("argv", [
-    ("sensitivity", "-g", "2xa100-80gb", "--set", "assumptions.serve_output_tokens=81911868", "-f", "csv"),
+    ("sensitivity", "-g", "2xa100-80gb", "--set", "assumptions.serve_output_tokens=81911868", "--metric", "payback_months",
+     "-f", "csv"),
     ("profiles", "list", "calibrations", "-f", "csv"),
     ("sweep", "GRID", "--samples", "2", "--where", "payback_months == 0.5", "-f", "csv"),
     ("sweep", "GRID", "--where", "payback_months == 0.5", "-f", "csv"),
