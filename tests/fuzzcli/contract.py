@@ -13,10 +13,11 @@ from typing import Any
 
 # ------------------------------------------------------------------------------------------------ the contract
 
-SIGNED = frozenset({"fitted_error", "default_error", "value", "age_days"})
+SIGNED = frozenset({"fitted_error", "default_error", "value", "age_days", "low", "mode", "high"})
 """Output columns that may hold a negative number: calibrate's relative errors, `profiles show`'s field values (a
-profile may hold a price decline) and a price's age (negative for a date after LLMCOST_TODAY). Grid columns (dotted
-scenario keys) echo the user's input and are signed too."""
+profile may hold a price decline), a price's age (negative for a date after LLMCOST_TODAY) and the range of an input
+in `sensitivity` (a price decline's range reaches below 0: rising prices). Grid columns (dotted scenario keys) echo
+the user's input and are signed too, and `diff`'s `delta_*` columns are changes."""
 
 STATE_WORDS = frozenset({"never", "n/a", "does not fit", "unbounded", ""})
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -137,7 +138,7 @@ def _cells(rows: list[Any]) -> list[str]:
 def _number_problem(key: str, value: float) -> list[str]:
     if not math.isfinite(value):
         return [f"{key} = {value}"]
-    if value < 0 and key not in SIGNED and "." not in key:
+    if value < 0 and key not in SIGNED and "." not in key and not key.startswith("delta_"):
         return [f"negative {key} = {value!r}"]
     return []
 
