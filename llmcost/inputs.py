@@ -280,7 +280,7 @@ SERVE_KEYS = ("matmul_params", "expert_matmul_params", "dense_bytes", "expert_by
               "kv_bytes_per_token", "kv_window_bytes_per_token", "model_context", "memory_gib", "gpus", "usable_fraction",
               "overhead_gib", "bandwidth_gb_per_s", "decode_tflops", "prefill_tflops", "link_latency_s", "link_hop_latency_s",
               "link_bus_gb_per_s", "bandwidth_efficiency", "compute_efficiency", "prefill_efficiency", "engine_max_concurrency",
-              "pipeline", "step_overhead_s", "request_overhead_s", "cached_share", "input_tokens", "output_tokens", "concurrency",
+              "pipeline", "step_overhead_s", "request_overhead_s", "prefill_batch_tokens", "cached_share", "input_tokens", "output_tokens", "concurrency",
               "max_tpot_s")
 """Keys of the serving engine's input row (llmcost.engine.serving.serve), in one place."""
 
@@ -309,6 +309,7 @@ def serve_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, quant_id: str,
         "engine_max_concurrency": float(engine.max_concurrency),
         "pipeline": pipeline_mode(engine, gpu),
         "step_overhead_s": engine.step_overhead_ms / 1000.0, "request_overhead_s": engine.request_overhead_ms / 1000.0,
+        "prefill_batch_tokens": float(engine.prefill_batch_tokens or 0),
         "cached_share": cached_share if engine.prefix_caching else 0.0,
         "input_tokens": input_tokens, "output_tokens": output_tokens, "model_context": shape["context"],
         "concurrency": concurrency, "max_tpot_s": tpot,

@@ -112,6 +112,13 @@ def phases(row: Mapping[str, object], s: float, pipeline: bool) -> tuple[float, 
     computed = prompt * (1.0 - cached)  # a cached prefix is not recomputed
     mean_position = prompt * (1.0 + cached) / 2.0  # computed tokens sit between the prefix and the end
     prompt_flops = computed * (matmul_flops + attention_flops(row, mean_position))
+    # Prompts are prefilled in forward passes of `pass_tokens`: the s requests' prompts together up to the
+    # engine's token budget (which also cuts a longer prompt into chunks), or one prompt whole without one.
+    # Each pass reads the weights, all-reduces its hidden states and pays the step overhead once; this
+    # request pays `passes` of them (its tokens' share).
+    budget = _f(row, "prefill_batch_tokens")
+    pass_tokens = min(s * computed, budget) if budget > 0 else computed
+    passes = computed / pass_tokens if pass_tokens > 0 else 0.0
     if pipeline:
         # One GPU holds L/n layers. Overlapped stages run n micro-batches of s/n (at least one
         # sequence): a token waits for one GPU's pass over the whole model at the micro-batch.
@@ -121,15 +128,15 @@ def phases(row: Mapping[str, object], s: float, pipeline: bool) -> tuple[float, 
         weights = expected_weight_bytes_read(row, batch)
         cache = batch * kv_bytes(row, context)
         links = (n - 1) * (_f(row, "link_latency_s") + batch * hidden / bus)
-        prompt_links = (n - 1) * (_f(row, "link_latency_s") + computed * hidden / bus)
-        prompt_read = expected_weight_bytes_read(row, computed) / bandwidth
+        prompt_links = passes * (n - 1) * (_f(row, "link_latency_s") + pass_tokens * hidden / bus)
+        prompt_read = passes * expected_weight_bytes_read(row, pass_tokens) / bandwidth
     else:
         batch, share = s, n
         weights = expected_weight_bytes_read(row, s)
         cache = s * kv_bytes(row, context) * kv_copies(row, False)
         links = 2 * _f(row, "layers") * allreduce(row, s * hidden)
-        prompt_links = 2 * _f(row, "layers") * allreduce(row, computed * hidden)
-        prompt_read = expected_weight_bytes_read(row, computed) / (n * bandwidth)
+        prompt_links = passes * 2 * _f(row, "layers") * allreduce(row, pass_tokens * hidden)
+        prompt_read = passes * expected_weight_bytes_read(row, pass_tokens) / (n * bandwidth)
     experts = expected_weight_bytes_read(row, batch) - expected_weight_bytes_read({**row, "expert_bytes": 0.0}, batch)
     gemm = (max((weights - experts) / (share * bandwidth), batch * (matmul_flops - expert_flops) / (share * decode_peak))
             + max(experts / (share * bandwidth), batch * expert_flops / (share * decode_peak)))
@@ -138,7 +145,7 @@ def phases(row: Mapping[str, object], s: float, pipeline: bool) -> tuple[float, 
     prefill = max(prompt_read, prompt_flops / (n * prefill_peak)) + prompt_links
     compute_bound = batch * (matmul_flops + attention_per_token) / decode_peak >= (weights + cache) / bandwidth
     overhead = _f(row, "step_overhead_s")
-    return step + overhead, (prefill + overhead) if prompt > 0 else 0.0, compute_bound
+    return step + overhead, (prefill + passes * overhead) if prompt > 0 else 0.0, compute_bound
 
 
 def at_concurrency(row: Mapping[str, object], s: float, pipeline: bool = False) -> dict[str, float | bool]:

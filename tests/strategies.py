@@ -209,6 +209,7 @@ def serve_columns(s: Sampler, extreme: bool = False) -> Columns:
         "pipeline": s.choice((0.0, 1.0, 2.0)),
         "step_overhead_s": s.one_of(0.0, s.uniform(0.0, 3e-3)),
         "request_overhead_s": s.one_of(0.0, s.uniform(0.0, 0.02)),
+        "prefill_batch_tokens": s.one_of(0.0, s.choice((512.0, 2048.0, 8192.0)), np.round(s.log(16.0, 1e6))),
         "cached_share": s.one_of(0.0, s.uniform(0.0, 1.0)),
         "input_tokens": s.one_of(s.choice((0.0, 1.0, 128.0, 512.0, 1000.0, 2048.0)), s.integers(0, 8192),
                                  np.round(s.log(1.0, biggest_prompt))),

@@ -158,6 +158,39 @@ def test_prefix_caching_skips_the_cached_prefill() -> None:
             ["prefill_tokens_per_s"], rel=1e-12)
 
 
+def test_prompts_in_flight_are_prefilled_in_one_pass() -> None:
+    """Llama 3.1 70B FP8 on 2 H100s (TensorRT-LLM, token budget 8192), 32 requests of 128 -> 128 tokens: their
+    4,096 prompt tokens go through one forward pass, which reads the weights, all-reduces its hidden states
+    and pays the step overhead once for all of them; each request pays 128/4096 of that beside its own FLOPs.
+    One request alone pays the whole pass for its 128 tokens (memory-bound), so batching prefills faster."""
+    c = cat()
+    m, g, e, q = c.get("models", "llama-3.1-70b"), c.get("gpus", "h100-sxm"), c.get("engines", "tensorrt-llm"), c.get("quantizations", "fp8")
+    n = 2
+    shape = inputs.model_shape(m)
+    w = inputs.weight_bytes(shape, q)
+    bw = g.memory_bandwidth_gb_per_s * 1e9 * e.bandwidth_efficiency["default"] * n
+    peak = g.tflops_fp8 * 1e12 * e.prefill_efficiency["fp8"] * n
+    x = inputs.serve_inputs(c, m, g, float(n), "fp8", "tensorrt-llm", 128.0, 128.0, 32.0, None)
+    flops = 128 * (2 * shape["matmul_params"] + float(x["attn_flops_per_key"]) * 64)
+    latency = (c.value("link_latency_us_nvlink") + 2 * (n - 1) * c.value("link_hop_latency_us_nvlink")) * 1e-6
+    bus = g.link_bandwidth_gb_per_s / 2 * 1e9 * c.value("link_efficiency_nvlink")
+
+    def prefill_s(pass_tokens: int) -> float:
+        share = 128 / pass_tokens
+        read = (w["dense_bytes"] - w["embedding_bytes"]) / bw * share
+        allreduces = 2 * m.layers * (latency + 2 * (n - 1) / n * pass_tokens * m.d_model * 2 / bus) * share
+        return max(read, flops / peak) + allreduces + e.step_overhead_ms / 1000 * share
+
+    assert e.prefill_batch_tokens == 8192
+    for concurrency, pass_tokens in ((32, 4096), (1, 128)):
+        row = one("llama-3.1-70b", "2xh100-sxm", "fp8", "tensorrt-llm", concurrency=concurrency, input_tokens=128,
+                  output_tokens=128)
+        assert 128 / row["prefill_tokens_per_s"] == pytest.approx(prefill_s(pass_tokens), rel=1e-9)
+    assert prefill_s(4096) < 0.6 * prefill_s(128)
+    # A prompt longer than the budget is cut into chunks that each read the weights: 20,000 tokens = 2.44 passes.
+    assert float(serving.prefill_pass_tokens(20_000, 4, 8192)) == 8192
+
+
 def test_queueing_wait_of_md1_by_hand() -> None:
     """M/D/c with one server is M/D/1 (Pollaczek-Khinchine): rho / (2 mu (1 - rho))."""
     assert float(serving.mdc_wait_s(0.5, 1, 2.0)) == pytest.approx(0.25 / (2 * 2.0 * 0.75), rel=1e-12)

@@ -26,6 +26,7 @@ from llmcost.schema.fields import (
 from llmcost.schema.quantities import (
     ASSUMPTIONS,
     BANDWIDTH_GB_PER_S,
+    BATCH_TOKENS,
     BITS_PER_WEIGHT,
     BOARD_POWER_W,
     COLOCATION_USD_PER_KW_MONTH,
@@ -380,6 +381,9 @@ class Engine:
                                      OVERHEAD_MS, default=0.0)
     request_overhead_ms: float = number("fixed time per request before its prefill (API server, tokeniser, scheduling), ms",
                                         OVERHEAD_MS, default=0.0)
+    prefill_batch_tokens: int | None = integer("prompt tokens one forward pass carries across requests (chunked prefill "
+                                               "token budget); absent: one request's prompt at a time", BATCH_TOKENS,
+                                               required=False)
     pipeline: str = choice("pipeline-parallel mode across GPUs: none, sequential (stages run one after another on the "
                            "batch, llama.cpp layer split) or overlapped (micro-batches in flight)",
                            ("none", "sequential", "overlapped"), default="none")
