@@ -324,7 +324,7 @@ def run_cost_inputs(cat: Catalog, gpu: Gpu, gpus: Any, used: bool, rate: float |
     x = hosting.run_costs_inputs(cat, eco if eco is not None else hosting.economics(cat, None), gpu, gpus, used)
     return {"gpus": gpus, "power_w": gpu.power_w, "rental_usd_per_gpu_hour": rate or 0.0,
             **{k: x[k] for k in ("pue", "host_power_w_per_gpu", "electricity_usd_per_kwh", "capex_usd_per_gpu", "resale_fraction",
-                                 "lifetime_months", "upkeep_usd_per_gpu_month")}}
+                                 "lifetime_months", "upkeep_usd_per_gpu_month", "host_memory_gb_per_s_per_gpu")}}
 
 
 def pretrain_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, tokens: Any, seq_len: float | None = None,
@@ -400,6 +400,7 @@ def finetune_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, method: str
             "trainable_bytes_per_param": cat.value("trainable_bytes_per_param"),
             "shard": (np.asarray(gpus) > 1) if r.shard is None else r.shard, "offload": r.offload,
             "offload_gb_per_s": host_link_gb_per_s(gpu) / 2.0 * cat.value("offload_pcie_efficiency"),
+            "host_memory_efficiency": cat.value("host_memory_efficiency"),
             "act_bytes_per_token_hidden": cat.value("activation_bytes_per_token_hidden"),
             "ckpt_bytes_per_token_hidden": cat.value("checkpoint_bytes_per_token_hidden"),
             "bytes_per_logit": cat.value(LOSSES[r.loss]),

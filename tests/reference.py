@@ -449,7 +449,19 @@ def finetune(row: Mapping[str, object]) -> dict[str, float | bool]:
     # A step takes the longer of its compute and its transfers, the offload stream and the collectives
     # (FSDP prefetches while computing).
     transfers = streamed / (_f(row, "offload_gb_per_s") * 1e9) + finetune_collectives_s(row)
-    step_s = max(step_tokens * per_token / achieved_per_gpu, transfers)
+    # Offloaded states are stepped by the CPU: gradients read, weights and states read and written, at the
+    # host's memory bandwidth per GPU; after the backward pass, or inside it (hidden like the transfers) when
+    # the optimizer steps in the backward pass.
+    cpu_s = 0.0
+    if bool(row["offload"]):
+        weight = _f(row, "weight_bytes_per_param")
+        held = 2 * weight + _f(row, "optimizer_state_bytes_per_param") if full else _f(row, "trainable_bytes_per_param")
+        bandwidth = _f(row, "host_memory_gb_per_s_per_gpu") * 1e9 * _f(row, "host_memory_efficiency")
+        cpu_s = _f(row, "trainable_params") / gpus * (2 * held - weight) / bandwidth
+    if bool(row["optimizer_in_backward"]):
+        step_s = max(step_tokens * per_token / achieved_per_gpu, transfers + cpu_s)
+    else:
+        step_s = max(step_tokens * per_token / achieved_per_gpu, transfers) + cpu_s
     rate = gpus * step_tokens / step_s
     tokens = _f(row, "tokens")
     wall_hours = tokens / rate / 3600.0

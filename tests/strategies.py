@@ -286,6 +286,8 @@ def finetune_columns(s: Sampler, extreme: bool = False) -> Columns:
         "shard": s.chance(),
         "offload": s.chance(),
         "offload_gb_per_s": s.uniform(5.0, 60.0),
+        "host_memory_gb_per_s_per_gpu": s.one_of(np.inf, s.uniform(10.0, 200.0)),
+        "host_memory_efficiency": s.uniform(0.5, 0.9),
         "bytes_per_logit": s.one_of(0.0, 3.5, 13.0, s.uniform(0.0, 20.0)),
         "link_latency_s": s.uniform(1e-6, 2e-5),
         "link_hop_latency_s": s.one_of(0.0, s.uniform(1e-7, 5e-6)),

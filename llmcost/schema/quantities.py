@@ -188,6 +188,7 @@ ASSUMPTIONS: dict[str, Bounds] = {
     "link_latency_us_nvlink": LATENCY_US, "link_latency_us_pcie_p2p": LATENCY_US, "link_latency_us_pcie_host": LATENCY_US,
     "link_hop_latency_us_nvlink": LATENCY_US, "link_hop_latency_us_pcie": LATENCY_US,
     "offload_pcie_efficiency": EFFICIENCY,
+    "host_memory_efficiency": EFFICIENCY,
     "adamw_state_bytes_per_param": BYTES_PER_PARAM, "adamw8bit_state_bytes_per_param": BYTES_PER_PARAM,
     "loss_bytes_per_logit_full": BYTES_PER_LOGIT, "loss_bytes_per_logit_chunked": BYTES_PER_LOGIT,
     "loss_bytes_per_logit_fused": BYTES_PER_LOGIT,

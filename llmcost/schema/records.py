@@ -165,6 +165,10 @@ class Host:
     price_usd: float = number("price without GPUs, USD", HOST_USD)
     price_as_of: str = date("when price_usd was published or checked")
     rack_units: int | None = integer("height in rack units", RACK_UNITS, required=False)
+    memory_bandwidth_gb_per_s: float | None = number("CPU memory bandwidth, all channels and sockets (channels x MT/s x 8 "
+                                                     "bytes), decimal GB/s: an optimizer stepped on the CPU (offload) reads and "
+                                                     "writes its states at it; absent: that step is not costed",
+                                                     BANDWIDTH_GB_PER_S, required=False)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False)
 
