@@ -103,9 +103,11 @@ def tensor_tflops(gpu: Gpu, rate: str, accumulate: str = "fp32") -> float:
 
 
 def training_mfu(cat: Catalog, gpu: Gpu, gpus: Any) -> Any:
-    """Default MFU by setting: one GPU, an NVLink cluster, or GPUs over PCIe (`gpus` may be an array)."""
+    """Default MFU by setting: one GPU, an NVLink cluster, or GPUs over PCIe (`gpus` may be an array), times the GPU's
+    mfu_factor where its profile has one (H100: Llama 3's runs reached a smaller share of the peak than the A100-era
+    runs the assumptions come from)."""
     many = cat.value("mfu_nvlink" if gpu.interconnect == "nvlink" else "mfu_pcie")
-    return _per_count(gpus, cat.value("mfu_single_gpu"), many)
+    return _per_count(gpus, cat.value("mfu_single_gpu"), many) * (gpu.mfu_factor or 1.0)
 
 
 def finetune_mfu(cat: Catalog, gpu: Gpu, gpus: Any) -> Any:
@@ -115,9 +117,10 @@ def finetune_mfu(cat: Catalog, gpu: Gpu, gpus: Any) -> Any:
     modelled. `gpus` may be an array."""
     one_host = np.asarray(gpus) <= cat.value("gpus_per_host")
     cluster = training_mfu(cat, gpu, gpus)
+    single = cat.value("mfu_single_gpu") * (gpu.mfu_factor or 1.0)
     if np.ndim(one_host) == 0 and np.ndim(cluster) == 0:
-        return cat.value("mfu_single_gpu") if bool(one_host) else cluster
-    return np.where(one_host, cat.value("mfu_single_gpu"), cluster)
+        return single if bool(one_host) else cluster
+    return np.where(one_host, single, cluster)
 
 
 def link_kind(gpu: Gpu) -> str:

@@ -278,6 +278,19 @@ def test_offloaded_optimizer_steps_on_the_host_cpu() -> None:
     assert step_s(offload=True) - step_s(offload=True, optimizer_in_backward=True) == pytest.approx(cpu_s, rel=1e-9)
 
 
+def test_h100_trains_at_its_mfu_factor() -> None:
+    """The H100's mfu_factor (0.9: Llama 3's 38-43% MFU against the A100-era 0.45) scales the MFU assumptions: a
+    cluster's GPU-hours are FLOPs / (989 TFLOPS x mfu_nvlink x 0.9), a one-host fine-tune runs at mfu_single_gpu x 0.9;
+    an A100 keeps the assumptions."""
+    c = cat()
+    h100, a100 = c.get("gpus", "h100-sxm"), c.get("gpus", "a100-80gb")
+    assert h100.mfu_factor == 0.9 and a100.mfu_factor is None
+    row = runs.pretrain(c, "llama-3.1-405b", ["h100-sxm"], gpus=16384, tokens=None).rows()[0]
+    assert row["gpu_hours"] == pytest.approx(row["flops"] / (989e12 * c.value("mfu_nvlink") * 0.9) / 3600, rel=1e-9)
+    assert inputs.finetune_mfu(c, h100, 4) == pytest.approx(c.value("mfu_single_gpu") * 0.9, rel=1e-12)
+    assert inputs.finetune_mfu(c, a100, 4) == c.value("mfu_single_gpu")
+
+
 def test_loss_kinds_change_only_the_logits() -> None:
     """Llama 3.1 8B LoRA on one 80 GB A100, no checkpointing, batch 1 x 2048: full, chunked and fused losses
     differ by 2048 x 128,256 logits at their bytes per logit (the layers' activations and everything else

@@ -137,6 +137,9 @@ class Gpu:
     usable_memory_fraction: float | None = number("share of memory_gib serving may use, instead of the assumption "
                                                   "usable_memory_fraction (Apple: macOS's GPU working-set limit)", USABLE_MEMORY,
                                                   required=False)
+    mfu_factor: float | None = number("training MFU on this GPU relative to the mfu_* assumptions (set on A100-era runs): a GPU "
+                                      "whose FLOPs grew faster than its memory and links trains at a smaller share of its peak",
+                                      EFFICIENCY, required=False)
     integrated_host: bool = flag("price_usd and the power figures are the whole machine's (a Mac): no host is added", default=False)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False, multiline=True)
