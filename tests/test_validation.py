@@ -155,9 +155,10 @@ SHORT_PREFILL_GAP = ("a 128-token prompt is a memory-bound pass over the weights
 MISTRAL_GAP = ("Mistral 7B decodes at LLaMA 7B's rate on Hopper in this table (8,950 vs 8,348 tokens/s on an H200 at batch 120) "
                "although its grouped KV heads cache a quarter of the bytes; v0.9 ran grouped-query attention through experimental "
                "kernels that are off unless TRTLLM_ENABLE_XQA is set (performance.md), and the setting of these rows is not stated")
-MIXTRAL_FP8_GAP = ("TensorRT-LLM added FP8 quantization for Mixtral in v0.10.0 (release notes); the v0.9 FP8 rows of Mixtral on Hopper run "
-                   "at half the FP8 roofline's rate, while the same table's L40S FP8 and A100 FP16 Mixtral rows are within 35%")
-
+MIXTRAL_FP8_GAP = ("TensorRT-LLM added FP8 quantization for Mixtral in v0.10.0 (release notes), and the v0.9 FP8 rows of Mixtral on "
+                   "Hopper run at half the FP8 roofline's rate; FP16 weights do not settle it: the same table's L40S FP8 rows fit "
+                   "FP8 (within 33%; its batch-32 2048 -> 2048 row would need 1.2 TB/s per card in FP16) and the H100 first-token "
+                   "latency of 13.4 ms cannot read FP16 weights on two H100s")
 TRT09 = [  # GPU, format, model, batch, GPUs (tensor parallel), input, output, reported output tokens/s per GPU, tolerance or gap
     ("h200", "fp8", "llama-2-7b", 896, 1, 128, 128, 20618, 0.10), ("h200", "fp8", "llama-2-7b", 120, 1, 128, 2048, 8348, 0.10),
     ("h200", "fp8", "llama-2-7b", 64, 1, 2048, 128, 2391, 0.10), ("h200", "fp8", "llama-2-7b", 56, 1, 2048, 2048, 3522, 0.10),
@@ -182,8 +183,8 @@ TRT09 = [  # GPU, format, model, batch, GPUs (tensor parallel), input, output, r
     ("a100-80gb", "fp16", "mixtral-8x7b", 512, 2, 128, 128, 2842, 0.20), ("a100-80gb", "fp16", "mixtral-8x7b", 128, 2, 128, 2048, 1724, 0.15),
     ("a100-80gb", "fp16", "mixtral-8x7b", 64, 2, 2048, 128, 319, 0.15),
     ("a100-80gb", "fp16", "mixtral-8x7b", 32, 2, 2048, 2048, 801,
-     "the A100 row runs decode at half the step rate of the 128 -> 2048 row of the same table at a quarter of its batch; the "
-     "roofline cannot slow a smaller batch down, and no setting of the benchmark is published that would"),
+     "batch 32 decodes a step in 20 ms, which would need 2.3 TB/s per A100 to read Mixtral's FP16 weights (all 8 experts are "
+     "touched by 32 tokens): above the card's 2.04 TB/s, so the row's format or measurement is not what the table states"),
     ("l40s", "fp8", "mixtral-8x7b", 256, 4, 128, 128, 1266, 0.20), ("l40s", "fp8", "mixtral-8x7b", 256, 4, 128, 2048, 1490, 0.15),
     ("l40s", "fp8", "mixtral-8x7b", 64, 4, 2048, 128, 155, 0.35), ("l40s", "fp8", "mixtral-8x7b", 32, 4, 2048, 2048, 412, 0.30),
     *[("h200", "fp8", "mixtral-8x7b", b, 2, i, o, v, MIXTRAL_FP8_GAP)
