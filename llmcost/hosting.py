@@ -252,9 +252,20 @@ def _host_w(boxes: Mapping[float, Box], c: np.ndarray, busy: bool, override: Any
     return np.array([boxes[v].share for v in c.tolist()]) * override
 
 
+def _memory_gb_per_s(box: Box) -> float:
+    """CPU memory bandwidth of a box: its share of the host's (a rack server's slots split it as they split its
+    price); a machine that is its own host (Apple) has unified memory, the GPU's bandwidth. inf where the host
+    profile does not say (the host-side optimizer step is then not costed)."""
+    if box.integrated:
+        return box.gpu.memory_bandwidth_gb_per_s
+    if box.host is None or box.host.memory_bandwidth_gb_per_s is None:
+        return math.inf
+    return box.host.memory_bandwidth_gb_per_s * box.share
+
+
 def run_costs_inputs(cat: Catalog, eco: Mapping[str, Any], gpu: Gpu, gpus: Any, used: bool) -> dict[str, Any]:
     """Per-GPU host, site and upkeep inputs of a training run on `gpus` x `gpu` (a number or an array of rows)
-    for llmcost.engine.training.run_costs, plus fits, host, boxes and reason.
+    for llmcost.engine.training.run_costs, plus fits, host, boxes, reason and the hosts' CPU memory bandwidth per GPU.
 
     A run over more than one box also buys a network (cluster_network_fraction of the cluster's hardware:
     GPUs and hosts are 1 - fraction of it) and spares (spare_gpu_fraction of its GPUs, at their price)."""
@@ -285,6 +296,7 @@ def run_costs_inputs(cat: Catalog, eco: Mapping[str, Any], gpu: Gpu, gpus: Any, 
             "reason": np.array([b.reason for b in box], dtype=object),
             "boxes": n_boxes,
             "host_power_w_per_gpu": busy_w / g,
+            "host_memory_gb_per_s_per_gpu": np.array([_memory_gb_per_s(b) for b in box], dtype=float) * n_boxes / g,
             "capex_usd_per_gpu": (hardware + network + spares) / g,
             "network_usd": network,
             "spares_usd": spares,

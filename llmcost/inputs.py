@@ -103,9 +103,11 @@ def tensor_tflops(gpu: Gpu, rate: str, accumulate: str = "fp32") -> float:
 
 
 def training_mfu(cat: Catalog, gpu: Gpu, gpus: Any) -> Any:
-    """Default MFU by setting: one GPU, an NVLink cluster, or GPUs over PCIe (`gpus` may be an array)."""
+    """Default MFU by setting: one GPU, an NVLink cluster, or GPUs over PCIe (`gpus` may be an array), times the GPU's
+    mfu_factor where its profile has one (H100: Llama 3's runs reached a smaller share of the peak than the A100-era
+    runs the assumptions come from)."""
     many = cat.value("mfu_nvlink" if gpu.interconnect == "nvlink" else "mfu_pcie")
-    return _per_count(gpus, cat.value("mfu_single_gpu"), many)
+    return _per_count(gpus, cat.value("mfu_single_gpu"), many) * (gpu.mfu_factor or 1.0)
 
 
 def finetune_mfu(cat: Catalog, gpu: Gpu, gpus: Any) -> Any:
@@ -115,9 +117,10 @@ def finetune_mfu(cat: Catalog, gpu: Gpu, gpus: Any) -> Any:
     modelled. `gpus` may be an array."""
     one_host = np.asarray(gpus) <= cat.value("gpus_per_host")
     cluster = training_mfu(cat, gpu, gpus)
+    single = cat.value("mfu_single_gpu") * (gpu.mfu_factor or 1.0)
     if np.ndim(one_host) == 0 and np.ndim(cluster) == 0:
-        return cat.value("mfu_single_gpu") if bool(one_host) else cluster
-    return np.where(one_host, cat.value("mfu_single_gpu"), cluster)
+        return single if bool(one_host) else cluster
+    return np.where(one_host, single, cluster)
 
 
 def link_kind(gpu: Gpu) -> str:
@@ -280,7 +283,7 @@ SERVE_KEYS = ("matmul_params", "expert_matmul_params", "dense_bytes", "expert_by
               "kv_bytes_per_token", "kv_window_bytes_per_token", "model_context", "memory_gib", "gpus", "usable_fraction",
               "overhead_gib", "bandwidth_gb_per_s", "decode_tflops", "prefill_tflops", "link_latency_s", "link_hop_latency_s",
               "link_bus_gb_per_s", "bandwidth_efficiency", "compute_efficiency", "prefill_efficiency", "engine_max_concurrency",
-              "pipeline", "step_overhead_s", "request_overhead_s", "cached_share", "input_tokens", "output_tokens", "concurrency",
+              "pipeline", "step_overhead_s", "request_overhead_s", "prefill_batch_tokens", "cached_share", "input_tokens", "output_tokens", "concurrency",
               "max_tpot_s")
 """Keys of the serving engine's input row (llmcost.engine.serving.serve), in one place."""
 
@@ -309,6 +312,7 @@ def serve_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, quant_id: str,
         "engine_max_concurrency": float(engine.max_concurrency),
         "pipeline": pipeline_mode(engine, gpu),
         "step_overhead_s": engine.step_overhead_ms / 1000.0, "request_overhead_s": engine.request_overhead_ms / 1000.0,
+        "prefill_batch_tokens": float(engine.prefill_batch_tokens or 0),
         "cached_share": cached_share if engine.prefix_caching else 0.0,
         "input_tokens": input_tokens, "output_tokens": output_tokens, "model_context": shape["context"],
         "concurrency": concurrency, "max_tpot_s": tpot,
@@ -323,7 +327,7 @@ def run_cost_inputs(cat: Catalog, gpu: Gpu, gpus: Any, used: bool, rate: float |
     x = hosting.run_costs_inputs(cat, eco if eco is not None else hosting.economics(cat, None), gpu, gpus, used)
     return {"gpus": gpus, "power_w": gpu.power_w, "rental_usd_per_gpu_hour": rate or 0.0,
             **{k: x[k] for k in ("pue", "host_power_w_per_gpu", "electricity_usd_per_kwh", "capex_usd_per_gpu", "resale_fraction",
-                                 "lifetime_months", "upkeep_usd_per_gpu_month")}}
+                                 "lifetime_months", "upkeep_usd_per_gpu_month", "host_memory_gb_per_s_per_gpu")}}
 
 
 def pretrain_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, tokens: Any, seq_len: float | None = None,
@@ -399,6 +403,7 @@ def finetune_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, method: str
             "trainable_bytes_per_param": cat.value("trainable_bytes_per_param"),
             "shard": (np.asarray(gpus) > 1) if r.shard is None else r.shard, "offload": r.offload,
             "offload_gb_per_s": host_link_gb_per_s(gpu) / 2.0 * cat.value("offload_pcie_efficiency"),
+            "host_memory_efficiency": cat.value("host_memory_efficiency"),
             "act_bytes_per_token_hidden": cat.value("activation_bytes_per_token_hidden"),
             "ckpt_bytes_per_token_hidden": cat.value("checkpoint_bytes_per_token_hidden"),
             "bytes_per_logit": cat.value(LOSSES[r.loss]),

@@ -112,6 +112,13 @@ def phases(row: Mapping[str, object], s: float, pipeline: bool) -> tuple[float, 
     computed = prompt * (1.0 - cached)  # a cached prefix is not recomputed
     mean_position = prompt * (1.0 + cached) / 2.0  # computed tokens sit between the prefix and the end
     prompt_flops = computed * (matmul_flops + attention_flops(row, mean_position))
+    # Prompts are prefilled in forward passes of `pass_tokens`: the s requests' prompts together up to the
+    # engine's token budget (which also cuts a longer prompt into chunks), or one prompt whole without one.
+    # Each pass reads the weights, all-reduces its hidden states and pays the step overhead once; this
+    # request pays `passes` of them (its tokens' share).
+    budget = _f(row, "prefill_batch_tokens")
+    pass_tokens = min(s * computed, budget) if budget > 0 else computed
+    passes = computed / pass_tokens if pass_tokens > 0 else 0.0
     if pipeline:
         # One GPU holds L/n layers. Overlapped stages run n micro-batches of s/n (at least one
         # sequence): a token waits for one GPU's pass over the whole model at the micro-batch.
@@ -121,15 +128,15 @@ def phases(row: Mapping[str, object], s: float, pipeline: bool) -> tuple[float, 
         weights = expected_weight_bytes_read(row, batch)
         cache = batch * kv_bytes(row, context)
         links = (n - 1) * (_f(row, "link_latency_s") + batch * hidden / bus)
-        prompt_links = (n - 1) * (_f(row, "link_latency_s") + computed * hidden / bus)
-        prompt_read = expected_weight_bytes_read(row, computed) / bandwidth
+        prompt_links = passes * (n - 1) * (_f(row, "link_latency_s") + pass_tokens * hidden / bus)
+        prompt_read = passes * expected_weight_bytes_read(row, pass_tokens) / bandwidth
     else:
         batch, share = s, n
         weights = expected_weight_bytes_read(row, s)
         cache = s * kv_bytes(row, context) * kv_copies(row, False)
         links = 2 * _f(row, "layers") * allreduce(row, s * hidden)
-        prompt_links = 2 * _f(row, "layers") * allreduce(row, computed * hidden)
-        prompt_read = expected_weight_bytes_read(row, computed) / (n * bandwidth)
+        prompt_links = passes * 2 * _f(row, "layers") * allreduce(row, pass_tokens * hidden)
+        prompt_read = passes * expected_weight_bytes_read(row, pass_tokens) / (n * bandwidth)
     experts = expected_weight_bytes_read(row, batch) - expected_weight_bytes_read({**row, "expert_bytes": 0.0}, batch)
     gemm = (max((weights - experts) / (share * bandwidth), batch * (matmul_flops - expert_flops) / (share * decode_peak))
             + max(experts / (share * bandwidth), batch * expert_flops / (share * decode_peak)))
@@ -138,7 +145,7 @@ def phases(row: Mapping[str, object], s: float, pipeline: bool) -> tuple[float, 
     prefill = max(prompt_read, prompt_flops / (n * prefill_peak)) + prompt_links
     compute_bound = batch * (matmul_flops + attention_per_token) / decode_peak >= (weights + cache) / bandwidth
     overhead = _f(row, "step_overhead_s")
-    return step + overhead, (prefill + overhead) if prompt > 0 else 0.0, compute_bound
+    return step + overhead, (prefill + passes * overhead) if prompt > 0 else 0.0, compute_bound
 
 
 def at_concurrency(row: Mapping[str, object], s: float, pipeline: bool = False) -> dict[str, float | bool]:
@@ -442,7 +449,19 @@ def finetune(row: Mapping[str, object]) -> dict[str, float | bool]:
     # A step takes the longer of its compute and its transfers, the offload stream and the collectives
     # (FSDP prefetches while computing).
     transfers = streamed / (_f(row, "offload_gb_per_s") * 1e9) + finetune_collectives_s(row)
-    step_s = max(step_tokens * per_token / achieved_per_gpu, transfers)
+    # Offloaded states are stepped by the CPU: gradients read, weights and states read and written, at the
+    # host's memory bandwidth per GPU; after the backward pass, or inside it (hidden like the transfers) when
+    # the optimizer steps in the backward pass.
+    cpu_s = 0.0
+    if bool(row["offload"]):
+        weight = _f(row, "weight_bytes_per_param")
+        held = 2 * weight + _f(row, "optimizer_state_bytes_per_param") if full else _f(row, "trainable_bytes_per_param")
+        bandwidth = _f(row, "host_memory_gb_per_s_per_gpu") * 1e9 * _f(row, "host_memory_efficiency")
+        cpu_s = _f(row, "trainable_params") / gpus * (2 * held - weight) / bandwidth
+    if bool(row["optimizer_in_backward"]):
+        step_s = max(step_tokens * per_token / achieved_per_gpu, transfers + cpu_s)
+    else:
+        step_s = max(step_tokens * per_token / achieved_per_gpu, transfers) + cpu_s
     rate = gpus * step_tokens / step_s
     tokens = _f(row, "tokens")
     wall_hours = tokens / rate / 3600.0

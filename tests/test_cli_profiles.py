@@ -102,7 +102,7 @@ def test_validate_lists_every_problem_one_per_line(tmp_path: Path, cli) -> None:
         "memory_bandwidth_gb_per_s, tflops_bf16, tflops_fp16_acc16, power_w, idle_power_w, price_usd, price_as_of, "
         "interconnect, link_bandwidth_gb_per_s, pcie_p2p, host_link_gb_per_s, tflops_fp8, tops_int8, used_price_usd, used_price_as_of, "
             "release_date, "
-            "usable_memory_fraction, integrated_host, "
+            "usable_memory_fraction, mfu_factor, integrated_host, "
         "sources, notes",
     ]
 

@@ -121,7 +121,7 @@ ONE_CARD = {"matmul_params": 7e9, "expert_matmul_params": 0.0, "dense_bytes": 14
             "kv_window_bytes_per_token": 0.0, "memory_gib": 24.0, "gpus": 1.0, "usable_fraction": 0.9, "overhead_gib": 0.5,
             "bandwidth_gb_per_s": 1000.0, "decode_tflops": 100.0, "prefill_tflops": 100.0, "bandwidth_efficiency": 0.5,
             "compute_efficiency": 0.5, "prefill_efficiency": 0.5, "engine_max_concurrency": 64.0, "link_latency_s": 1e-5,
-            "link_hop_latency_s": 2.5e-6, "link_bus_gb_per_s": 11.0, "pipeline": 0.0, "step_overhead_s": 0.0,
+            "link_hop_latency_s": 2.5e-6, "link_bus_gb_per_s": 11.0, "pipeline": 0.0, "step_overhead_s": 0.0, "prefill_batch_tokens": 0.0,
             "request_overhead_s": 0.0, "cached_share": 0.0, "input_tokens": 0.0, "output_tokens": 1000.0, "model_context": 4096.0,
             "concurrency": 1.0, "max_tpot_s": math.inf}
 

@@ -256,7 +256,8 @@ def test_tiny_model_and_huge_token_counts_are_finite() -> None:
         ft = dict(row, method_full=False, trainable_params=row["params"] * 1e-3, base_bits_per_weight=4.127,
                   dequant_overhead=1.28, batch=64.0, checkpointing=-1.0, trainable_bytes_per_param=16.0,
                   weight_bytes_per_param=2.0, optimizer_state_bytes_per_param=12.0, paged_states=False,
-                  optimizer_in_backward=False, shard=False, offload=False, offload_gb_per_s=25.0, vocab=256000.0,
+                  optimizer_in_backward=False, shard=False, offload=False, offload_gb_per_s=25.0, host_memory_gb_per_s_per_gpu=50.0,
+                  host_memory_efficiency=0.76, vocab=256000.0,
                   bytes_per_logit=13.0, link_latency_s=9e-6, link_hop_latency_s=2.5e-6, link_bus_gb_per_s=11.2)
         all_finite(training.finetune(ft))
     assert not training.pretrain(huge)["fits"]

@@ -158,6 +158,39 @@ def test_prefix_caching_skips_the_cached_prefill() -> None:
             ["prefill_tokens_per_s"], rel=1e-12)
 
 
+def test_prompts_in_flight_are_prefilled_in_one_pass() -> None:
+    """Llama 3.1 70B FP8 on 2 H100s (TensorRT-LLM, token budget 8192), 32 requests of 128 -> 128 tokens: their
+    4,096 prompt tokens go through one forward pass, which reads the weights, all-reduces its hidden states
+    and pays the step overhead once for all of them; each request pays 128/4096 of that beside its own FLOPs.
+    One request alone pays the whole pass for its 128 tokens (memory-bound), so batching prefills faster."""
+    c = cat()
+    m, g, e, q = c.get("models", "llama-3.1-70b"), c.get("gpus", "h100-sxm"), c.get("engines", "tensorrt-llm"), c.get("quantizations", "fp8")
+    n = 2
+    shape = inputs.model_shape(m)
+    w = inputs.weight_bytes(shape, q)
+    bw = g.memory_bandwidth_gb_per_s * 1e9 * e.bandwidth_efficiency["default"] * n
+    peak = g.tflops_fp8 * 1e12 * e.prefill_efficiency["fp8"] * n
+    x = inputs.serve_inputs(c, m, g, float(n), "fp8", "tensorrt-llm", 128.0, 128.0, 32.0, None)
+    flops = 128 * (2 * shape["matmul_params"] + float(x["attn_flops_per_key"]) * 64)
+    latency = (c.value("link_latency_us_nvlink") + 2 * (n - 1) * c.value("link_hop_latency_us_nvlink")) * 1e-6
+    bus = g.link_bandwidth_gb_per_s / 2 * 1e9 * c.value("link_efficiency_nvlink")
+
+    def prefill_s(pass_tokens: int) -> float:
+        share = 128 / pass_tokens
+        read = (w["dense_bytes"] - w["embedding_bytes"]) / bw * share
+        allreduces = 2 * m.layers * (latency + 2 * (n - 1) / n * pass_tokens * m.d_model * 2 / bus) * share
+        return max(read, flops / peak) + allreduces + e.step_overhead_ms / 1000 * share
+
+    assert e.prefill_batch_tokens == 8192
+    for concurrency, pass_tokens in ((32, 4096), (1, 128)):
+        row = one("llama-3.1-70b", "2xh100-sxm", "fp8", "tensorrt-llm", concurrency=concurrency, input_tokens=128,
+                  output_tokens=128)
+        assert 128 / row["prefill_tokens_per_s"] == pytest.approx(prefill_s(pass_tokens), rel=1e-9)
+    assert prefill_s(4096) < 0.6 * prefill_s(128)
+    # A prompt longer than the budget is cut into chunks that each read the weights: 20,000 tokens = 2.44 passes.
+    assert float(serving.prefill_pass_tokens(20_000, 4, 8192)) == 8192
+
+
 def test_queueing_wait_of_md1_by_hand() -> None:
     """M/D/c with one server is M/D/1 (Pollaczek-Khinchine): rho / (2 mu (1 - rho))."""
     assert float(serving.mdc_wait_s(0.5, 1, 2.0)) == pytest.approx(0.25 / (2 * 2.0 * 0.75), rel=1e-12)
@@ -220,6 +253,42 @@ def test_lean_full_finetune_memory_by_hand() -> None:
     recipe = inputs.Recipe(optimizer="paged-adamw8bit", optimizer_in_backward=True, checkpointing=True, loss="chunked")
     row = runs.finetune(cat(), "llama-3.1-8b", ["rtx-4090"], "full", recipe=recipe).rows()[0]
     assert row["memory_per_gpu_gib"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_offloaded_optimizer_steps_on_the_host_cpu() -> None:
+    """torchtune's Llama 3.1 70B full fine-tune on 8 A100s with FSDP CPU offload (70B_full.yaml: AdamW, fsdp_cpu_offload):
+    the states live in host memory and the CPU steps them after the backward pass. AdamW in mixed precision holds
+    16 bytes a parameter (BF16 weight and gradient, 12 of states); the step reads the gradient and reads and writes
+    the rest, 30 bytes, over the 8-GPU host's memory (two Xeon 8480C, 16 channels of DDR5-4800) at the streaming
+    efficiency. A step in the backward pass hides it behind the compute, as it does the transfers."""
+    c = cat()
+    m = c.get("models", "llama-3.1-70b")
+    params = inputs.model_shape(m)["params"]
+    host = c.get("hosts", "hgx-8gpu")
+    assert host.memory_bandwidth_gb_per_s == 16 * 4800 * 8 / 1000
+    bandwidth_per_gpu = host.memory_bandwidth_gb_per_s / 8 * 1e9 * c.value("host_memory_efficiency")
+    cpu_s = params / 8 * (2 * 16 - 2) / bandwidth_per_gpu
+    step_tokens = 8 * 2 * 2048
+
+    def step_s(**recipe: object) -> float:
+        row = runs.finetune(c, "llama-3.1-70b", ["8xa100-80gb"], "full", recipe=inputs.Recipe(checkpointing=True, **recipe)).rows()[0]
+        return step_tokens / row["tokens_per_s"]
+
+    # Compute-bound (it does not fit without offload): stepping in the backward pass hides the CPU's time.
+    assert step_s(offload=True) - step_s(offload=True, optimizer_in_backward=True) == pytest.approx(cpu_s, rel=1e-9)
+
+
+def test_h100_trains_at_its_mfu_factor() -> None:
+    """The H100's mfu_factor (0.9: Llama 3's 38-43% MFU against the A100-era 0.45) scales the MFU assumptions: a
+    cluster's GPU-hours are FLOPs / (989 TFLOPS x mfu_nvlink x 0.9), a one-host fine-tune runs at mfu_single_gpu x 0.9;
+    an A100 keeps the assumptions."""
+    c = cat()
+    h100, a100 = c.get("gpus", "h100-sxm"), c.get("gpus", "a100-80gb")
+    assert h100.mfu_factor == 0.9 and a100.mfu_factor is None
+    row = runs.pretrain(c, "llama-3.1-405b", ["h100-sxm"], gpus=16384, tokens=None).rows()[0]
+    assert row["gpu_hours"] == pytest.approx(row["flops"] / (989e12 * c.value("mfu_nvlink") * 0.9) / 3600, rel=1e-9)
+    assert inputs.finetune_mfu(c, h100, 4) == pytest.approx(c.value("mfu_single_gpu") * 0.9, rel=1e-12)
+    assert inputs.finetune_mfu(c, a100, 4) == c.value("mfu_single_gpu")
 
 
 def test_loss_kinds_change_only_the_logits() -> None:

@@ -91,7 +91,7 @@ def test_unknown_key_with_nothing_close_lists_the_valid_keys(tmp_path: Path) -> 
     assert line == (f"{path}:{EXTRA_LINE}: gpus[0].colour: unknown key; valid keys: id, name, vendor, class, memory_gib, "
                     "memory_bandwidth_gb_per_s, tflops_bf16, tflops_fp16_acc16, power_w, idle_power_w, price_usd, "
                     "price_as_of, interconnect, link_bandwidth_gb_per_s, pcie_p2p, host_link_gb_per_s, tflops_fp8, tops_int8, "
-                    "used_price_usd, used_price_as_of, release_date, usable_memory_fraction, integrated_host, sources, notes")
+                    "used_price_usd, used_price_as_of, release_date, usable_memory_fraction, mfu_factor, integrated_host, sources, notes")
 
 
 def test_misspelt_required_key_reports_both_the_unknown_and_the_missing_key(tmp_path: Path) -> None:

@@ -85,6 +85,24 @@ def ttft_at_rate_s(arrival_per_s: ArrayLike, concurrency: ArrayLike, requests_pe
             + mdc_wait_s(lam, concurrency, requests_per_s))
 
 
+def prefill_pass_tokens(prompt_tokens: ArrayLike, concurrency: ArrayLike, batch_tokens: ArrayLike) -> F:
+    """Prompt tokens one prefill forward pass carries: the prompts of the `concurrency` requests in flight
+    batched together, up to the engine's token budget `batch_tokens`, which also chunks a longer prompt
+    (vLLM V1 chunked prefill, max_num_batched_tokens: docs.vllm.ai optimization guide; TensorRT-LLM
+    in-flight batching, max_num_tokens). `batch_tokens` 0: the engine prefills one request's prompt at
+    a time, whole. The pass's weight reads, all-reduces and fixed step cost are shared by its tokens.
+
+    Three 128-token prompts in one pass; a 5,000-token prompt in chunks of 2,048; no batching:
+
+    >>> prefill_pass_tokens([128, 5000, 128], [3, 8, 3], [8192, 2048, 0]).tolist()
+    [384.0, 2048.0, 128.0]
+    """
+    new = np.asarray(prompt_tokens, dtype=float)
+    budget = np.asarray(batch_tokens, dtype=float)
+    batched = np.minimum(np.asarray(concurrency, dtype=float) * new, budget)
+    return np.where(budget > 0, batched, new)
+
+
 def _a(x: Mapping[str, ArrayLike], key: str) -> F:
     return np.asarray(x[key], dtype=float)
 
@@ -162,6 +180,10 @@ def _phases(x: Mapping[str, ArrayLike], s: F, mode: float) -> tuple[F, F, A]:
     attended = inp * (1.0 + _a(x, "cached_share")) / 2.0  # mean position of a computed prompt token (causal)
     prefill_flops = new * flops.forward_flops_per_token(x["matmul_params"], x["attn_flops_per_key"], attended,
                                                         x["attn_window_flops_per_key"], x["window"])
+    # A forward pass over the prompts carries `pass_tokens` of them (several requests' prompts, or chunks
+    # of a long one); its weight reads, all-reduces and fixed overhead are shared by those tokens.
+    pass_tokens = prefill_pass_tokens(new, s, x["prefill_batch_tokens"])
+    share = new / np.maximum(pass_tokens, 1e-30)  # passes' worth of fixed costs one request's prompt pays
     if mode == PIPELINE:
         # Each GPU holds L/n layers and their KV cache. Overlapped stages run n micro-batches of s/n:
         # a token's step is one GPU's time for a micro-batch (at least one sequence). Sequential
@@ -171,14 +193,14 @@ def _phases(x: Mapping[str, ArrayLike], s: F, mode: float) -> tuple[F, F, A]:
         reads, kv, ways = weights_read(b), b * _kv(x, ctx), np.ones_like(n)
         hop = _a(x, "link_latency_s") + b * d_bytes / link[2]
         comm = (n - 1.0) * hop
-        prefill_comm = (n - 1.0) * (_a(x, "link_latency_s") + new * d_bytes / link[2])
-        prefill_read = weights_read(new) / bw1  # one stage after another reads its weights for the prompt
+        prefill_comm = (n - 1.0) * (_a(x, "link_latency_s") + pass_tokens * d_bytes / link[2]) * share
+        prefill_read = weights_read(pass_tokens) / bw1 * share  # one stage after another reads its weights
     else:
         b, ways = s, n
         reads, kv = weights_read(s), s * _kv(x, ctx) * np.where(n > 1.0, kv_replicas(n, x["kv_heads"]), 1.0)
         comm = 2.0 * _a(x, "layers") * collectives.allreduce_s(s * d_bytes, n, *link)
-        prefill_comm = 2.0 * _a(x, "layers") * collectives.allreduce_s(new * d_bytes, n, *link)
-        prefill_read = weights_read(new) / (n * bw1)
+        prefill_comm = 2.0 * _a(x, "layers") * collectives.allreduce_s(pass_tokens * d_bytes, n, *link) * share
+        prefill_read = weights_read(pass_tokens) / (n * bw1) * share
     expert_reads = experts_read(b)
     step = decode_step_s(reads - expert_reads, kv, b * (gemm_per_token - expert_per_token), b * attention_per_token, ways * bw1,
                          ways * peak1, expert_reads, b * expert_per_token) + comm
@@ -186,7 +208,7 @@ def _phases(x: Mapping[str, ArrayLike], s: F, mode: float) -> tuple[F, F, A]:
     prefill = np.maximum(prefill_read, prefill_flops / (n * prefill_peak1)) + prefill_comm
     compute_bound = b * (gemm_per_token + attention_per_token) / (ways * peak1) >= (reads + kv) / (ways * bw1)
     overhead = _a(x, "step_overhead_s")
-    return step + overhead, np.where(inp > 0, prefill + overhead, 0.0), compute_bound
+    return step + overhead, np.where(inp > 0, prefill + overhead * share, 0.0), compute_bound
 
 
 def _at_concurrency(x: Mapping[str, ArrayLike], s: F, mode: float) -> dict[str, A]:
@@ -237,7 +259,8 @@ def serve(x: Mapping[str, ArrayLike]) -> dict[str, A]:
       link_latency_s, link_hop_latency_s and link_bus_gb_per_s (all-reduce model, collectives.allreduce_s);
     - engine: bandwidth_efficiency, compute_efficiency, prefill_efficiency, engine_max_concurrency,
       pipeline (PIPELINE_* code), step_overhead_s (fixed time per forward pass: launches,
-      scheduling, sampling), request_overhead_s (per request before its prefill: API, tokeniser),
+      scheduling, sampling), request_overhead_s (per request before its prefill: API, tokeniser), prefill_batch_tokens (prompt
+      tokens one forward pass carries across requests, 0 = one prompt at a time: prefill_pass_tokens),
       cached_share (share of the prompt whose prefill a prefix cache skips; 0 without one);
     - workload: input_tokens, output_tokens, concurrency (0 = auto: the batch with the most
       requests/s whose tpot_s meets max_tpot_s), max_tpot_s (inf = no target).

@@ -134,6 +134,7 @@ BITS_PER_WEIGHT = Bounds("bits per weight", gt=0, le=64, plausible=(1, 32))
 KV_BYTES = Bounds("bytes per cached element", gt=0, le=16, plausible=(0.25, 4), above="bits")
 EFFICIENCY = fraction("a fraction of the hardware roof (0.7 = 70%)", (0.05, 1.0), positive=True)
 CONCURRENCY = count("sequences", (1, 1_000_000))
+BATCH_TOKENS = count("tokens per forward pass", (16, 10_000_000))
 LATENCY_US = Bounds("microseconds", ge=0, le=1_000_000, plausible=(0.1, 10_000), below="milliseconds", above="nanoseconds")
 OVERHEAD_MS = Bounds("milliseconds", ge=0, le=1_000_000, plausible=(0, 5000), below="seconds")
 PRICE_DECLINE = Bounds("a fraction lost per year (0.9 = ten times cheaper a year; negative = rising)", ge=-1, le=1,
@@ -193,6 +194,7 @@ ASSUMPTIONS: dict[str, Bounds] = {
     "link_latency_us_nvlink": LATENCY_US, "link_latency_us_pcie_p2p": LATENCY_US, "link_latency_us_pcie_host": LATENCY_US,
     "link_hop_latency_us_nvlink": LATENCY_US, "link_hop_latency_us_pcie": LATENCY_US,
     "offload_pcie_efficiency": EFFICIENCY,
+    "host_memory_efficiency": EFFICIENCY,
     "adamw_state_bytes_per_param": BYTES_PER_PARAM, "adamw8bit_state_bytes_per_param": BYTES_PER_PARAM,
     "loss_bytes_per_logit_full": BYTES_PER_LOGIT, "loss_bytes_per_logit_chunked": BYTES_PER_LOGIT,
     "loss_bytes_per_logit_fused": BYTES_PER_LOGIT,

@@ -26,6 +26,7 @@ from llmcost.schema.fields import (
 from llmcost.schema.quantities import (
     ASSUMPTIONS,
     BANDWIDTH_GB_PER_S,
+    BATCH_TOKENS,
     BITS_PER_WEIGHT,
     BOARD_POWER_W,
     COLOCATION_USD_PER_KW_MONTH,
@@ -136,6 +137,9 @@ class Gpu:
     usable_memory_fraction: float | None = number("share of memory_gib serving may use, instead of the assumption "
                                                   "usable_memory_fraction (Apple: macOS's GPU working-set limit)", USABLE_MEMORY,
                                                   required=False)
+    mfu_factor: float | None = number("training MFU on this GPU relative to the mfu_* assumptions (set on A100-era runs): a GPU "
+                                      "whose FLOPs grew faster than its memory and links trains at a smaller share of its peak",
+                                      EFFICIENCY, required=False)
     integrated_host: bool = flag("price_usd and the power figures are the whole machine's (a Mac): no host is added", default=False)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False, multiline=True)
@@ -164,6 +168,10 @@ class Host:
     price_usd: float = number("price without GPUs, USD", HOST_USD)
     price_as_of: str = date("when price_usd was published or checked")
     rack_units: int | None = integer("height in rack units", RACK_UNITS, required=False)
+    memory_bandwidth_gb_per_s: float | None = number("CPU memory bandwidth, all channels and sockets (channels x MT/s x 8 "
+                                                     "bytes), decimal GB/s: an optimizer stepped on the CPU (offload) reads and "
+                                                     "writes its states at it; absent: that step is not costed",
+                                                     BANDWIDTH_GB_PER_S, required=False)
     sources: dict[str, str] = sources()
     notes: str | None = text("caveats", required=False)
 
@@ -380,6 +388,9 @@ class Engine:
                                      OVERHEAD_MS, default=0.0)
     request_overhead_ms: float = number("fixed time per request before its prefill (API server, tokeniser, scheduling), ms",
                                         OVERHEAD_MS, default=0.0)
+    prefill_batch_tokens: int | None = integer("prompt tokens one forward pass carries across requests (chunked prefill "
+                                               "token budget); absent: one request's prompt at a time", BATCH_TOKENS,
+                                               required=False)
     pipeline: str = choice("pipeline-parallel mode across GPUs: none, sequential (stages run one after another on the "
                            "batch, llama.cpp layer split) or overlapped (micro-batches in flight)",
                            ("none", "sequential", "overlapped"), default="none")
