@@ -73,6 +73,15 @@ def model_shape(m: Model) -> dict[str, float]:
     }
 
 
+def shape_of(cat: Catalog, model: Model) -> dict[str, float]:
+    """model_shape(model), made once per catalog (Catalog.derived); callers read it and never change it."""
+    return cat.derived(_shape_of, model)
+
+
+def _shape_of(cat: Catalog, model: Model) -> dict[str, float]:
+    return model_shape(model)
+
+
 def weight_bytes(shape: dict[str, float], quant: Quantization) -> dict[str, float]:
     """Checkpoint bytes of a model in a format, by tensor kind (memory.quantized_weights_bytes): dense_bytes
     (everything outside the routed experts), expert_bytes, and embedding_bytes (the untied input
@@ -173,7 +182,12 @@ def rentals_for(cat: Catalog, gpu_id: str) -> list[Rental]:
 
 
 def cheapest_rental(cat: Catalog, gpu_id: str, kinds: Sequence[str] = ("on-demand", "serverless", "spot")) -> Rental | None:
-    """Cheapest offer, preferring on-demand, then serverless, then spot (interruptible)."""
+    """Cheapest offer, preferring on-demand, then serverless, then spot (interruptible); looked up once per
+    catalog (Catalog.derived)."""
+    return cat.derived(_cheapest_rental, gpu_id, tuple(kinds))
+
+
+def _cheapest_rental(cat: Catalog, gpu_id: str, kinds: tuple[str, ...]) -> Rental | None:
     offers = rentals_for(cat, gpu_id)
     for kind in kinds:
         match = [r for r in offers if r.kind == kind]
@@ -196,14 +210,15 @@ def engine_for(cat: Catalog, engine_id: str, quant: Quantization, gpu: Gpu | Non
                 return found
         raise LlmcostError(f"no engine runs quantization {quant.id!r}{where}; pick another --quant")
     engine: Engine = cat.get("engines", engine_id)
+    if able(engine):
+        return engine
     others = ", ".join(e.id for e in cat.entries["engines"].values() if able(e)) or "none"
     if not runs(engine, quant.id):
         raise LlmcostError(f"engine {engine.id!r} does not run {quant.id!r} (it runs {', '.join(engine.quantizations)}); "
                            f"engines that do{where}: {others}")
-    if gpu is not None and not engine.runs_on(gpu):
-        raise LlmcostError(f"engine {engine.id!r} runs on {', '.join(engine.vendors)} GPUs, not on {gpu.id} ({gpu.vendor}); "
-                           f"engines that run {quant.id} there: {others} (or engine auto)")
-    return engine
+    assert gpu is not None  # it runs the format, so the GPU's maker is what it lacks
+    raise LlmcostError(f"engine {engine.id!r} runs on {', '.join(engine.vendors)} GPUs, not on {gpu.id} ({gpu.vendor}); "
+                       f"engines that run {quant.id} there: {others} (or engine auto)")
 
 
 def runs(engine: Engine, quant_id: str) -> bool:
@@ -290,18 +305,29 @@ def serve_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, quant_id: str,
     """Engine input row for serving `model` on `gpus` x `gpu` (see llmcost.engine.serving.serve). Token counts,
     the GPU count, the latency target, the cached share and assumption values may be arrays (sweeps, Monte
     Carlo). `cached_share` of the prompt skips prefill where the engine caches prefixes."""
+    fixed = cat.derived(serve_profile_inputs, model, gpu, quant_id, engine_id)
+    tpot = np.inf if max_tpot_ms is None else np.where(np.asarray(max_tpot_ms, dtype=float) > 0,
+                                                       np.asarray(max_tpot_ms, dtype=float) / 1000.0, np.inf)
+    row = {
+        **fixed, "gpus": gpus, "cached_share": cached_share if cat.get("engines", engine_id).prefix_caching else 0.0,
+        "input_tokens": input_tokens, "output_tokens": output_tokens, "concurrency": concurrency, "max_tpot_s": tpot,
+    }
+    return {k: row[k] for k in SERVE_KEYS}
+
+
+def serve_profile_inputs(cat: Catalog, model: Model, gpu: Gpu, quant_id: str, engine_id: str) -> dict[str, Any]:
+    """The part of a serving input row (serve_inputs) that the profiles alone decide: model shape and weights in
+    the format, the GPU, the engine and the assumptions. Made once per catalog (Catalog.derived) by serve_inputs."""
     quant = cat.get("quantizations", quant_id)
     engine = cat.get("engines", engine_id)
     shape = model_shape(model)
     rate_peak = tensor_tflops(gpu, engine.matmul_rate or quant.tensor_rate, engine.accumulate)
-    tpot = np.inf if max_tpot_ms is None else np.where(np.asarray(max_tpot_ms, dtype=float) > 0,
-                                                       np.asarray(max_tpot_ms, dtype=float) / 1000.0, np.inf)
     kv_bytes = engine.kv_cache_bytes.get(quant.id, engine.kv_cache_bytes.get("default", cat.value("kv_cache_bytes")))
-    row = {
+    return {
         **shape, **weight_bytes(shape, quant), **link_inputs(cat, gpu),
         "kv_bytes_per_token": memory.kv_bytes_per_token(shape["full_layers"], shape["kv_elements_per_layer"], kv_bytes),
         "kv_window_bytes_per_token": memory.kv_bytes_per_token(shape["sliding_layers"], shape["kv_elements_per_layer"], kv_bytes),
-        "memory_gib": gpu.memory_gib, "gpus": gpus,
+        "memory_gib": gpu.memory_gib,
         "usable_fraction": usable_fraction(cat, gpu, engine), "overhead_gib": cat.value("runtime_overhead_gib"),
         "bandwidth_gb_per_s": gpu.memory_bandwidth_gb_per_s,
         "decode_tflops": rate_peak, "prefill_tflops": rate_peak,
@@ -309,21 +335,31 @@ def serve_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, quant_id: str,
         "engine_max_concurrency": float(engine.max_concurrency),
         "pipeline": pipeline_mode(engine, gpu),
         "step_overhead_s": engine.step_overhead_ms / 1000.0, "request_overhead_s": engine.request_overhead_ms / 1000.0,
-        "cached_share": cached_share if engine.prefix_caching else 0.0,
-        "input_tokens": input_tokens, "output_tokens": output_tokens, "model_context": shape["context"],
-        "concurrency": concurrency, "max_tpot_s": tpot,
+        "model_context": shape["context"],
     }
-    return {k: row[k] for k in SERVE_KEYS}
 
 
 def run_cost_inputs(cat: Catalog, gpu: Gpu, gpus: Any, used: bool, rate: float | None,
                     eco: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Energy and money inputs of a training run (llmcost.engine.training.run_costs): the hosts, site and
     upkeep of `llmcost.hosting` (the same boxes every command uses), the scenario's economics when given."""
-    x = hosting.run_costs_inputs(cat, eco if eco is not None else hosting.economics(cat, None), gpu, gpus, used)
+    if eco is None and np.ndim(gpus) == 0:
+        x = default_run_costs(cat, gpu, gpus, used)
+    else:
+        x = hosting.run_costs_inputs(cat, eco if eco is not None else hosting.economics(cat, None), gpu, gpus, used)
     return {"gpus": gpus, "power_w": gpu.power_w, "rental_usd_per_gpu_hour": rate or 0.0,
             **{k: x[k] for k in ("pue", "host_power_w_per_gpu", "electricity_usd_per_kwh", "capex_usd_per_gpu", "resale_fraction",
                                  "lifetime_months", "upkeep_usd_per_gpu_month")}}
+
+
+def default_run_costs(cat: Catalog, gpu: Gpu, gpus: float, used: bool) -> dict[str, Any]:
+    """hosting.run_costs_inputs of `gpus` (a number) x `gpu` without a scenario (the economics of the assumptions),
+    made once per catalog (Catalog.derived); callers read it and never change it."""
+    return cat.derived(_default_run_costs, gpu, float(gpus), used)
+
+
+def _default_run_costs(cat: Catalog, gpu: Gpu, gpus: float, used: bool) -> dict[str, Any]:
+    return hosting.run_costs_inputs(cat, hosting.economics(cat, None), gpu, gpus, used)
 
 
 def pretrain_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, tokens: Any, seq_len: float | None = None,
@@ -331,7 +367,7 @@ def pretrain_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, tokens: Any
                     eco: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Engine inputs of pre-training `model` on `gpus` x `gpu` (llmcost.engine.training.pretrain)."""
     t = float(seq_len or min(model.context, cat.value("pretrain_seq_len_max")))
-    return {**model_shape(model), **run_cost_inputs(cat, gpu, gpus, used, rate, eco), "seq_len": t, "tokens": tokens,
+    return {**shape_of(cat, model), **run_cost_inputs(cat, gpu, gpus, used, rate, eco), "seq_len": t, "tokens": tokens,
             "tflops": gpu.tflops_bf16, "mfu": mfu if mfu is not None else training_mfu(cat, gpu, gpus),
             "memory_gib": gpu.memory_gib, "state_bytes_per_param": cat.value("optimizer_bytes_per_param"),
             "act_bytes_per_token_hidden": cat.value("activation_bytes_per_token_hidden"),
@@ -381,7 +417,7 @@ def finetune_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, method: str
         raise LlmcostError(f"--optimizer {r.optimizer!r}: use {', '.join(OPTIMIZERS)}")
     if r.loss not in LOSSES:
         raise LlmcostError(f"--loss {r.loss!r}: use {', '.join(LOSSES)}")
-    shape = model_shape(model)
+    shape = shape_of(cat, model)
     bf16 = cat.get("quantizations", "bf16").bits_per_weight / 8.0
     ckpt = checkpointing if checkpointing is not None else r.checkpointing
     return {**shape, **run_cost_inputs(cat, gpu, gpus, used, rate, eco), **link_inputs(cat, gpu),
@@ -406,8 +442,13 @@ def finetune_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, method: str
 
 
 def trainable_params(cat: Catalog, model: Model, method: str, rank: int | None, targets: str) -> float:
-    """Parameters a fine-tune trains: all of them (full), or the LoRA adapters' r (d_in + d_out) per matrix."""
-    shape = model_shape(model)
+    """Parameters a fine-tune trains: all of them (full), or the LoRA adapters' r (d_in + d_out) per matrix;
+    counted once per catalog (Catalog.derived)."""
+    return cat.derived(_trainable_params, model, method, rank, targets)
+
+
+def _trainable_params(cat: Catalog, model: Model, method: str, rank: int | None, targets: str) -> float:
+    shape = shape_of(cat, model)
     if method == "full":
         return shape["params"]
     r = rank or int(cat.value("lora_rank"))
@@ -427,8 +468,12 @@ def checkpoint_mode(checkpointing: bool | None, method: str) -> float:
 def stack(rows: Sequence[Mapping[str, Any]], n: int = 1) -> dict[str, np.ndarray]:
     """Per-option input dicts whose values are scalars or arrays of `n` -> dict of 1-D arrays of
     len(rows) x n (option-major: the rows of the first option, then the second's, ...)."""
-    keys = rows[0].keys()
+    keys = list(rows[0])
     if n == 1 and not any(isinstance(v, np.ndarray) and v.ndim for r in rows for v in r.values()):
-        return {k: np.array([r[k] for r in rows]) for k in keys}
+        first, more = rows[0], rows[1:]
+        floats = [k for k in keys if isinstance(first[k], float) and (not more or all(isinstance(r[k], float) for r in more))]
+        matrix = np.array([[r[k] for k in floats] for r in rows], dtype=float).T.copy()  # one array: a row per key
+        out = dict(zip(floats, matrix, strict=True))
+        return {k: out[k] if k in out else np.array([r[k] for r in rows]) for k in keys}
     return {k: np.concatenate([np.broadcast_to(np.asarray(r[k], dtype=float if k != "serverless" else bool), (n,)) for r in rows])
             for k in keys}
