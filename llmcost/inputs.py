@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -417,27 +418,43 @@ def finetune_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, method: str
         raise LlmcostError(f"--optimizer {r.optimizer!r}: use {', '.join(OPTIMIZERS)}")
     if r.loss not in LOSSES:
         raise LlmcostError(f"--loss {r.loss!r}: use {', '.join(LOSSES)}")
-    shape = shape_of(cat, model)
-    bf16 = cat.get("quantizations", "bf16").bits_per_weight / 8.0
+    profile = finetune_profile_inputs(cat, model, gpu, gpus, used, eco)
     ckpt = checkpointing if checkpointing is not None else r.checkpointing
-    return {**shape, **run_cost_inputs(cat, gpu, gpus, used, rate, eco), **link_inputs(cat, gpu),
+    return {**profile, "rental_usd_per_gpu_hour": rate or 0.0,
             "method_full": method == "full", "trainable_params": trainable_params(cat, model, method, rank, targets),
-            "base_bits_per_weight": cat.get("quantizations", "nf4").bits_per_weight if method == "qlora" else 8.0 * bf16,
+            "base_bits_per_weight": cat.get("quantizations", "nf4").bits_per_weight if method == "qlora"
+            else 8.0 * profile["weight_bytes_per_param"],
             "dequant_overhead": cat.value("qlora_compute_overhead") if method == "qlora" else 1.0,
             "seq_len": float(seq_len or cat.value("finetune_seq_len")), "batch": float(batch or cat.value("finetune_batch")),
             "checkpointing": checkpoint_mode(ckpt, method),
             "tokens": (tokens if tokens is not None else cat.value("finetune_dataset_tokens"))
             * (epochs if epochs is not None else cat.value("finetune_epochs")),
-            "tflops": gpu.tflops_bf16, "mfu": mfu if mfu is not None else finetune_mfu(cat, gpu, gpus),
-            "memory_gib": gpu.memory_gib, "weight_bytes_per_param": bf16,
+            **({"mfu": mfu} if mfu is not None else {}),
             "optimizer_state_bytes_per_param": cat.value(OPTIMIZERS[r.optimizer]),
             "paged_states": r.optimizer.startswith("paged"), "optimizer_in_backward": r.optimizer_in_backward,
-            "trainable_bytes_per_param": cat.value("trainable_bytes_per_param"),
-            "shard": (np.asarray(gpus) > 1) if r.shard is None else r.shard, "offload": r.offload,
+            **({"shard": r.shard} if r.shard is not None else {}), "offload": r.offload,
+            "bytes_per_logit": cat.value(LOSSES[r.loss])}
+
+
+def finetune_profile_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, used: bool = False,
+                            eco: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The part of finetune_inputs that the profiles and the GPU count alone decide (model shape, run costs
+    without the rental rate, link, default MFU and sharding, memory assumptions); made once per catalog
+    (Catalog.derived) for a GPU count without a scenario's economics. Callers read it and never change it."""
+    if eco is None and np.ndim(gpus) == 0:
+        return cat.derived(_finetune_profile_inputs, model, gpu, float(gpus), used)
+    return _finetune_profile_inputs(cat, model, gpu, gpus, used, eco)
+
+
+def _finetune_profile_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, used: bool,
+                             eco: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {**shape_of(cat, model), **run_cost_inputs(cat, gpu, gpus, used, None, eco), **link_inputs(cat, gpu),
+            "tflops": gpu.tflops_bf16, "mfu": finetune_mfu(cat, gpu, gpus),
+            "memory_gib": gpu.memory_gib, "weight_bytes_per_param": cat.get("quantizations", "bf16").bits_per_weight / 8.0,
+            "trainable_bytes_per_param": cat.value("trainable_bytes_per_param"), "shard": np.asarray(gpus) > 1,
             "offload_gb_per_s": host_link_gb_per_s(gpu) / 2.0 * cat.value("offload_pcie_efficiency"),
             "act_bytes_per_token_hidden": cat.value("activation_bytes_per_token_hidden"),
             "ckpt_bytes_per_token_hidden": cat.value("checkpoint_bytes_per_token_hidden"),
-            "bytes_per_logit": cat.value(LOSSES[r.loss]),
             "overhead_gib": cat.value("training_overhead_gib")}
 
 
@@ -465,15 +482,30 @@ def checkpoint_mode(checkpointing: bool | None, method: str) -> float:
     return float(checkpointing)
 
 
+FLOAT_TYPES = frozenset({float, np.float64})
+"""Values stack() puts into one float matrix (other scalars, such as flags, get an array of their own)."""
+
+
 def stack(rows: Sequence[Mapping[str, Any]], n: int = 1) -> dict[str, np.ndarray]:
     """Per-option input dicts whose values are scalars or arrays of `n` -> dict of 1-D arrays of
     len(rows) x n (option-major: the rows of the first option, then the second's, ...)."""
     keys = list(rows[0])
-    if n == 1 and not any(isinstance(v, np.ndarray) and v.ndim for r in rows for v in r.values()):
-        first, more = rows[0], rows[1:]
-        floats = [k for k in keys if isinstance(first[k], float) and (not more or all(isinstance(r[k], float) for r in more))]
-        matrix = np.array([[r[k] for k in floats] for r in rows], dtype=float).T.copy()  # one array: a row per key
-        out = dict(zip(floats, matrix, strict=True))
-        return {k: out[k] if k in out else np.array([r[k] for r in rows]) for k in keys}
+    if n == 1 and len(rows) == 1 and set(map(type, rows[0].values())) <= FLOAT_TYPES:  # one configuration of numbers
+        return dict(zip(keys, np.array(list(rows[0].values()), dtype=float)[:, None], strict=True))
+    table = [[r[k] for k in keys] for r in rows]
+    if n == 1 and not _has_vectors(table):
+        floats = [i for i, v in enumerate(table[0]) if type(v) in FLOAT_TYPES]
+        block = [[row[i] for i in floats] for row in table]
+        out = {}
+        if set(map(type, chain.from_iterable(block))) <= FLOAT_TYPES:  # one matrix, a row per key
+            out = dict(zip([keys[i] for i in floats], np.array(block, dtype=float).T.copy(), strict=True))
+        return {k: out[k] if k in out else np.array([row[i] for row in table]) for i, k in enumerate(keys)}
     return {k: np.concatenate([np.broadcast_to(np.asarray(r[k], dtype=float if k != "serverless" else bool), (n,)) for r in rows])
             for k in keys}
+
+
+def _has_vectors(table: Sequence[Sequence[Any]]) -> bool:
+    """Whether any value is an array of one or more dimensions (0-d arrays are scalars)."""
+    if not any(issubclass(t, np.ndarray) for t in set(map(type, chain.from_iterable(table)))):
+        return False
+    return any(isinstance(v, np.ndarray) and v.ndim for row in table for v in row)

@@ -215,7 +215,7 @@ def _best_mode(x: Mapping[str, ArrayLike], s: F, tp_ok: A, pp_ok: A) -> dict[str
     modes whose memory holds the batch; ties and single GPUs go to tensor parallel. Pipeline parallel is
     not evaluated when no row may use it (one GPU, an engine without it, NVLink with vLLM)."""
     tp = _at_concurrency(x, s, TENSOR)
-    if np.any(pp_ok):
+    if pp_ok.any():
         pp = _at_concurrency(x, s, PIPELINE)
         use_pp = pp_ok & (~tp_ok | (pp["requests_per_s"] > tp["requests_per_s"]))
         out = {k: np.where(use_pp, pp[k], tp[k]) for k in tp}
@@ -322,9 +322,10 @@ def _serve_rows(x: Mapping[str, F]) -> dict[str, A]:
     inp = _a(x, "input_tokens")
     out = _a(x, "output_tokens")
     zero = np.zeros(s.shape)
+    every = bool(fits.all())
 
     def fit(v: F) -> F:
-        return np.where(fits, v, zero)
+        return v.astype(float) if every and v.shape == zero.shape else np.where(fits, v, zero)  # the same, made faster
 
     tokens = inp + out
     return {
