@@ -74,8 +74,9 @@ class Catalog:
     where: dict[tuple[str, str], Located] = field(default_factory=dict)
     overridden: dict[tuple[str, str], Located] = field(default_factory=dict)
     """Built-in entries that a user file replaced, with where the built-in one was (listed by `profiles validate`)."""
-    memo: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = field(default_factory=dict, compare=False, repr=False)
-    """Values derived from these entries (`derived`), by function and arguments."""
+    memo: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = field(default_factory=dict, init=False, compare=False, repr=False)
+    """Values derived from these entries (`derived`), by function and arguments; a new Catalog (its constructor,
+    `copy`, `dataclasses.replace`) starts with none."""
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "memo": {}}  # the disk cache holds profiles, not what one process derived from them

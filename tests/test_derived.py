@@ -4,6 +4,7 @@ is: benchmarks/bench_peer.py, never here."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 from pathlib import Path
@@ -66,6 +67,7 @@ def test_a_changed_catalog_derives_its_own_values(tmp_path: Path, valid_profiles
     after = runs.replica_hourly_usd(pricier, choice, False, 1.0)
     assert after[0] is not None and before[0] is not None and after[0] > before[0]
     assert runs.replica_hourly_usd(cat, choice, False, 1.0) == before  # the original catalog is unchanged
+    assert cat.memo and dataclasses.replace(cat).memo == {} and cat.copy().memo == {}
     # a user file with a cheaper rental of the same GPU: a new catalog, whose cheapest offer is that one
     profiles = valid_profiles()
     profiles["rentals"][0].update(id="test/cheap-4090", gpu="rtx-4090", usd_per_gpu_hour=0.01)

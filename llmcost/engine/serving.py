@@ -325,7 +325,7 @@ def _serve_rows(x: Mapping[str, F]) -> dict[str, A]:
     every = bool(fits.all())
 
     def fit(v: F) -> F:
-        return v.astype(float) if every and v.shape == zero.shape else np.where(fits, v, zero)  # the same, made faster
+        return v.astype(float) if every and v.shape == zero.shape else np.where(fits, v, zero)  # all fit: a copy, as np.where makes
 
     tokens = inp + out
     return {
