@@ -46,6 +46,10 @@ def rows() -> list[tuple[str, str, str, str]]:
     out.append((f"`llmcost sweep` of {e2e['rows']:,} rows to CSV vs `np.savetxt` of the same numeric matrix",
                 f"{e2e['ratio']:.2f}x ({e2e['sweep_s']:.1f} s for {e2e['csv_mb']:.0f} MB of CSV vs {e2e['savetxt_s']:.1f} s)",
                 "<= 1.5x" + _verdict(e2e["ratio"] <= 1.5), "bench_sweep.py"))
+    st = sweep["structural"]
+    out.append((f"`llmcost sweep` of a structural grid (models x GPUs x token counts) of {st['rows']:,} rows to CSV vs `np.savetxt`",
+                f"{st['ratio']:.2f}x ({st['sweep_s']:.1f} s vs {st['savetxt_s']:.1f} s)", "<= 3x" + _verdict(st["ratio"] <= 3),
+                "bench_sweep.py"))
     rss = sweep["peak_rss"]
     small, big = rss["1x"]["peak_rss_mb"], rss["4x"]["peak_rss_mb"]
     out.append((f"peak memory of a sweep of {rss['1x']['rows']:,} rows / of {rss['4x']['rows']:,} rows",
@@ -65,13 +69,19 @@ def rows() -> list[tuple[str, str, str, str]]:
     out.append(("an empty 16-option typer app vs the same imports, CPU time (the floor for any typer CLI)",
                 f"{st['ratio_typer_app']:.2f}x ({st['typer_app_cpu_s']:.3f} s)", "-", "bench_startup.py"))
     peer = load("peer")
-    if "peer_s" in peer:  # llm-analysis was installed when it ran
-        per, vec = peer["per_configuration_vs_peer"], peer["vectorised_vs_peer"]
-        out.append((f"`llmcost serve`'s estimate per configuration vs llm-analysis, {peer['configs']:,} serving configurations",
-                    f"{per:.2f}x the peer's speed ({peer['llmcost_per_configuration_configs_per_s']:,.0f} vs "
-                    f"{peer['peer_configs_per_s']:,.0f} configurations/s)", "> 1x" + _verdict(per > 1), "bench_peer.py"))
-        out.append(("the serving engine vectorised over the configurations vs llm-analysis",
-                    f"{vec:,.0f}x ({_rate(peer['llmcost_vectorised_configs_per_s'])})", ">= 100x" + _verdict(vec >= 100),
+    if peer.get("peer"):  # llm-analysis was installed when it ran
+        calls = {"serve": "`llmcost.serve(...)` vs llm-analysis `inference()`",
+                 "pretrain": "`llmcost.pretrain(...)` vs llm-analysis `training()`",
+                 "finetune": "`llmcost.finetune(...)` (LoRA, QLoRA, full) vs llm-analysis `training()` (it has no LoRA)"}
+        for name, what in calls.items():
+            r = peer[name]
+            out.append((f"{what}, one configuration per call, {peer['configs'][name]:,} configurations (CPU time)",
+                        f"{r['ratio_median']:.2f}x the peer's speed (median of {peer['repeats']}, {r['ratio_min']:.2f}-{r['ratio_max']:.2f}; "
+                        f"{r['llmcost_configs_per_s']:,.0f} vs {r['peer_configs_per_s']:,.0f} configurations/s)",
+                        "> 1x" + _verdict(r["ratio_median"] > 1), "bench_peer.py"))
+        vec = peer["vectorised"]
+        out.append(("the serving engine vectorised over the configurations vs llm-analysis `inference()` in a loop",
+                    f"{vec['ratio']:,.0f}x ({_rate(vec['llmcost_configs_per_s'])})", ">= 100x" + _verdict(vec["ratio"] >= 100),
                     "bench_peer.py"))
     return out
 

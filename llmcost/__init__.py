@@ -23,5 +23,7 @@ def __getattr__(name: str) -> Any:
     if name in __all__:
         from llmcost import api
 
-        return getattr(api, name)
+        value = getattr(api, name)
+        globals()[name] = value  # found directly from now on: a script's loop calls llmcost.serve many times
+        return value
     raise AttributeError(f"module 'llmcost' has no attribute {name!r}")

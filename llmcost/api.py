@@ -31,7 +31,7 @@ from llmcost import comparison as compare_mod
 from llmcost import scenarios as scenario_mod
 from llmcost.catalog import Catalog
 from llmcost.errors import LlmcostError, unknown
-from llmcost.numbers import parse_quantity, quantity_value
+from llmcost.numbers import MAX_VALUE, parse_quantity, quantity_value
 from llmcost.results import Table
 from llmcost.schema import Scenario
 
@@ -66,6 +66,10 @@ def load_catalog(paths: Sequence[str | Path] = (), assumptions: Mapping[str, Any
 
 
 def _number(value: Number, what: str, minimum: float | None = 0.0, integer: bool = False) -> float:
+    if type(value) in (int, float):  # the common case, without the text round trip: parse_quantity's checks
+        v = float(value)
+        if abs(v) <= MAX_VALUE and (minimum is None or v >= minimum) and (not integer or v.is_integer()):
+            return v
     if isinstance(value, str):
         return parse_quantity(value, what, minimum=minimum, integer=integer)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -99,7 +103,12 @@ def _option(value: Number | None, key: str, what: str) -> Any:
 
 
 def _catalog(catalog: Catalog | None) -> Catalog:
-    return catalog if catalog is not None else load_catalog()
+    """The catalog given, else the one `load_catalog()` gives. Without user profiles that is the built-ins
+    themselves, shared rather than copied: these functions never change a catalog, and a shared one keeps what
+    it derived from its profiles (Catalog.derived) from one call to the next."""
+    if catalog is not None:
+        return catalog
+    return load_catalog() if catalog_mod.user_profile_paths() else catalog_mod.builtin_catalog()
 
 
 def _ids(value: str | Sequence[str] | None, default: Sequence[str]) -> list[str]:

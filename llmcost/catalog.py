@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from llmcost import bounds, cache
 from llmcost.errors import LlmcostError, ProfileError, closest, key_text, unknown
@@ -33,6 +33,11 @@ REPLACED_ASSUMPTIONS = {
 """Assumptions that no longer exist, and what replaced them (named in the error when a profile or --set uses one)."""
 
 BPW_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,3})?)bpw$")
+
+T = TypeVar("T")
+DERIVED_LIMIT = 4096
+"""Values a catalog keeps in `Catalog.derived` before it starts afresh (a loop over made-up ids such as `4.5bpw`
+makes new records each time: the table must not grow with it)."""
 
 
 def builtin_dir() -> Path:
@@ -69,6 +74,27 @@ class Catalog:
     where: dict[tuple[str, str], Located] = field(default_factory=dict)
     overridden: dict[tuple[str, str], Located] = field(default_factory=dict)
     """Built-in entries that a user file replaced, with where the built-in one was (listed by `profiles validate`)."""
+    memo: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = field(default_factory=dict, init=False, compare=False, repr=False)
+    """Values derived from these entries (`derived`), by function and arguments; a new Catalog (its constructor,
+    `copy`, `dataclasses.replace`) starts with none."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "memo": {}}  # the disk cache holds profiles, not what one process derived from them
+
+    def derived(self, make: Callable[..., T], *args: Any) -> T:
+        """`make(self, *args)`, made once per catalog and arguments: for pure functions of the profiles that a
+        per-configuration call would otherwise redo. A catalog is not changed once loaded (a changed one is a new
+        Catalog: `copy`, `with_assumption`, `load` with user files), so what it derived stays true. Profile records
+        (frozen) are matched by identity and kept alive with the value; numbers and text by value."""
+        key = (make, *map(_derived_key, args))
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit[1]  # type: ignore[no-any-return]
+        value = make(self, *args)
+        if len(self.memo) >= DERIVED_LIMIT:
+            self.memo.clear()
+        self.memo[key] = (args, value)
+        return value
 
     def copy(self) -> Catalog:
         """A copy whose tables can take more entries without changing this one (the records are shared: frozen)."""
@@ -93,6 +119,15 @@ class Catalog:
 
     def ids(self, kind: str) -> list[str]:
         return list(self.entries[kind])
+
+
+def _derived_key(arg: Any) -> Any:
+    """An argument of Catalog.derived as part of a key: values (None, numbers, text, tuples of them) as they are,
+    anything else (a record, an array) by identity, in a 1-tuple that no value equals."""
+    plain = (str, int, float, type(None))
+    if isinstance(arg, plain) or (isinstance(arg, tuple) and all(isinstance(a, plain) for a in arg)):
+        return arg
+    return (id(arg),)
 
 
 def _profile_files(root: Path) -> list[Path]:

@@ -122,7 +122,12 @@ def _load_w(host: Host, gpu: Gpu, cards: int) -> float:
 
 
 def box_for(cat: Catalog, gpu: Gpu, cards: int) -> Box:
-    """The smallest host that carries `cards` x `gpu` with headroom, or a Box that does not fit and says why."""
+    """The smallest host that carries `cards` x `gpu` with headroom, or a Box that does not fit and says why;
+    chosen once per catalog (Catalog.derived)."""
+    return cat.derived(_box_for, gpu, int(cards))
+
+
+def _box_for(cat: Catalog, gpu: Gpu, cards: int) -> Box:
     if gpu.integrated_host:
         return Box(gpu, cards, None)
     headroom = point(cat, "psu_headroom_fraction")
@@ -148,7 +153,12 @@ def _no_host(gpu: Gpu, cards: int, hosts: list[Host], headroom: float) -> str:
 
 def cluster_for(cat: Catalog, gpu: Gpu, gpus: int) -> tuple[Box, int]:
     """(box, number of boxes) of a training run on `gpus` GPUs: one box when a host carries them all, else
-    boxes of the most cards one host carries (whole boxes). No host at all: a box that does not fit, 0."""
+    boxes of the most cards one host carries (whole boxes). No host at all: a box that does not fit, 0.
+    Chosen once per catalog (Catalog.derived)."""
+    return cat.derived(_cluster_for, gpu, int(gpus))
+
+
+def _cluster_for(cat: Catalog, gpu: Gpu, gpus: int) -> tuple[Box, int]:
     one = box_for(cat, gpu, gpus)
     if one.fits:
         return one, (gpus if gpu.integrated_host else 1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -71,6 +72,15 @@ def model_shape(m: Model) -> dict[str, float]:
         "context": float(m.context),
         "vocab": float(m.vocab),
     }
+
+
+def shape_of(cat: Catalog, model: Model) -> dict[str, float]:
+    """model_shape(model), made once per catalog (Catalog.derived); callers read it and never change it."""
+    return cat.derived(_shape_of, model)
+
+
+def _shape_of(cat: Catalog, model: Model) -> dict[str, float]:
+    return model_shape(model)
 
 
 def weight_bytes(shape: dict[str, float], quant: Quantization) -> dict[str, float]:
@@ -176,7 +186,12 @@ def rentals_for(cat: Catalog, gpu_id: str) -> list[Rental]:
 
 
 def cheapest_rental(cat: Catalog, gpu_id: str, kinds: Sequence[str] = ("on-demand", "serverless", "spot")) -> Rental | None:
-    """Cheapest offer, preferring on-demand, then serverless, then spot (interruptible)."""
+    """Cheapest offer, preferring on-demand, then serverless, then spot (interruptible); looked up once per
+    catalog (Catalog.derived)."""
+    return cat.derived(_cheapest_rental, gpu_id, tuple(kinds))
+
+
+def _cheapest_rental(cat: Catalog, gpu_id: str, kinds: tuple[str, ...]) -> Rental | None:
     offers = rentals_for(cat, gpu_id)
     for kind in kinds:
         match = [r for r in offers if r.kind == kind]
@@ -199,14 +214,15 @@ def engine_for(cat: Catalog, engine_id: str, quant: Quantization, gpu: Gpu | Non
                 return found
         raise LlmcostError(f"no engine runs quantization {quant.id!r}{where}; pick another --quant")
     engine: Engine = cat.get("engines", engine_id)
+    if able(engine):
+        return engine
     others = ", ".join(e.id for e in cat.entries["engines"].values() if able(e)) or "none"
     if not runs(engine, quant.id):
         raise LlmcostError(f"engine {engine.id!r} does not run {quant.id!r} (it runs {', '.join(engine.quantizations)}); "
                            f"engines that do{where}: {others}")
-    if gpu is not None and not engine.runs_on(gpu):
-        raise LlmcostError(f"engine {engine.id!r} runs on {', '.join(engine.vendors)} GPUs, not on {gpu.id} ({gpu.vendor}); "
-                           f"engines that run {quant.id} there: {others} (or engine auto)")
-    return engine
+    assert gpu is not None  # it runs the format, so the GPU's maker is what it lacks
+    raise LlmcostError(f"engine {engine.id!r} runs on {', '.join(engine.vendors)} GPUs, not on {gpu.id} ({gpu.vendor}); "
+                       f"engines that run {quant.id} there: {others} (or engine auto)")
 
 
 def runs(engine: Engine, quant_id: str) -> bool:
@@ -293,18 +309,29 @@ def serve_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, quant_id: str,
     """Engine input row for serving `model` on `gpus` x `gpu` (see llmcost.engine.serving.serve). Token counts,
     the GPU count, the latency target, the cached share and assumption values may be arrays (sweeps, Monte
     Carlo). `cached_share` of the prompt skips prefill where the engine caches prefixes."""
+    fixed = cat.derived(serve_profile_inputs, model, gpu, quant_id, engine_id)
+    tpot = np.inf if max_tpot_ms is None else np.where(np.asarray(max_tpot_ms, dtype=float) > 0,
+                                                       np.asarray(max_tpot_ms, dtype=float) / 1000.0, np.inf)
+    row = {
+        **fixed, "gpus": gpus, "cached_share": cached_share if cat.get("engines", engine_id).prefix_caching else 0.0,
+        "input_tokens": input_tokens, "output_tokens": output_tokens, "concurrency": concurrency, "max_tpot_s": tpot,
+    }
+    return {k: row[k] for k in SERVE_KEYS}
+
+
+def serve_profile_inputs(cat: Catalog, model: Model, gpu: Gpu, quant_id: str, engine_id: str) -> dict[str, Any]:
+    """The part of a serving input row (serve_inputs) that the profiles alone decide: model shape and weights in
+    the format, the GPU, the engine and the assumptions. Made once per catalog (Catalog.derived) by serve_inputs."""
     quant = cat.get("quantizations", quant_id)
     engine = cat.get("engines", engine_id)
     shape = model_shape(model)
     rate_peak = tensor_tflops(gpu, engine.matmul_rate or quant.tensor_rate, engine.accumulate)
-    tpot = np.inf if max_tpot_ms is None else np.where(np.asarray(max_tpot_ms, dtype=float) > 0,
-                                                       np.asarray(max_tpot_ms, dtype=float) / 1000.0, np.inf)
     kv_bytes = engine.kv_cache_bytes.get(quant.id, engine.kv_cache_bytes.get("default", cat.value("kv_cache_bytes")))
-    row = {
+    return {
         **shape, **weight_bytes(shape, quant), **link_inputs(cat, gpu),
         "kv_bytes_per_token": memory.kv_bytes_per_token(shape["full_layers"], shape["kv_elements_per_layer"], kv_bytes),
         "kv_window_bytes_per_token": memory.kv_bytes_per_token(shape["sliding_layers"], shape["kv_elements_per_layer"], kv_bytes),
-        "memory_gib": gpu.memory_gib, "gpus": gpus,
+        "memory_gib": gpu.memory_gib,
         "usable_fraction": usable_fraction(cat, gpu, engine), "overhead_gib": cat.value("runtime_overhead_gib"),
         "bandwidth_gb_per_s": gpu.memory_bandwidth_gb_per_s,
         "decode_tflops": rate_peak, "prefill_tflops": rate_peak,
@@ -313,21 +340,31 @@ def serve_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, quant_id: str,
         "pipeline": pipeline_mode(engine, gpu),
         "step_overhead_s": engine.step_overhead_ms / 1000.0, "request_overhead_s": engine.request_overhead_ms / 1000.0,
         "prefill_batch_tokens": float(engine.prefill_batch_tokens or 0),
-        "cached_share": cached_share if engine.prefix_caching else 0.0,
-        "input_tokens": input_tokens, "output_tokens": output_tokens, "model_context": shape["context"],
-        "concurrency": concurrency, "max_tpot_s": tpot,
+        "model_context": shape["context"],
     }
-    return {k: row[k] for k in SERVE_KEYS}
 
 
 def run_cost_inputs(cat: Catalog, gpu: Gpu, gpus: Any, used: bool, rate: float | None,
                     eco: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Energy and money inputs of a training run (llmcost.engine.training.run_costs): the hosts, site and
     upkeep of `llmcost.hosting` (the same boxes every command uses), the scenario's economics when given."""
-    x = hosting.run_costs_inputs(cat, eco if eco is not None else hosting.economics(cat, None), gpu, gpus, used)
+    if eco is None and np.ndim(gpus) == 0:
+        x = default_run_costs(cat, gpu, gpus, used)
+    else:
+        x = hosting.run_costs_inputs(cat, eco if eco is not None else hosting.economics(cat, None), gpu, gpus, used)
     return {"gpus": gpus, "power_w": gpu.power_w, "rental_usd_per_gpu_hour": rate or 0.0,
             **{k: x[k] for k in ("pue", "host_power_w_per_gpu", "electricity_usd_per_kwh", "capex_usd_per_gpu", "resale_fraction",
                                  "lifetime_months", "upkeep_usd_per_gpu_month", "host_memory_gb_per_s_per_gpu")}}
+
+
+def default_run_costs(cat: Catalog, gpu: Gpu, gpus: float, used: bool) -> dict[str, Any]:
+    """hosting.run_costs_inputs of `gpus` (a number) x `gpu` without a scenario (the economics of the assumptions),
+    made once per catalog (Catalog.derived); callers read it and never change it."""
+    return cat.derived(_default_run_costs, gpu, float(gpus), used)
+
+
+def _default_run_costs(cat: Catalog, gpu: Gpu, gpus: float, used: bool) -> dict[str, Any]:
+    return hosting.run_costs_inputs(cat, hosting.economics(cat, None), gpu, gpus, used)
 
 
 def pretrain_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, tokens: Any, seq_len: float | None = None,
@@ -335,7 +372,7 @@ def pretrain_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, tokens: Any
                     eco: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Engine inputs of pre-training `model` on `gpus` x `gpu` (llmcost.engine.training.pretrain)."""
     t = float(seq_len or min(model.context, cat.value("pretrain_seq_len_max")))
-    return {**model_shape(model), **run_cost_inputs(cat, gpu, gpus, used, rate, eco), "seq_len": t, "tokens": tokens,
+    return {**shape_of(cat, model), **run_cost_inputs(cat, gpu, gpus, used, rate, eco), "seq_len": t, "tokens": tokens,
             "tflops": gpu.tflops_bf16, "mfu": mfu if mfu is not None else training_mfu(cat, gpu, gpus),
             "memory_gib": gpu.memory_gib, "state_bytes_per_param": cat.value("optimizer_bytes_per_param"),
             "act_bytes_per_token_hidden": cat.value("activation_bytes_per_token_hidden"),
@@ -385,34 +422,55 @@ def finetune_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, method: str
         raise LlmcostError(f"--optimizer {r.optimizer!r}: use {', '.join(OPTIMIZERS)}")
     if r.loss not in LOSSES:
         raise LlmcostError(f"--loss {r.loss!r}: use {', '.join(LOSSES)}")
-    shape = model_shape(model)
-    bf16 = cat.get("quantizations", "bf16").bits_per_weight / 8.0
+    profile = finetune_profile_inputs(cat, model, gpu, gpus, used, eco)
     ckpt = checkpointing if checkpointing is not None else r.checkpointing
-    return {**shape, **run_cost_inputs(cat, gpu, gpus, used, rate, eco), **link_inputs(cat, gpu),
+    return {**profile, "rental_usd_per_gpu_hour": rate or 0.0,
             "method_full": method == "full", "trainable_params": trainable_params(cat, model, method, rank, targets),
-            "base_bits_per_weight": cat.get("quantizations", "nf4").bits_per_weight if method == "qlora" else 8.0 * bf16,
+            "base_bits_per_weight": cat.get("quantizations", "nf4").bits_per_weight if method == "qlora"
+            else 8.0 * profile["weight_bytes_per_param"],
             "dequant_overhead": cat.value("qlora_compute_overhead") if method == "qlora" else 1.0,
             "seq_len": float(seq_len or cat.value("finetune_seq_len")), "batch": float(batch or cat.value("finetune_batch")),
             "checkpointing": checkpoint_mode(ckpt, method),
             "tokens": (tokens if tokens is not None else cat.value("finetune_dataset_tokens"))
             * (epochs if epochs is not None else cat.value("finetune_epochs")),
-            "tflops": gpu.tflops_bf16, "mfu": mfu if mfu is not None else finetune_mfu(cat, gpu, gpus),
-            "memory_gib": gpu.memory_gib, "weight_bytes_per_param": bf16,
+            **({"mfu": mfu} if mfu is not None else {}),
             "optimizer_state_bytes_per_param": cat.value(OPTIMIZERS[r.optimizer]),
             "paged_states": r.optimizer.startswith("paged"), "optimizer_in_backward": r.optimizer_in_backward,
-            "trainable_bytes_per_param": cat.value("trainable_bytes_per_param"),
-            "shard": (np.asarray(gpus) > 1) if r.shard is None else r.shard, "offload": r.offload,
+            **({"shard": r.shard} if r.shard is not None else {}), "offload": r.offload,
+            "bytes_per_logit": cat.value(LOSSES[r.loss])}
+
+
+def finetune_profile_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, used: bool = False,
+                            eco: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The part of finetune_inputs that the profiles and the GPU count alone decide (model shape, run costs
+    without the rental rate, link, default MFU and sharding, memory assumptions); made once per catalog
+    (Catalog.derived) for a GPU count without a scenario's economics. Callers read it and never change it."""
+    if eco is None and np.ndim(gpus) == 0:
+        return cat.derived(_finetune_profile_inputs, model, gpu, float(gpus), used)
+    return _finetune_profile_inputs(cat, model, gpu, gpus, used, eco)
+
+
+def _finetune_profile_inputs(cat: Catalog, model: Model, gpu: Gpu, gpus: Any, used: bool,
+                             eco: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {**shape_of(cat, model), **run_cost_inputs(cat, gpu, gpus, used, None, eco), **link_inputs(cat, gpu),
+            "tflops": gpu.tflops_bf16, "mfu": finetune_mfu(cat, gpu, gpus),
+            "memory_gib": gpu.memory_gib, "weight_bytes_per_param": cat.get("quantizations", "bf16").bits_per_weight / 8.0,
+            "trainable_bytes_per_param": cat.value("trainable_bytes_per_param"), "shard": np.asarray(gpus) > 1,
             "offload_gb_per_s": host_link_gb_per_s(gpu) / 2.0 * cat.value("offload_pcie_efficiency"),
             "host_memory_efficiency": cat.value("host_memory_efficiency"),
             "act_bytes_per_token_hidden": cat.value("activation_bytes_per_token_hidden"),
             "ckpt_bytes_per_token_hidden": cat.value("checkpoint_bytes_per_token_hidden"),
-            "bytes_per_logit": cat.value(LOSSES[r.loss]),
             "overhead_gib": cat.value("training_overhead_gib")}
 
 
 def trainable_params(cat: Catalog, model: Model, method: str, rank: int | None, targets: str) -> float:
-    """Parameters a fine-tune trains: all of them (full), or the LoRA adapters' r (d_in + d_out) per matrix."""
-    shape = model_shape(model)
+    """Parameters a fine-tune trains: all of them (full), or the LoRA adapters' r (d_in + d_out) per matrix;
+    counted once per catalog (Catalog.derived)."""
+    return cat.derived(_trainable_params, model, method, rank, targets)
+
+
+def _trainable_params(cat: Catalog, model: Model, method: str, rank: int | None, targets: str) -> float:
+    shape = shape_of(cat, model)
     if method == "full":
         return shape["params"]
     r = rank or int(cat.value("lora_rank"))
@@ -429,11 +487,30 @@ def checkpoint_mode(checkpointing: bool | None, method: str) -> float:
     return float(checkpointing)
 
 
+FLOAT_TYPES = frozenset({float, np.float64})
+"""Values stack() puts into one float matrix (other scalars, such as flags, get an array of their own)."""
+
+
 def stack(rows: Sequence[Mapping[str, Any]], n: int = 1) -> dict[str, np.ndarray]:
     """Per-option input dicts whose values are scalars or arrays of `n` -> dict of 1-D arrays of
     len(rows) x n (option-major: the rows of the first option, then the second's, ...)."""
-    keys = rows[0].keys()
-    if n == 1 and not any(isinstance(v, np.ndarray) and v.ndim for r in rows for v in r.values()):
-        return {k: np.array([r[k] for r in rows]) for k in keys}
+    keys = list(rows[0])
+    if n == 1 and len(rows) == 1 and set(map(type, rows[0].values())) <= FLOAT_TYPES:  # one configuration of numbers
+        return dict(zip(keys, np.array(list(rows[0].values()), dtype=float)[:, None], strict=True))
+    table = [[r[k] for k in keys] for r in rows]
+    if n == 1 and not _has_vectors(table):
+        floats = [i for i, v in enumerate(table[0]) if type(v) in FLOAT_TYPES]
+        block = [[row[i] for i in floats] for row in table]
+        out = {}
+        if set(map(type, chain.from_iterable(block))) <= FLOAT_TYPES:  # one matrix, a row per key
+            out = dict(zip([keys[i] for i in floats], np.array(block, dtype=float).T.copy(), strict=True))
+        return {k: out[k] if k in out else np.array([row[i] for row in table]) for i, k in enumerate(keys)}
     return {k: np.concatenate([np.broadcast_to(np.asarray(r[k], dtype=float if k != "serverless" else bool), (n,)) for r in rows])
             for k in keys}
+
+
+def _has_vectors(table: Sequence[Sequence[Any]]) -> bool:
+    """Whether any value is an array of one or more dimensions (0-d arrays are scalars)."""
+    if not any(issubclass(t, np.ndarray) for t in set(map(type, chain.from_iterable(table)))):
+        return False
+    return any(isinstance(v, np.ndarray) and v.ndim for row in table for v in row)

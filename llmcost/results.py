@@ -79,12 +79,14 @@ def encode(name: str, values: np.ndarray, fits: np.ndarray | None, unfit: bool, 
     [2, 'never', 'n/a', 'does not fit']
     """
     masked = unfit and fits is not None and not fits.all()
-    if values.dtype == bool:
+    kind = values.dtype.kind
+    if kind == "b":
         cells: list[Any] = values.tolist()
-    elif values.dtype.kind in "fiu" and len(values) <= SMALL:
-        shown = fits.tolist() if masked and fits is not None else [True] * len(values)
-        cells = [_cell(float(x), never, name) if ok else DOES_NOT_FIT for x, ok in zip(values.tolist(), shown, strict=True)]
-    elif values.dtype.kind in "fiu":
+    elif kind in "fiu" and len(values) <= SMALL:
+        if masked and fits is not None:
+            return [_cell(float(x), never, name) if ok else DOES_NOT_FIT for x, ok in zip(values.tolist(), fits.tolist(), strict=True)]
+        return [_cell(float(x), never, name) for x in values.tolist()]
+    elif kind in "fiu":
         v = values.astype(float)
         cells = _numbers(v)
         nan, inf = np.isnan(v), np.isinf(v)
@@ -130,7 +132,8 @@ class Table:
     def rows(self, keys: Sequence[str] | None = None) -> list[Row]:
         """The rows as dicts of plain Python values: exactly what the command's JSON output holds."""
         names = list(keys) if keys is not None else self.keys
-        cols = [self.cells(k) for k in names]
+        fits = None if self.fits is None or self.fits.all() else self.fits  # nothing to mask where every row fits
+        cols = [encode(k, np.asarray(self.columns[k]), fits, k in self.unfit, k in self.never) for k in names]
         return [dict(zip(names, values, strict=True)) for values in zip(*cols, strict=True)] if cols else []
 
     def take(self, index: np.ndarray | Sequence[int]) -> Table:

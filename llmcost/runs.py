@@ -23,7 +23,7 @@ from llmcost.errors import LlmcostError
 from llmcost.explain import Explanation
 from llmcost.inputs import GpuChoice
 from llmcost.results import MISSES_TARGET, NA, Table, text_column
-from llmcost.schema import Model
+from llmcost.schema import Gpu, Model
 
 Row = dict[str, Any]
 COST_KEYS = ("energy_kwh", "gpu_energy_kwh", "cost_owned_usd", "capex_usd", "gpu_hours", "wall_hours")
@@ -84,8 +84,7 @@ def _costs(out: Mapping[str, np.ndarray], rates: Sequence[float | None], hosts: 
 
 def _hosts(cat: Catalog, choices: Sequence[GpuChoice], used: bool) -> dict[str, np.ndarray]:
     """Host box of each training option (hosting.cluster_for), as columns: fits, host, reason."""
-    eco = hosting.economics(cat, None)
-    per = [hosting.run_costs_inputs(cat, eco, ch.gpu, ch.count, used) for ch in choices]
+    per = [inputs.default_run_costs(cat, ch.gpu, ch.count, used) for ch in choices]
     return {"fits": np.array([bool(p["fits"]) for p in per], dtype=bool),
             "host": text_column([str(p["host"]) for p in per]), "reason": text_column([str(p["reason"]) for p in per])}
 
@@ -255,11 +254,12 @@ def fit_hint(cat: Catalog, model: Model, ch: GpuChoice, method: str, recipe: inp
     for n in range(ch.count + 1, int(cat.value("gpus_per_host")) + 1):
         tries.append((f"--gpu {n}x{ch.gpu.id}", method, recipe, {}, n))
 
-    def fits(m: str, r: inputs.Recipe, extra: Mapping[str, Any], n: int) -> bool:
-        row = inputs.finetune_inputs(cat, model, ch.gpu, float(n), m, recipe=r, **{**setting, **extra})
-        return bool(training.finetune(row)["fits"])
+    def fits(runs: Sequence[tuple[str, inputs.Recipe, Mapping[str, Any], int]]) -> list[bool]:
+        """Whether each (method, recipe, other settings, GPUs) fits: one engine call over all of them."""
+        rows = [inputs.finetune_inputs(cat, model, ch.gpu, float(n), m, recipe=r, **{**setting, **extra}) for m, r, extra, n in runs]
+        return np.asarray(training.finetune(inputs.stack(rows))["fits"], dtype=bool).tolist() if rows else []
 
-    ok = [name for name, m, r, extra, n in tries if fits(m, r, extra, n)]
+    ok = [name for (name, *_), fit in zip(tries, fits([t[1:] for t in tries]), strict=True) if fit]
     more = [o for o in ok if o.startswith("--gpu ")]
     named = [o for o in ok if not o.startswith("--gpu ")] + more[:1]  # the fewest GPUs that fit, not every count
     if named:
@@ -267,7 +267,7 @@ def fit_hint(cat: Catalog, model: Model, ch: GpuChoice, method: str, recipe: inp
     every = replace(recipe, checkpointing=True, shard=ch.count > 1, offload=True, loss=list(inputs.LOSSES)[-1],
                     optimizer="paged-adamw8bit" if full else recipe.optimizer, optimizer_in_backward=full)
     together = " ".join(dict.fromkeys(name for name, *_ in tries if not name.startswith(("--gpu ", "--method "))))
-    if fits("qlora" if method != "qlora" else method, every, {"batch": 1}, ch.count):
+    if fits([("qlora" if method != "qlora" else method, every, {"batch": 1}, ch.count)])[0]:
         return f"fits only with several options together: {'--method qlora ' if method != 'qlora' else ''}{together}".rstrip()
     return "does not fit with any option on one box of these GPUs; use GPUs with more memory"
 
@@ -288,7 +288,8 @@ def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, 
     out = serving.serve(inputs.stack(base))
     n = len(choices)
     fits = np.asarray(out["fits"], dtype=bool)
-    misses = fits & ~np.asarray(out["meets_latency"], dtype=bool)
+    fit_list = fits.tolist()
+    misses = (fits & ~np.asarray(out["meets_latency"], dtype=bool)).tolist()
     hourly = [replica_hourly_usd(cat, ch, used, utilization=1.0) for ch in choices]
     tokens_per_h = out["requests_per_s"] * (inp + outp) * 3600.0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -298,27 +299,33 @@ def serve(cat: Catalog, model_id: str, gpu_specs: Sequence[str], quant_id: str, 
         "model": text_column([model.id] * n), "gpu": text_column([ch.gpu.id for ch in choices]),
         "gpus": _floats([ch.count for ch in choices]), "quantization": text_column([quant.id] * n),
         "engine": text_column([e.id for e in engines]),
-        "fits": text_column([MISSES_TARGET if misses[i] else bool(fits[i]) for i in range(n)]),
+        "fits": text_column([MISSES_TARGET if miss else fit for miss, fit in zip(misses, fit_list, strict=True)]),
         "weights_gib": out["weights_bytes"] / memory.GIB,
         "kv_mib_per_sequence": out["kv_bytes_per_sequence"] / 2**20, "max_concurrency": out["max_concurrency"],
         "concurrency": np.where(fits, out["concurrency"], np.where(concurrency > 0, float(concurrency), np.nan)),
-        "parallelism": text_column([PARALLELISM[float(p)] if fits[i] else NA for i, p in enumerate(out["parallelism"])]),
-        **{k: out[k] for k in ("prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "requests_per_s",
-                               "ttft_s", "tpot_s", "itl_s")},
-        "bound": text_column(["compute" if c else "memory" for c in out["compute_bound"]]),
+        "parallelism": text_column([PARALLELISM[p] if fit else NA for p, fit in zip(out["parallelism"].tolist(), fit_list, strict=True)]),
+        **{k: out[k] for k in SERVE_RATES},
+        "bound": text_column(["compute" if c else "memory" for c in out["compute_bound"].tolist()]),
         "usd_per_mtok": own, "usd_per_mtok_rented": rent,
         "host": text_column([h[3] for h in hourly]), "rental": text_column([h[2] for h in hourly]),
-        "reason": text_column(["; ".join(r for r in ("" if fits[i] else serve_reason(model, ch, base[i], out, i), hourly[i][4]) if r)
+        "reason": text_column(["; ".join(r for r in ("" if fit_list[i] else serve_reason(model, ch, base[i], out, i), hourly[i][4]) if r)
                                for i, ch in enumerate(choices)]),
     }
     ex = Explanation(cat, "serve", used)
-    shape = inputs.model_shape(model)
     for i, ch in enumerate(choices):
-        ex.later(functools.partial(ex.serve, model, ch, quant, engines[i], {**shape, **base[i]}, out, i))
+        ex.later(functools.partial(_explain_serve, ex, model, ch, quant, engines[i], base[i], out, i))
         ex.later(functools.partial(ex.serve_cost, ch, hourly[i][0], hourly[i][1], hourly[i][2], float(own[i])))
-    unfit = frozenset({"prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "requests_per_s", "ttft_s",
-                       "tpot_s", "itl_s", "bound", "usd_per_mtok", "usd_per_mtok_rented"})
-    return Estimate(Table(cols, fits, unfit), ex)
+    return Estimate(Table(cols, fits, SERVE_UNFIT), ex)
+
+
+SERVE_RATES = ("prefill_tokens_per_s", "decode_tokens_per_s", "output_tokens_per_s", "requests_per_s", "ttft_s", "tpot_s", "itl_s")
+SERVE_UNFIT = frozenset({*SERVE_RATES, "bound", "usd_per_mtok", "usd_per_mtok_rented"})
+"""Serve columns that read "does not fit" where a configuration does not."""
+
+
+def _explain_serve(ex: Explanation, model: Model, ch: GpuChoice, quant: Any, engine: Any, x: Row, out: dict[str, np.ndarray],
+                   i: int) -> None:
+    ex.serve(model, ch, quant, engine, {**inputs.model_shape(model), **x}, out, i)
 
 
 def serve_reason(model: Model, ch: GpuChoice, x: Row, out: Mapping[str, np.ndarray], i: int) -> str:
@@ -335,10 +342,19 @@ def serve_reason(model: Model, ch: GpuChoice, x: Row, out: Mapping[str, np.ndarr
             f"use --gpu {gpus}x{ch.gpu.id} or a smaller --quant")
 
 
-def replica_hourly_usd(cat: Catalog, ch: GpuChoice, used: bool, utilization: float) -> tuple[float | None, float | None, str, str, str]:
+HourlyUsd = tuple[float | None, float | None, str, str, str]
+
+
+def replica_hourly_usd(cat: Catalog, ch: GpuChoice, used: bool, utilization: float) -> HourlyUsd:
     """(owned USD per hour or None when no host carries it, rented USD per hour or None, rental id, host, why no
     host) of one replica at a utilisation: depreciation, energy at the site's price and PUE, and upkeep
-    (operations, colocation, failed cards) of the same box `compare` prices (llmcost.hosting)."""
+    (operations, colocation, failed cards) of the same box `compare` prices (llmcost.hosting). Priced once per
+    catalog (Catalog.derived)."""
+    return cat.derived(_replica_hourly_usd, ch.gpu, ch.count, used, utilization)
+
+
+def _replica_hourly_usd(cat: Catalog, gpu: Gpu, count: int, used: bool, utilization: float) -> HourlyUsd:
+    ch = GpuChoice(count, gpu)
     eco = hosting.economics(cat, None)
     x = hosting.replica_costs(cat, eco, ch.gpu, float(ch.count), used)
     resale = hosting.resale_fraction(cat, eco, ch.gpu)

@@ -10,6 +10,7 @@ arrays (keys in `serve`); outputs a dict of arrays of the broadcast shape.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -233,11 +234,16 @@ def _at_concurrency(x: Mapping[str, ArrayLike], s: F, mode: float) -> dict[str, 
 
 def _best_mode(x: Mapping[str, ArrayLike], s: F, tp_ok: A, pp_ok: A) -> dict[str, A]:
     """Results at batch `s` in the faster of tensor and pipeline parallel (by requests/s) among the
-    modes whose memory holds the batch; ties and single GPUs go to tensor parallel."""
+    modes whose memory holds the batch; ties and single GPUs go to tensor parallel. Pipeline parallel is
+    not evaluated when no row may use it (one GPU, an engine without it, NVLink with vLLM)."""
     tp = _at_concurrency(x, s, TENSOR)
-    pp = _at_concurrency(x, s, PIPELINE)
-    use_pp = pp_ok & (~tp_ok | (pp["requests_per_s"] > tp["requests_per_s"]))
-    out = {k: np.where(use_pp, pp[k], tp[k]) for k in tp}
+    if pp_ok.any():
+        pp = _at_concurrency(x, s, PIPELINE)
+        use_pp = pp_ok & (~tp_ok | (pp["requests_per_s"] > tp["requests_per_s"]))
+        out = {k: np.where(use_pp, pp[k], tp[k]) for k in tp}
+    else:
+        use_pp = np.zeros(np.broadcast_shapes(np.shape(pp_ok), np.shape(tp_ok), np.shape(tp["requests_per_s"])), dtype=bool)
+        out = {k: v if np.shape(v) == use_pp.shape else np.where(use_pp, v, v) for k, v in tp.items()}
     out["parallelism"] = np.where(use_pp, PIPELINE, np.where(_a(x, "gpus") > 1.0, TENSOR, SINGLE))
     return out
 
@@ -274,14 +280,17 @@ def serve(x: Mapping[str, ArrayLike]) -> dict[str, A]:
     compute_bound. Rows that do not fit get zero throughput and latency.
     """
     arrays = {k: np.asarray(v, dtype=float) for k, v in x.items()}
-    shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
-    n = int(np.prod(shape))
-    if len(shape) <= 1:  # slices of broadcast 1-D views cost nothing
+    shapes = {a.shape for a in arrays.values()}
+    shape = next(iter(shapes)) if len(shapes) == 1 else np.broadcast_shapes(*shapes)
+    n = math.prod(shape)
+    if len(shapes) == 1 and len(shape) == 1:  # one column per key already (a result table's inputs)
+        flat = arrays
+    elif len(shape) <= 1:  # slices of broadcast 1-D views cost nothing
         flat = {k: a if a.shape == (n,) else np.broadcast_to(a, (n,)) for k, a in arrays.items()}
     else:
         flat = {k: np.broadcast_to(a, shape).reshape(-1) for k, a in arrays.items()}
     if n <= CHUNK_ROWS:
-        return {k: v.reshape(shape) for k, v in _serve_rows(flat).items()}
+        return {k: v if v.shape == shape else v.reshape(shape) for k, v in _serve_rows(flat).items()}
     parts = [_serve_rows({k: v[i:i + CHUNK_ROWS] for k, v in flat.items()}) for i in range(0, n, CHUNK_ROWS)]
     return {k: np.concatenate([p[k] for p in parts])[:n].reshape(shape) for k in parts[0]}
 
@@ -336,9 +345,10 @@ def _serve_rows(x: Mapping[str, F]) -> dict[str, A]:
     inp = _a(x, "input_tokens")
     out = _a(x, "output_tokens")
     zero = np.zeros(s.shape)
+    every = bool(fits.all())
 
     def fit(v: F) -> F:
-        return np.where(fits, v, zero)
+        return v.astype(float) if every and v.shape == zero.shape else np.where(fits, v, zero)  # all fit: a copy, as np.where makes
 
     tokens = inp + out
     return {

@@ -76,19 +76,22 @@ def as_number(value: Any, integer: bool = False) -> Any:
 def check_number(value: Any, bounds: Bounds, integer_only: bool = False) -> str | None:
     """None when `value` is within `bounds`' valid range (and an int when `integer_only`), else the reason."""
     kind = "an integer" if integer_only or bounds.integer else "a number"
-    want = f"{kind} {bounds.in_words()}".rstrip()
+
+    def want() -> str:  # worded only for a value that is refused
+        return f"{kind} {bounds.in_words()}".rstrip()
+
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"expected {want}, got {describe(value)}"
+        return f"expected {want()}, got {describe(value)}"
     if integer_only and not isinstance(value, int):
-        return f"expected {want}, got {describe(value)}"
+        return f"expected {want()}, got {describe(value)}"
     try:
         finite = math.isfinite(value)
     except OverflowError:  # an int beyond float range
-        return f"expected {want}, got a number with {len(str(abs(value)))} digits (too large)"
+        return f"expected {want()}, got a number with {len(str(abs(value)))} digits (too large)"
     if not finite:
-        return f"expected {want}, got {value!r} (numbers must be finite)"
+        return f"expected {want()}, got {value!r} (numbers must be finite)"
     if not value <= bounds.le:
         return f"expected {kind} {bounds.in_words(show_cap=True)}, got {value!r}"
     if not bounds.valid(value):
-        return f"expected {want}, got {value!r}"
+        return f"expected {want()}, got {value!r}"
     return None
