@@ -26,6 +26,7 @@ import numpy as np
 from llmcost.errors import LlmcostError
 from llmcost.render import count
 from llmcost.results import NA, NEVER, STATES, Table, num, text_column
+from llmcost.userfiles import read_capped
 
 Row = dict[str, Any]
 
@@ -70,15 +71,7 @@ def read_rows(path: str | Path) -> list[Row]:
     """The rows of a `compare -f json` (or `-f jsonl`) output file, checked: one object per option with a text
     `option` and a number or state in each COMPARED key. Any other content is an LlmcostError naming the file."""
     name = str(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise LlmcostError(f"{name}: no such file; {HINT}") from None
-    except OSError as e:
-        raise LlmcostError(f"{name}: cannot read it ({e.strerror or e})") from None
-    if len(data) > MAX_BYTES:
-        raise LlmcostError(f"{name}: larger than {MAX_BYTES // 2**20} MiB, not a compare output; {HINT}")
+    data = read_capped(path, name, MAX_BYTES, HINT)
     try:
         text = data.decode("utf-8")
         lines = Path(name).suffix.lower() in (".jsonl", ".ndjson")

@@ -26,6 +26,7 @@ from llmcost import catalog as catalog_mod
 from llmcost.catalog import Catalog, Located
 from llmcost.errors import LlmcostError, ProfileError
 from llmcost.schema import Model
+from llmcost.userfiles import read_capped
 
 MAX_CONFIG_BYTES = 4 * 2**20
 """A config.json is a few kilobytes; anything this large is not one."""
@@ -44,11 +45,8 @@ def is_config_path(model: str) -> bool:
 
 def read_config(path: Path) -> tuple[dict[str, Any], str]:
     """The file's JSON object (the text model's part for multimodal configs) and its SHA-256."""
-    if not path.is_file():
-        raise LlmcostError(f"--model {str(path)!r}: no such file; give a model id or a Hugging Face config.json")
-    data = path.read_bytes()
-    if len(data) > MAX_CONFIG_BYTES:
-        raise LlmcostError(f"{path}: {len(data):,} bytes is not a config.json (expected a few kilobytes)")
+    data = read_capped(path, f"--model {str(path)!r}", MAX_CONFIG_BYTES, "give a model id or a Hugging Face config.json "
+                       "(a few kilobytes)")
     try:
         config = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:

@@ -298,6 +298,7 @@ def test_sigterm_mid_sweep_leaves_no_partial_file(signum: int, tmp_path: Path) -
     assert proc.returncode == 128 + signum
     assert err.decode().endswith(f"llmcost: stopped by {signal.Signals(signum).name}; no partial output file was left\n")
     assert not_warnings(err.decode()) == 1 and out == b""
+    assert target.read_text() == "previous\n" and sorted(p.name for p in tmp_path.iterdir()) == ["grid.yaml", "rows.jsonl"]
     assert target.read_text() == "previous\n" and leftovers(tmp_path) == []
 
 

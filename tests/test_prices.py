@@ -196,7 +196,7 @@ def test_litellm_needs_a_file_and_bad_input_is_one_line(run, tmp_path: Path) -> 
                                 "--from litellm model_prices_and_context_window.json"),
         (["--from", "litelm", str(LITELLM)], "llmcost: error: unknown --from source 'litelm'; did you mean 'litellm'?"),
         (["--from", "litellm", str(tmp_path / "nope.json")],
-         f"llmcost: error: LiteLLM prices file {str(tmp_path / 'nope.json')!r} does not exist"),
+         f"llmcost: error: LiteLLM prices file {str(tmp_path / 'nope.json')!r}: no such file; {HINT}"),
         (["--from", "litellm", str(LITELLM), "--as-of", "2026-02-30"],
          "llmcost: error: --as-of '2026-02-30': expected a date YYYY-MM-DD, e.g. 2026-11-10"),
         (["--from", "genai-prices", "--data", str(LITELLM)],
@@ -332,18 +332,21 @@ def test_mutated_files_import_or_fail_with_one_error(tmp_path: Path) -> None:
                 assert all(isinstance(v, (int, float)) and math.isfinite(v) and v >= 0 for v in money), entry
 
 
+HINT = "give the price data JSON (LiteLLM's model_prices_and_context_window.json or genai-prices' data.json)"
+
+
 def test_unreadable_and_oversized_files_are_one_line(run, tmp_path: Path, monkeypatch) -> None:
     binary = tmp_path / "data.json"
     binary.write_bytes(b'{"m": "\xff"}')
     rc, out, err = run("profiles", "import-prices", "--from", "litellm", str(binary))
     assert (rc, out, err) == (2, "", f"llmcost: error: {LITELLM_FILE} {str(binary)!r}: not UTF-8 text (byte 7); is it the JSON file?\n")
     rc, out, err = run("profiles", "import-prices", "--from", "litellm", str(tmp_path))
-    assert (rc, out) == (2, "") and err.startswith(f"llmcost: error: {LITELLM_FILE} {str(tmp_path)!r} cannot be read (")
+    assert (rc, out, err) == (2, "", f"llmcost: error: {LITELLM_FILE} {str(tmp_path)!r}: is a directory; {HINT}\n")
     monkeypatch.setattr(importer, "MAX_JSON_BYTES", 2**20)
     big = tmp_path / "big.json"
     big.write_text("{" + " " * 2**20 + "}")
     rc, out, err = run("profiles", "import-prices", "--from", "litellm", str(big))
-    assert (rc, out, err) == (2, "", f"llmcost: error: {LITELLM_FILE} {str(big)!r} is over 1 MiB; price files are a few MB\n")
+    assert (rc, out, err) == (2, "", f"llmcost: error: {LITELLM_FILE} {str(big)!r}: over 1 MiB; {HINT}\n")
 
 
 def test_shape_checker_on_its_own() -> None:

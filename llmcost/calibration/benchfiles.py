@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from llmcost.errors import LlmcostError
+from llmcost.userfiles import read_capped
 
 MAX_BYTES = 64 * 2**20
 """Result files are kilobytes to a few megabytes (vLLM's with --save-detailed); larger ones are refused."""
@@ -84,17 +85,7 @@ def read(path_text: str) -> tuple[list[Run], list[str]]:
     """The runs of one result file, and the entries skipped with why (one line each)."""
     path = Path(path_text)
     name = path.name
-    try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise LlmcostError(f"{path_text}: no such file") from None
-    except IsADirectoryError:
-        raise LlmcostError(f"{path_text}: is a directory; give result files") from None
-    except OSError as e:
-        raise LlmcostError(f"{path_text}: cannot read ({e.strerror})") from None
-    if len(raw) > MAX_BYTES:
-        raise LlmcostError(f"{name}: over {MAX_BYTES // 2**20} MiB; llama-bench and vLLM result files are far smaller")
+    raw = read_capped(path, path_text, MAX_BYTES, "give llama-bench (-o json or jsonl) or vLLM (--save-result) result files")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

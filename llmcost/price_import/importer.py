@@ -26,6 +26,7 @@ from llmcost.errors import LlmcostError, ProfileError, unknown
 from llmcost.price_import import genai_prices, litellm
 from llmcost.price_import.entries import Imported, load_model_links
 from llmcost.price_import.shape import ShapeError
+from llmcost.userfiles import read_capped
 
 SOURCES = ("genai-prices", "litellm")
 
@@ -82,15 +83,8 @@ def read_json(path: Path, what: str) -> tuple[Any, bytes]:
     """The JSON in `path` (fractions, NaN and Infinity as Decimal, exactly) and its bytes; one-line LlmcostError
     when it cannot be read."""
     name = f"{what} file {str(path)!r}"
-    try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_JSON_BYTES + 1)
-    except FileNotFoundError:
-        raise LlmcostError(f"{name} does not exist") from None
-    except OSError as e:
-        raise LlmcostError(f"{name} cannot be read ({e.strerror or e})") from None
-    if len(raw) > MAX_JSON_BYTES:
-        raise LlmcostError(f"{name} is over {MAX_JSON_BYTES // 2**20} MiB; price files are a few MB")
+    raw = read_capped(path, name, MAX_JSON_BYTES, "give the price data JSON (LiteLLM's model_prices_and_context_window.json "
+                      "or genai-prices' data.json)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
