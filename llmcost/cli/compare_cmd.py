@@ -98,7 +98,7 @@ def compare_command(scenario_id: ScenarioOpt = None, model: ScenarioModelOpt = N
     emit(rows, fmt, output, title=f"{sc.name}: {sc.serving.model} ({sc.serving.quantization}), vs {result.reference}{bench}",
          footer=footer, explanation=explanation(cat, sc, result, priced, vs) if explain else None,
          table=MC_TABLE_COLUMNS if samples else TABLE_COLUMNS, columns=columns, wide=wide, inputs=inputs(scenario_id, profiles))
-    if fmt != "table":
+    if fmt not in ("table", "markdown"):  # a table and Markdown carry the verdict under the rows
         sys.stderr.write(result.verdict + "\n")
         if chart:
             sys.stderr.write(charts + "\n")
