@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-PAGES = ("profiles.md", "hardware.md", "validation.md", "performance.md")
+PAGES = ("profiles.md", "hardware.md", "reliability.md", "validation.md", "performance.md")
 README = ROOT / "README.md"
 """The README's example output is generated the same way (its ```console block)."""
 TODAY = "2026-11-26"
