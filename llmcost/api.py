@@ -253,7 +253,8 @@ def compare(scenario: Scenario | str | None = None, vs: str | None = None, sampl
         columns and p_cheaper_than_api) to an array: inf where break-even or payback is never, NaN where
         a figure does not apply, and `fits` False where an option does not fit. `.rows()` is exactly the
         list of dicts of `llmcost compare --format json`. Also `.verdict` (text), `.reference` (the
-        reference API's id) and `.cumulative` (option -> cumulative USD at the end of each month).
+        reference API's id) and `.cumulative` (each option that fits -> cumulative USD at the end of each
+        month).
 
     Raises
     ------
