@@ -26,11 +26,32 @@ def _ring(message_bytes: ArrayLike, gpus: ArrayLike, latency_s: ArrayLike, hop_l
 
 def allreduce_s(message_bytes: ArrayLike, gpus: ArrayLike, latency_s: ArrayLike, hop_latency_s: ArrayLike,
                 bus_bytes_per_s: ArrayLike) -> F:
-    """Time of one all-reduce of `message_bytes` over `gpus` GPUs (0 on one GPU): a fixed latency that
-    grows with the ring's 2 (n - 1) steps, plus the ring's 2 (n - 1) / n x bytes over the bus bandwidth
-    (alpha-beta model; NVIDIA nccl-tests doc/PERFORMANCE.md: busbw = algbw x 2 (n - 1) / n, "time ~
-    overhead + size / bw").
+    """Time of one all-reduce of `message_bytes` over `gpus` GPUs (0 on one GPU).
 
+    A fixed latency that grows with the ring's 2 (n - 1) steps, plus the ring's 2 (n - 1) / n x bytes over
+    the bus bandwidth (alpha-beta model; NVIDIA nccl-tests doc/PERFORMANCE.md: busbw = algbw x 2 (n - 1) / n,
+    "time ~ overhead + size / bw").
+
+    Parameters
+    ----------
+    message_bytes : array_like
+        Bytes, the message each GPU holds before and after the all-reduce.
+    gpus : array_like
+        GPUs in the group, a count.
+    latency_s : array_like
+        Seconds, the fixed latency of one collective.
+    hop_latency_s : array_like
+        Seconds added per ring step.
+    bus_bytes_per_s : array_like
+        Bytes per second, the link's bus bandwidth per GPU (one direction).
+
+    Returns
+    -------
+    ndarray
+        Seconds, of the inputs' broadcast shape; 0 where `gpus` <= 1.
+
+    Examples
+    --------
     8 RTX 4090s without peer-to-peer, 8 bytes: 7 us + 14 x 2.5 us, near the 42 us NVIDIA/nccl #1530
     measured; a 1 MiB message (batch 64 x d_model 8192 x 2 bytes) adds 1.75 x 1 MiB at 11 GB/s:
 
@@ -42,12 +63,33 @@ def allreduce_s(message_bytes: ArrayLike, gpus: ArrayLike, latency_s: ArrayLike,
 
 def allgather_s(total_bytes: ArrayLike, gpus: ArrayLike, latency_s: ArrayLike, hop_latency_s: ArrayLike,
                 bus_bytes_per_s: ArrayLike) -> F:
-    """Time of one all-gather that leaves `total_bytes` (all GPUs' shards together) on each of `gpus` GPUs,
-    or of one reduce-scatter of `total_bytes` into shards (the same traffic): half an all-reduce, the
-    ring's (n - 1) steps and (n - 1) / n x bytes over the bus bandwidth (nccl-tests doc/PERFORMANCE.md:
-    all_gather and reduce_scatter busbw = algbw x (n - 1) / n; an all-reduce is a reduce-scatter followed
-    by an all-gather).
+    """Time of one all-gather, or of one reduce-scatter (the same traffic), over `gpus` GPUs (0 on one GPU).
 
+    Half an all-reduce: the ring's (n - 1) steps and (n - 1) / n x bytes over the bus bandwidth
+    (nccl-tests doc/PERFORMANCE.md: all_gather and reduce_scatter busbw = algbw x (n - 1) / n; an
+    all-reduce is a reduce-scatter followed by an all-gather).
+
+    Parameters
+    ----------
+    total_bytes : array_like
+        Bytes, all GPUs' shards together: what an all-gather leaves on each GPU, or what a reduce-scatter
+        splits into shards.
+    gpus : array_like
+        GPUs in the group, a count.
+    latency_s : array_like
+        Seconds, the fixed latency of one collective.
+    hop_latency_s : array_like
+        Seconds added per ring step.
+    bus_bytes_per_s : array_like
+        Bytes per second, the link's bus bandwidth per GPU (one direction).
+
+    Returns
+    -------
+    ndarray
+        Seconds, of the inputs' broadcast shape; 0 where `gpus` <= 1.
+
+    Examples
+    --------
     FSDP gathering one 0.4 GB layer of Llama-2 7B in BF16 over two RTX 3090s that stage through host
     memory (11.2 GB/s bus bandwidth): half of it crosses the link, 18 ms:
 

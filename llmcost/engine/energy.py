@@ -11,6 +11,22 @@ F = NDArray[np.float64]
 def average_power_w(idle_w: ArrayLike, board_w: ArrayLike, utilization: ArrayLike) -> F:
     """Average draw of a GPU busy `utilization` of the time: idle + (board - idle) x utilisation.
 
+    Parameters
+    ----------
+    idle_w : array_like
+        Watts drawn when idle.
+    board_w : array_like
+        Watts drawn when busy (the board power).
+    utilization : array_like
+        Fraction 0-1 of the time busy (clipped to 0-1).
+
+    Returns
+    -------
+    ndarray
+        Watts, of the inputs' broadcast shape.
+
+    Examples
+    --------
     >>> float(average_power_w(20, 350, 0.5))
     185.0
     """
@@ -21,6 +37,22 @@ def average_power_w(idle_w: ArrayLike, board_w: ArrayLike, utilization: ArrayLik
 def energy_kwh(power_w: ArrayLike, hours: ArrayLike, pue: ArrayLike) -> F:
     """kWh drawn at `power_w` for `hours`, times the facility's PUE (LLaMA paper sec. 6 method).
 
+    Parameters
+    ----------
+    power_w : array_like
+        Watts drawn by the IT equipment.
+    hours : array_like
+        Hours drawn.
+    pue : array_like
+        Power usage effectiveness, the ratio of facility to IT power (>= 1).
+
+    Returns
+    -------
+    ndarray
+        kWh, of the inputs' broadcast shape.
+
+    Examples
+    --------
     LLaMA 7B: 82,432 A100-hours at 400 W and PUE 1.1 give the paper's 36 MWh:
 
     >>> round(float(energy_kwh(400, 82432, 1.1)) / 1000, 1)

@@ -16,7 +16,27 @@ F = NDArray[np.float64]
 def active_params(params: ArrayLike, experts: ArrayLike, experts_per_token: ArrayLike, expert_params: ArrayLike) -> F:
     """Parameters a token uses: total minus the routed experts it skips (dense: experts = 0).
 
-    N_a = N - (E - k) x P_e. Mixtral 8x7B: 46.7B total, 8 experts of 5.637B, top-2:
+    N_a = N - (E - k) x P_e.
+
+    Parameters
+    ----------
+    params : array_like
+        Parameters of the model, a count.
+    experts : array_like
+        Routed experts per layer, a count (0 for dense models).
+    experts_per_token : array_like
+        Experts each token is routed to, a count.
+    expert_params : array_like
+        Parameters of one expert across all layers, a count.
+
+    Returns
+    -------
+    ndarray
+        Parameters, a count, of the inputs' broadcast shape.
+
+    Examples
+    --------
+    Mixtral 8x7B: 46.7B total, 8 experts of 5.637B, top-2:
 
     >>> round(float(active_params(46.7e9, 8, 2, 5.637e9)) / 1e9, 1)
     12.9
@@ -27,12 +47,31 @@ def active_params(params: ArrayLike, experts: ArrayLike, experts_per_token: Arra
 
 
 def attention_flops_per_key(layers: ArrayLike, heads: ArrayLike, qk_dim: ArrayLike, v_dim: ArrayLike) -> F:
-    """Forward attention FLOPs per token per key over `layers` layers: QK^T (qk_dim per head) and AV
-    (v_dim per head), 2 FLOPs per multiply-add: 2 L heads (d_qk + d_v).
+    """Forward attention FLOPs per token per key over `layers` layers: 2 L heads (d_qk + d_v).
 
-    With d_qk = d_v = head_dim and heads x head_dim = d_model this is Kaplan et al.'s 4 L d (2020,
-    Table 1). It is not when heads x head_dim differs from d_model: Qwen3-32B (64 layers, 64 heads of
-    128, d_model 5120) does 1.6x the 4 L d count (Qwen3-32B config.json):
+    QK^T (qk_dim per head) and AV (v_dim per head), 2 FLOPs per multiply-add. With d_qk = d_v = head_dim
+    and heads x head_dim = d_model this is Kaplan et al.'s 4 L d (2020, Table 1).
+
+    Parameters
+    ----------
+    layers : array_like
+        Attention layers, a count.
+    heads : array_like
+        Query heads per layer, a count.
+    qk_dim : array_like
+        Elements per head in the query-key product (head_dim; for MLA the latent plus the RoPE part).
+    v_dim : array_like
+        Elements per head in the attention-value product.
+
+    Returns
+    -------
+    ndarray
+        FLOPs per token per key (per earlier token attended to), of the inputs' broadcast shape.
+
+    Examples
+    --------
+    Not 4 L d when heads x head_dim differs from d_model: Qwen3-32B (64 layers, 64 heads of 128, d_model
+    5120) does 1.6x the 4 L d count (Qwen3-32B config.json):
 
     >>> float(attention_flops_per_key(64, 64, 128, 128) / (4 * 64 * 5120))
     1.6
@@ -50,9 +89,29 @@ def attention_flops_per_key(layers: ArrayLike, heads: ArrayLike, qk_dim: ArrayLi
 
 def attention_flops_per_token(attn_flops_per_key: ArrayLike, context: ArrayLike, window_flops_per_key: ArrayLike = 0.0,
                               window: ArrayLike = 0.0) -> F:
-    """Forward attention FLOPs of one token attending to `context` earlier tokens: full-attention layers
-    see all of them, sliding-window layers at most `window` (gpt-oss: 128, config.json `sliding_window`).
+    """Forward attention FLOPs of one token attending to `context` earlier tokens.
 
+    Full-attention layers see all of them, sliding-window layers at most `window` (gpt-oss: 128,
+    config.json `sliding_window`).
+
+    Parameters
+    ----------
+    attn_flops_per_key : array_like
+        FLOPs per key of the full-attention layers together (attention_flops_per_key).
+    context : array_like
+        Tokens attended to.
+    window_flops_per_key : array_like, default 0.0
+        FLOPs per key of the sliding-window layers together (0: none).
+    window : array_like, default 0.0
+        Tokens, the sliding window.
+
+    Returns
+    -------
+    ndarray
+        FLOPs per token, of the inputs' broadcast shape.
+
+    Examples
+    --------
     GPT-3 175B (96 layers, d 12288) at 2048 tokens, 4 L d T:
 
     >>> float(attention_flops_per_token(4 * 96 * 12288, 2048)) / 1e9
@@ -68,7 +127,29 @@ def training_flops_per_token(matmul_params: ArrayLike, attn_flops_per_key: Array
     """Training FLOPs per token, 6 N + 3 x attention forward (PaLM, Chowdhery et al. 2022, App. B: 6N + 12 L d T).
 
     N counts the weights that multiply (active parameters without an untied input embedding, which
-    is a lookup). GPT-3 175B at T = 2048 (Brown et al. report 3.14e23 FLOPs for 300B tokens):
+    is a lookup).
+
+    Parameters
+    ----------
+    matmul_params : array_like
+        N, parameters that multiply per token, a count.
+    attn_flops_per_key : array_like
+        Forward FLOPs per key of the full-attention layers (attention_flops_per_key).
+    seq_len : array_like
+        Tokens per training sequence (the context attended to).
+    window_flops_per_key : array_like, default 0.0
+        Forward FLOPs per key of the sliding-window layers (0: none).
+    window : array_like, default 0.0
+        Tokens, the sliding window.
+
+    Returns
+    -------
+    ndarray
+        FLOPs per trained token, of the inputs' broadcast shape.
+
+    Examples
+    --------
+    GPT-3 175B at T = 2048 (Brown et al. report 3.14e23 FLOPs for 300B tokens):
 
     >>> round(float(training_flops_per_token(174.6e9, 4 * 96 * 12288, 2048)) * 300e9 / 1e23, 2)
     3.23
@@ -87,6 +168,32 @@ def finetune_flops_per_token(method_full: ArrayLike, matmul_params: ArrayLike, a
     parameters); attention has no weights, so its forward and backward (3 x attention) stay whole;
     the adapters cost 6 x trainable. Checkpointing adds one more forward (2 N + attention). QLoRA
     multiplies by the dequantisation overhead (1 for the others).
+
+    Parameters
+    ----------
+    method_full : array_like of bool
+        True for full fine-tuning, False for LoRA and QLoRA.
+    matmul_params : array_like
+        N, parameters that multiply per token, a count.
+    attn_flops_per_key : array_like
+        Forward FLOPs per key of the full-attention layers (attention_flops_per_key).
+    seq_len : array_like
+        Tokens per training sequence.
+    checkpointing : array_like of bool
+        Activation checkpointing on (one more forward pass).
+    trainable : array_like
+        Trainable (adapter) parameters, a count.
+    dequant_overhead : array_like
+        Factor >= 1 on the FLOPs for dequantising a 4-bit base (QLoRA; 1 for the others).
+    window_flops_per_key : array_like, default 0.0
+        Forward FLOPs per key of the sliding-window layers (0: none).
+    window : array_like, default 0.0
+        Tokens, the sliding window.
+
+    Returns
+    -------
+    ndarray
+        FLOPs per trained token, of the inputs' broadcast shape.
     """
     n = np.asarray(matmul_params, dtype=float)
     attn_fwd = attention_flops_per_token(attn_flops_per_key, seq_len, window_flops_per_key, window)
@@ -99,6 +206,33 @@ def finetune_flops_per_token(method_full: ArrayLike, matmul_params: ArrayLike, a
 
 def forward_flops_per_token(matmul_params: ArrayLike, attn_flops_per_key: ArrayLike, context: ArrayLike,
                             window_flops_per_key: ArrayLike = 0.0, window: ArrayLike = 0.0) -> F:
-    """Inference FLOPs per token: 2 N + attention over `context` tokens (Kaplan et al. 2020 Table 1)."""
+    """Inference FLOPs per token: 2 N + attention over `context` tokens (Kaplan et al. 2020 Table 1).
+
+    Parameters
+    ----------
+    matmul_params : array_like
+        N, parameters that multiply per token, a count.
+    attn_flops_per_key : array_like
+        Forward FLOPs per key of the full-attention layers (attention_flops_per_key).
+    context : array_like
+        Tokens attended to.
+    window_flops_per_key : array_like, default 0.0
+        Forward FLOPs per key of the sliding-window layers (0: none).
+    window : array_like, default 0.0
+        Tokens, the sliding window.
+
+    Returns
+    -------
+    ndarray
+        FLOPs per token, of the inputs' broadcast shape.
+
+    Examples
+    --------
+    A 7B dense model (4 L d = 4 x 32 x 4096 FLOPs per key) at 2,048 tokens of context: 2 x 6.74e9 +
+    1.07e9 FLOPs:
+
+    >>> round(float(forward_flops_per_token(6.74e9, 4 * 32 * 4096, 2048)) / 1e9, 2)
+    14.55
+    """
     return 2.0 * np.asarray(matmul_params, dtype=float) + attention_flops_per_token(
         attn_flops_per_key, context, window_flops_per_key, window)

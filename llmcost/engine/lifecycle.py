@@ -28,6 +28,22 @@ def _a(x: Mapping[str, ArrayLike], key: str) -> F:
 def replicas_needed(requests_per_day: ArrayLike, peak_to_average: ArrayLike, capacity_rps: ArrayLike) -> F:
     """Replicas that carry the peak request rate: ceil(requests/day / 86,400 x peak / capacity), at least 1.
 
+    Parameters
+    ----------
+    requests_per_day : array_like
+        Requests per day.
+    peak_to_average : array_like
+        Ratio of the peak to the average request rate (>= 1).
+    capacity_rps : array_like
+        Requests per second one replica serves (0: 1 replica is returned).
+
+    Returns
+    -------
+    ndarray
+        Replicas, a count, of the inputs' broadcast shape.
+
+    Examples
+    --------
     >>> replicas_needed([1000, 1e6], 3, 0.5).tolist()
     [1.0, 70.0]
     """
@@ -65,6 +81,20 @@ def price_factor(decline_per_year: ArrayLike, months: ArrayLike) -> F:
     """A price after `months` as a share of today's, when it falls by `decline_per_year` each year:
     (1 - d)^(months / 12), compounded monthly (a16z "LLMflation", 2024-11-12: 10x a year is d = 0.9).
 
+    Parameters
+    ----------
+    decline_per_year : array_like
+        Fraction of the price lost per year (0.9 = ten times cheaper a year; negative = rising).
+    months : array_like
+        Months from today.
+
+    Returns
+    -------
+    ndarray
+        Fraction of today's price, of the inputs' broadcast shape.
+
+    Examples
+    --------
     >>> [round(v, 4) for v in price_factor(0.9, [0, 6, 12, 24]).tolist()]
     [1.0, 0.3162, 0.1, 0.01]
     """
@@ -75,6 +105,20 @@ def mean_price_factor(decline_per_year: ArrayLike, months: ArrayLike) -> F:
     """Mean of `price_factor` over months 0 .. n-1 (n = ceil(months)): the geometric series
     (1 - r^n) / (n (1 - r)) with r = (1 - d)^(1/12); 1 when flat.
 
+    Parameters
+    ----------
+    decline_per_year : array_like
+        Fraction of the price lost per year.
+    months : array_like
+        Months averaged over (rounded up).
+
+    Returns
+    -------
+    ndarray
+        Fraction of today's price, of the inputs' broadcast shape.
+
+    Examples
+    --------
     >>> [round(v, 4) for v in mean_price_factor([0.0, 0.9], 36).tolist()]
     [1.0, 0.1589]
     """
@@ -88,7 +132,20 @@ def mean_price_factor(decline_per_year: ArrayLike, months: ArrayLike) -> F:
 def gpu_market_loss_per_month(x: Mapping[str, ArrayLike]) -> F:
     """Extra depreciation per replica and month when GPU prices fall: the GPUs' share of the capex x
     resale x (1 - price_factor(lifetime)) / lifetime (0 when flat), so the resale value at the end of the
-    lifetime is resale_fraction of the market price then, not of the price paid."""
+    lifetime is resale_fraction of the market price then, not of the price paid.
+
+    Parameters
+    ----------
+    x : mapping of str to array_like
+        1-D arrays of equal length, one element per option, keyed as in `monthly_costs` (same units);
+        read here: kind, lifetime_months, resale_fraction, unit_capex_usd, gpu_capex_usd and
+        gpu_price_decline_per_year.
+
+    Returns
+    -------
+    ndarray
+        USD per replica and month, one per row.
+    """
     life = _a(x, "lifetime_months")
     return _gpu_capex(x) * _a(x, "resale_fraction") * (1.0 - price_factor(_trend(x, "gpu_price_decline_per_year"), life)) / life
 
@@ -96,28 +153,81 @@ def gpu_market_loss_per_month(x: Mapping[str, ArrayLike]) -> F:
 def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
     """Month-by-month cash flows, shape (rows, months).
 
-    Keys of `x`: kind (0 own, 1 rent, 2 api), requests_per_day, tokens_per_request, peak_to_average,
-    monthly_growth, horizon_months, capacity_rps (per replica), gpus_per_replica, unit_capex_usd (per
-    replica), resale_fraction, lifetime_months, idle_w (per replica, host included), busy_extra_w (board
-    minus idle, per replica), pue, electricity_usd_per_kwh, upkeep_usd_per_month (per replica: operations
-    time, colocation, failed-card replacements), rent_usd_per_gpu_hour, gpus_per_instance, serverless
-    (bool), min_workers, latency_s and latency_slope_s (one request's latency at batch 1, and its rise per
-    extra request in the batch), capacity_latency_s (at the capacity batch), idle_timeout_s, cold_start_s
-    (serverless billing, llmcost.engine.serverless), api_usd_per_request, ref_api_usd_per_request,
-    one_time_usd, periodic_usd, period_months (0 = none), ref_one_time_usd, ref_periodic_usd (the
-    reference API's own training fees), start_months (serving starts when the option's training ends;
-    until then its traffic goes to the reference API), discount_rate (yearly). Optional: TREND_KEYS (fractions
-    per year, absent = flat) and gpu_capex_usd (the GPUs' part of unit_capex_usd, the part that follows the GPU
-    market; absent = all of it).
-
     Owned replicas are bought at the start (or when the peak needs them) and kept; rented replicas
     follow the need each month; serverless offers bill their workers as the provider does
     (serverless.worker_hours_per_day); API cost follows volume. Volume grows by `monthly_growth` each
-    month. Returns volume_requests_per_day, replicas, capex_usd, opex_usd, serving_usd (the running cost
-    had serving started at once: what a month of serving costs), gpu_capex_usd (the GPUs' part of each
-    month's purchases), utilization, api_reference_usd. With price trends (issue #12), month m pays
-    price_factor(d, m) of today's API price (the reference API's too) and rental rate, and a replica bought in
-    month m pays that factor of the GPUs' price (the host's part stays flat).
+    month. With price trends (issue #12), month m pays price_factor(d, m) of today's API price (the
+    reference API's too) and rental rate, and a replica bought in month m pays that factor of the GPUs'
+    price (the host's part stays flat).
+
+    Parameters
+    ----------
+    x : mapping of str to array_like
+        The lifecycle engine's input row: 1-D arrays of equal length, one element per option (row).
+        Workload:
+
+        - kind: 0 own, 1 rent, 2 api (OWN, RENT, API).
+        - requests_per_day: requests per day in month 0.
+        - tokens_per_request: tokens per request, input + output (read by `lifecycle`).
+        - peak_to_average: ratio of the peak to the average request rate (>= 1).
+        - monthly_growth: fraction per month (0.05 = +5% a month).
+        - horizon_months: months costed.
+
+        Hardware, per replica:
+
+        - capacity_rps: requests per second one replica serves.
+        - gpus_per_replica: GPUs, a count.
+        - unit_capex_usd: USD to buy one replica (GPUs and host).
+        - resale_fraction: fraction 0-1 of the price the hardware resells for at the end of its lifetime.
+        - lifetime_months: months the hardware is kept.
+        - idle_w: W drawn idle, host included; busy_extra_w: W more when busy (board minus idle).
+        - pue: ratio of facility to IT power (>= 1); electricity_usd_per_kwh: USD per kWh.
+        - upkeep_usd_per_month: USD per replica and month (operations time, colocation, failed-card
+          replacements).
+
+        Rental:
+
+        - rent_usd_per_gpu_hour: USD per GPU-hour; gpus_per_instance: GPUs per rented instance, a count.
+        - serverless (bool): billed per second of worker time; min_workers: always-on workers, a count.
+        - latency_s and latency_slope_s: seconds, one request's latency at batch 1 and its rise per extra
+          request in the batch; capacity_latency_s: seconds, at the capacity batch; idle_timeout_s and
+          cold_start_s: seconds (serverless billing, llmcost.engine.serverless).
+
+        API and training:
+
+        - api_usd_per_request: USD per request of an API option; ref_api_usd_per_request: USD per request
+          of the reference API, for the same request.
+        - one_time_usd: USD paid in month 0; periodic_usd: USD per periodic training run; period_months:
+          months between runs (0 = none).
+        - ref_one_time_usd, ref_periodic_usd: USD, the reference API's own training fees.
+        - start_months: months until serving starts (when the option's training ends); until then its
+          traffic goes to the reference API.
+        - discount_rate: fraction per year (read by `lifecycle`).
+
+        Optional:
+
+        - api_price_decline_per_year, rental_price_decline_per_year, gpu_price_decline_per_year
+          (TREND_KEYS): fractions per year (0.9 = ten times cheaper a year), absent = flat.
+        - gpu_capex_usd: USD per replica, the GPUs' part of unit_capex_usd, the part that follows the GPU
+          market; absent = all of it.
+    months : int
+        Months on the second axis, a count (at least the longest horizon; months beyond a row's own
+        horizon are zero).
+
+    Returns
+    -------
+    dict of str to ndarray
+        Arrays of shape (rows, months):
+
+        - volume_requests_per_day: requests per day.
+        - replicas: replicas installed (own) or needed (rent), a count.
+        - capex_usd: USD of purchases in the month; gpu_capex_usd: the GPUs' part of them.
+        - opex_usd: USD of running cost in the month (the reference API's cost for the traffic until
+          serving starts), upkeep, and one-time and periodic training included.
+        - serving_usd: USD, the running cost had serving started at once (what a month of serving costs).
+        - utilization: fraction 0-1 of the installed capacity used on average.
+        - api_reference_usd: USD the reference API would cost for the same traffic, its training fees
+          included.
     """
     kind = _a(x, "kind")
     n = kind.shape[0]
@@ -205,7 +315,26 @@ def monthly_costs(x: Mapping[str, ArrayLike], months: int) -> dict[str, F]:
 
 def rented_usd(x: Mapping[str, ArrayLike], rows: NDArray[np.intp], need: F, volume: F) -> F:
     """Monthly bill of rented rows (rows x months): instances for the replicas needed, around the clock; serverless
-    offers their billed worker-hours (always-on workers plus flex workers' billed share of the busy window)."""
+    offers their billed worker-hours (always-on workers plus flex workers' billed share of the busy window).
+
+    Parameters
+    ----------
+    x : mapping of str to array_like
+        1-D arrays of equal length, one element per option, keyed as in `monthly_costs` (same units);
+        read here: gpus_per_replica, gpus_per_instance, rent_usd_per_gpu_hour, serverless, and for
+        serverless rows peak_to_average, min_workers and the latency and billing seconds.
+    rows : ndarray of int
+        Positions of the rented rows in `x`.
+    need : ndarray
+        Replicas needed, a count, shape (len(rows), months).
+    volume : ndarray
+        Requests per day, shape (len(rows), months).
+
+    Returns
+    -------
+    ndarray
+        USD per month, shape (len(rows), months).
+    """
     gpus = _a(x, "gpus_per_replica")[rows, None]
     per_inst = _a(x, "gpus_per_instance")[rows, None]
     rate = _a(x, "rent_usd_per_gpu_hour")[rows, None]
@@ -231,6 +360,30 @@ def payback_months(capex: F, opex: F, api: F, horizon: F) -> F:
     fall faster than the option's costs, an option cheaper in its first months can be overtaken: the
     payback is then the last crossing after which it stays cheaper through the horizon, and never when
     the API is cheaper in total at the horizon and still gaining.
+
+    Parameters
+    ----------
+    capex : ndarray
+        USD of purchases each month, shape (rows, months).
+    opex : ndarray
+        USD of running cost each month, shape (rows, months).
+    api : ndarray
+        USD the reference API costs each month for the same traffic, shape (rows, months).
+    horizon : ndarray
+        Months, each row's horizon, shape (rows,).
+
+    Returns
+    -------
+    ndarray
+        Months, shape (rows,); inf = never.
+
+    Examples
+    --------
+    $1,000 up front, then $50 a month against an API at $250 a month: 5 months, the closed form:
+
+    >>> payback_months(np.array([[1000.0] + [0.0] * 11]), np.full((1, 12), 50.0), np.full((1, 12), 250.0),
+    ...                np.array([12.0])).tolist()
+    [5.0]
     """
     cum_capex = np.cumsum(capex, axis=1)
     cum_run = np.cumsum(opex - api, axis=1)
@@ -256,12 +409,31 @@ def payback_months(capex: F, opex: F, api: F, horizon: F) -> F:
 def lifecycle(x: Mapping[str, ArrayLike], months: int | None = None) -> dict[str, F]:
     """TCO, month-0 cost, break-even volume and payback against the reference API, per row.
 
-    Extra keys beyond `monthly_costs`: ref_api_usd_per_request (the reference API's price for the same
-    request). Returns capex_usd (month 0), monthly_usd (month 0: depreciation + running for own),
-    usd_per_mtok, tco_usd (purchases + running + one-time - residual value at the horizon, discounted
-    when a rate is given), reference_tco_usd (the reference API's, same horizon and discounting),
-    breakeven_tokens_per_day, payback_months, replicas, peak_utilization (peak load / installed capacity),
-    utilization, capacity_tokens_per_day (one replica at the peak factor).
+    Parameters
+    ----------
+    x : mapping of str to array_like
+        1-D arrays of equal length, one element per option, keyed as in `monthly_costs` (same units), with
+        ref_api_usd_per_request (USD, the reference API's price for the same request), tokens_per_request
+        (tokens) and discount_rate (fraction per year) read here too.
+    months : int, optional
+        Months on the months axis, a count. None: the longest horizon, rounded up.
+
+    Returns
+    -------
+    dict of str to ndarray
+        One element per row:
+
+        - capex_usd: USD of purchases in month 0.
+        - monthly_usd: USD in month 0 (depreciation + running for own).
+        - usd_per_mtok: USD per 1M tokens in month 0 (inf without traffic).
+        - tco_usd: USD, purchases + running + one-time - residual value at the horizon, discounted when a
+          rate is given; reference_tco_usd: USD, the reference API's, same horizon and discounting.
+        - breakeven_tokens_per_day: tokens per day (inf = never; breakeven_tokens_per_day()).
+        - payback_months: months (inf = never; payback_months()).
+        - replicas: a count, in month 0.
+        - peak_utilization: peak load / installed capacity, a ratio (NaN for APIs); utilization:
+          fraction 0-1 of capacity used on average, month 0.
+        - capacity_tokens_per_day: tokens per day one replica carries at the peak factor (inf for APIs).
     """
     horizon = _a(x, "horizon_months")
     months = int(np.max(np.ceil(horizon))) if months is None else months
@@ -322,6 +494,16 @@ def breakeven_tokens_per_day(x: Mapping[str, ArrayLike]) -> F:
     With price trends (issue #12) the volume is the one at which the costs summed over the horizon are
     equal: API and rental prices enter at their mean over the horizon's months (`mean_price_factor`), and
     the owned depreciation adds the GPUs' market loss (`gpu_market_loss_per_month`).
+
+    Parameters
+    ----------
+    x : mapping of str to array_like
+        1-D arrays of equal length, one element per option, keyed as in `monthly_costs` (same units).
+
+    Returns
+    -------
+    ndarray
+        Tokens per day (input + output), one per row; inf = never (and for APIs).
     """
     kind = _a(x, "kind")
     tok = _a(x, "tokens_per_request")
@@ -376,6 +558,20 @@ def evaluate(x: Mapping[str, ArrayLike], cells: int = ENGINE_CELLS) -> dict[str,
     depend on its neighbours (each group gets the months axis a one-row call would), in calls of at most
     `cells` row x month cells.
 
+    Parameters
+    ----------
+    x : mapping of str to array_like
+        1-D arrays of equal length, one element per option, keyed as in `monthly_costs` (same units).
+    cells : int, default ENGINE_CELLS
+        Most row x month cells per call of `lifecycle`, a count.
+
+    Returns
+    -------
+    dict of str to ndarray
+        What `lifecycle` returns, one element per row.
+
+    Examples
+    --------
     >>> x = {k: [v, v] for k, v in dict(kind=API, requests_per_day=100, tokens_per_request=1000, peak_to_average=1,
     ...      monthly_growth=0, horizon_months=12, capacity_rps=0, gpus_per_replica=1, unit_capex_usd=0, resale_fraction=0,
     ...      lifetime_months=36, idle_w=0, busy_extra_w=0, pue=1, electricity_usd_per_kwh=0, upkeep_usd_per_month=0,

@@ -36,6 +36,24 @@ def request_latency_s(arrival_rps: ArrayLike, latency_1_s: ArrayLike, latency_sl
     point of W = W(1 + lambda W) for W(S) = W1 + slope (S - 1), i.e. W1 / (1 - lambda slope), capped at the
     capacity batch's latency (also when lambda slope >= 1).
 
+    Parameters
+    ----------
+    arrival_rps : array_like
+        Requests per second arriving at one worker (lambda).
+    latency_1_s : array_like
+        Seconds, one request's latency at batch 1 (W1).
+    latency_slope_s : array_like
+        Seconds added to a request's latency per extra request in the batch.
+    capacity_latency_s : array_like
+        Seconds, one request's latency at the capacity batch (the cap).
+
+    Returns
+    -------
+    ndarray
+        Seconds, of the inputs' broadcast shape.
+
+    Examples
+    --------
     >>> [round(v, 3) for v in request_latency_s([0.0, 0.1, 0.5], 3.8, 0.05, 6.0).tolist()]
     [3.8, 3.819, 3.897]
     """
@@ -58,6 +76,24 @@ def billed_fraction(arrival_rps: ArrayLike, latency_s: ArrayLike, idle_timeout_s
 
     Quiet: each request bills about its cold start, latency and idle timeout; busy: the worker never stops.
 
+    Parameters
+    ----------
+    arrival_rps : array_like
+        Requests per second arriving at one worker (lambda).
+    latency_s : array_like
+        Seconds, one request's latency at that rate (W: request_latency_s).
+    idle_timeout_s : array_like
+        Seconds a worker stays up after its last request (T).
+    cold_start_s : array_like
+        Seconds to start a worker: container start and loading the model (C).
+
+    Returns
+    -------
+    ndarray
+        Fraction 0-1 of wall-clock time billed, of the inputs' broadcast shape.
+
+    Examples
+    --------
     >>> [round(v, 4) for v in billed_fraction([0.0, 0.0347, 10.0], 3.8, 5.0, 40.0).tolist()]
     [0.0, 0.6357, 1.0]
     """
@@ -69,6 +105,24 @@ def billed_fraction(arrival_rps: ArrayLike, latency_s: ArrayLike, idle_timeout_s
 def cold_starts_per_s(arrival_rps: ArrayLike, latency_s: ArrayLike, idle_timeout_s: ArrayLike, cold_start_s: ArrayLike) -> F:
     """Cold starts per second of one flex worker: lambda / (lambda C + e^a).
 
+    Parameters
+    ----------
+    arrival_rps : array_like
+        Requests per second arriving at one worker (lambda).
+    latency_s : array_like
+        Seconds, one request's latency at that rate (W: request_latency_s).
+    idle_timeout_s : array_like
+        Seconds a worker stays up after its last request (T).
+    cold_start_s : array_like
+        Seconds to start a worker: container start and loading the model (C).
+
+    Returns
+    -------
+    ndarray
+        Cold starts per second, of the inputs' broadcast shape.
+
+    Examples
+    --------
     >>> round(float(cold_starts_per_s(0.0347, 3.8, 5.0, 40.0)) * 86400)
     1092
     """
@@ -84,6 +138,41 @@ def worker_hours_per_day(requests_per_day: ArrayLike, peak_to_average: ArrayLike
 
     The day's requests arrive within 24 / peak_to_average hours at peak_to_average x the daily average rate (the
     two-level reading of the peak factor: busy hours, then none), spread evenly over the `workers` the peak needs.
+
+    Parameters
+    ----------
+    requests_per_day : array_like
+        Requests per day, all workers together.
+    peak_to_average : array_like
+        Ratio of the peak to the average request rate (>= 1).
+    workers : array_like
+        Workers the peak needs, a count (at least 1 is used).
+    min_workers : array_like
+        Always-on (active) workers, a count.
+    latency_1_s : array_like
+        Seconds, one request's latency at batch 1.
+    latency_slope_s : array_like
+        Seconds added to a request's latency per extra request in the batch.
+    capacity_latency_s : array_like
+        Seconds, one request's latency at the capacity batch.
+    idle_timeout_s : array_like
+        Seconds a flex worker stays up after its last request.
+    cold_start_s : array_like
+        Seconds to start a flex worker.
+
+    Returns
+    -------
+    ndarray
+        Billed worker-hours per day, of the inputs' broadcast shape.
+
+    Examples
+    --------
+    3,456 requests a day in 12 busy hours (peak factor 2) on one always-on and one flex worker, 0.04
+    requests/s each (4 s per request, 60 s idle timeout, 40 s cold start): a = 0.04 x 64 = 2.56, so the
+    flex worker is billed f = (1.6 + e^2.56 - 1) / (1.6 + e^2.56) = 0.93 of the 12 hours, 24 + 11.2 hours:
+
+    >>> round(float(worker_hours_per_day(3456, 2, 2, 1, 4.0, 0.0, 4.0, 60.0, 40.0)), 1)
+    35.2
     """
     peak = np.asarray(peak_to_average, dtype=float)
     n = np.maximum(np.asarray(workers, dtype=float), 1.0)
@@ -103,6 +192,43 @@ def breakeven_arrival_rps(usd_per_worker_s: ArrayLike, api_usd_per_request: Arra
 
     The bill per request falls as traffic rises (each request shares its worker's start and idle tail with more
     others); bisection on a log scale over (1e-12 x capacity, capacity], a fixed number of vectorised steps.
+
+    Parameters
+    ----------
+    usd_per_worker_s : array_like
+        USD per second a worker is billed.
+    api_usd_per_request : array_like
+        USD per request at the API.
+    capacity_rps : array_like
+        Requests per second one worker serves at most.
+    latency_1_s : array_like
+        Seconds, one request's latency at batch 1.
+    latency_slope_s : array_like
+        Seconds added to a request's latency per extra request in the batch.
+    capacity_latency_s : array_like
+        Seconds, one request's latency at the capacity batch.
+    idle_timeout_s : array_like
+        Seconds a worker stays up after its last request.
+    cold_start_s : array_like
+        Seconds to start a worker.
+    steps : int, default 48
+        Bisection steps, a count.
+
+    Returns
+    -------
+    ndarray
+        Requests per second in the busy window, of the inputs' broadcast shape: 0 when cheaper even at
+        no traffic, inf when never cheaper.
+
+    Examples
+    --------
+    A worker at $0.0005 a second (4 s per request, 60 s idle timeout, 40 s cold start, 1 request/s at
+    most). Quiet, it bills 104 s ($0.052) per request, so against an API at $0.05 a request it breaks even
+    just above no traffic; against $0.01 once a = lambda x 64 is about 3 (f = 0.957, 0.0005 x 0.957 /
+    0.0479 = $0.00999); never against $0.0001, below even a full worker's $0.0005:
+
+    >>> [f"{v:.3g}" for v in breakeven_arrival_rps(0.0005, [0.05, 0.01, 0.0001], 1.0, 4.0, 0.0, 4.0, 60.0, 40.0).tolist()]
+    ['0.000475', '0.0479', 'inf']
     """
     price = np.asarray(usd_per_worker_s, dtype=float)
     api = np.asarray(api_usd_per_request, dtype=float)

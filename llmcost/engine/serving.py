@@ -41,6 +41,26 @@ def moe_weights_read(dense_bytes: ArrayLike, expert_bytes: ArrayLike, experts: A
     A given expert is untouched by all S tokens with probability (1 - k/E)^S, so the expected share
     of expert weights read is 1 - (1 - k/E)^S (uniform routing). Dense models have expert_bytes 0.
 
+    Parameters
+    ----------
+    dense_bytes : array_like
+        Bytes of the weights outside the routed experts (read whole every step).
+    expert_bytes : array_like
+        Bytes of all routed experts together.
+    experts : array_like
+        Routed experts per layer, E, a count.
+    experts_per_token : array_like
+        Experts each token is routed to, k, a count.
+    concurrency : array_like
+        Tokens in the step, S (one per sequence in decode).
+
+    Returns
+    -------
+    ndarray
+        Bytes read, of the inputs' broadcast shape.
+
+    Examples
+    --------
     >>> [round(float(moe_weights_read(1.0, 8.0, 8, 2, s)), 3) for s in (1, 4, 64)]
     [3.0, 6.469, 9.0]
     """
@@ -56,6 +76,22 @@ def mdc_wait_s(arrival_per_s: ArrayLike, servers: ArrayLike, service_per_s: Arra
     of the M/M/c wait, with Sakasegawa's (1977) closed form for M/M/c, W_q ~ rho^(sqrt(2 (c + 1)) - 1) /
     (c mu (1 - rho)). Infinite when arrivals reach the service rate (rho >= 1).
 
+    Parameters
+    ----------
+    arrival_per_s : array_like
+        Requests per second arriving (lambda).
+    servers : array_like
+        Servers (batch slots), c, a count.
+    service_per_s : array_like
+        Requests per second all servers together complete (c mu).
+
+    Returns
+    -------
+    ndarray
+        Seconds, the mean wait, of the inputs' broadcast shape: 0 without arrivals, inf at rho >= 1.
+
+    Examples
+    --------
     One server at 80% load (M/D/1 exactly: rho / (2 mu (1 - rho)) = 2 s at mu = 1), and 64 servers:
 
     >>> [round(float(mdc_wait_s(0.8, c, 1.0)), 3) for c in (1, 64)]
@@ -76,7 +112,35 @@ def ttft_at_rate_s(arrival_per_s: ArrayLike, concurrency: ArrayLike, requests_pe
     cost, the request's prefill, the wait for one of `concurrency` batch slots (M/D/c, mdc_wait_s),
     and the wait behind other requests' prefills (M/D/1: Pollaczek-Khinchine with deterministic
     service, lambda D^2 / (2 (1 - lambda D)); DistServe, Zhong et al. 2024, sec. 3 models a prefill
-    instance this way)."""
+    instance this way).
+
+    Parameters
+    ----------
+    arrival_per_s : array_like
+        Requests per second arriving at the replica.
+    concurrency : array_like
+        Batch slots (sequences decoded together), a count.
+    requests_per_s : array_like
+        Requests per second the replica completes at that batch.
+    prefill_s : array_like
+        Seconds, one request's prefill (D).
+    request_overhead_s : array_like
+        Seconds the engine spends per request before its prefill.
+
+    Returns
+    -------
+    ndarray
+        Seconds, the mean time to first token, of the inputs' broadcast shape (inf where either queue
+        does not drain).
+
+    Examples
+    --------
+    No arrivals, then 3 requests/s at a replica that serves 4/s in one slot, with 0.1 s prefills and
+    10 ms overhead: 0.01 + 0.1 + 0.3 x 0.1 / (2 x 0.7) + the M/D/1 wait 0.75 / (2 x 4 x 0.25):
+
+    >>> [round(v, 4) for v in ttft_at_rate_s([0.0, 3.0], 1, 4.0, 0.1, 0.01).tolist()]
+    [0.11, 0.5064]
+    """
     lam = np.asarray(arrival_per_s, dtype=float)
     d = np.asarray(prefill_s, dtype=float)
     busy = lam * d
@@ -93,6 +157,22 @@ def prefill_pass_tokens(prompt_tokens: ArrayLike, concurrency: ArrayLike, batch_
     in-flight batching, max_num_tokens). `batch_tokens` 0: the engine prefills one request's prompt at
     a time, whole. The pass's weight reads, all-reduces and fixed step cost are shared by its tokens.
 
+    Parameters
+    ----------
+    prompt_tokens : array_like
+        Prompt tokens per request that are computed (not cached).
+    concurrency : array_like
+        Requests in flight, a count.
+    batch_tokens : array_like
+        Tokens one forward pass may carry (the engine's budget); 0: one prompt at a time.
+
+    Returns
+    -------
+    ndarray
+        Tokens per prefill pass, of the inputs' broadcast shape.
+
+    Examples
+    --------
     Three 128-token prompts in one pass; a 5,000-token prompt in chunks of 2,048; no batching:
 
     >>> prefill_pass_tokens([128, 5000, 128], [3, 8, 3], [8192, 2048, 0]).tolist()
@@ -120,6 +200,20 @@ def kv_replicas(gpus: ArrayLike, kv_heads: ArrayLike) -> F:
     """Copies of the KV cache a tensor-parallel group keeps: KV heads split across GPUs, and a head is
     replicated when there are fewer heads than GPUs (vLLM; MLA's one latent "head" on every GPU).
 
+    Parameters
+    ----------
+    gpus : array_like
+        GPUs in the tensor-parallel group, a count.
+    kv_heads : array_like
+        Key-value heads per layer, a count (1 for latent attention).
+
+    Returns
+    -------
+    ndarray
+        Copies of the KV cache, at least 1, of the inputs' broadcast shape.
+
+    Examples
+    --------
     >>> kv_replicas([1, 8, 8], [8, 8, 1]).tolist()
     [1.0, 1.0, 8.0]
     """
@@ -137,6 +231,32 @@ def decode_step_s(weights_read: ArrayLike, kv_read: ArrayLike, gemm_flops: Array
     batch's tokens routed to it: Gale et al. 2023, MegaBlocks, sec. 3), so `expert_read` and
     `expert_flops` take their own roofline beside the dense GEMMs' `weights_read` and `gemm_flops`.
 
+    Parameters
+    ----------
+    weights_read : array_like
+        Bytes of dense weights the step reads.
+    kv_read : array_like
+        Bytes of KV cache the step reads (all sequences).
+    gemm_flops : array_like
+        FLOPs of the dense weight GEMMs (all tokens of the step).
+    attention_flops : array_like
+        FLOPs of attention (all tokens of the step).
+    bandwidth_bytes_per_s : array_like
+        Bytes per second of memory bandwidth reached.
+    peak_flops : array_like
+        FLOPs per second reached.
+    expert_read : array_like, default 0.0
+        Bytes of routed-expert weights the step reads (0 for dense models).
+    expert_flops : array_like, default 0.0
+        FLOPs of the routed experts' GEMMs.
+
+    Returns
+    -------
+    ndarray
+        Seconds per decode step, of the inputs' broadcast shape.
+
+    Examples
+    --------
     A 14 GB model at batch 1 on 500 GB/s reads for 28 ms; at batch 256 its GEMMs take 256 x 14 GFLOP at
     100 TFLOP/s (35.8 ms), and reading 256 sequences' 0.5 GB of KV cache adds 256 ms:
 
@@ -251,33 +371,77 @@ def _best_mode(x: Mapping[str, ArrayLike], s: F, tp_ok: A, pp_ok: A) -> dict[str
 def serve(x: Mapping[str, ArrayLike]) -> dict[str, A]:
     """Throughput and latency of one replica.
 
-    Keys of `x` (arrays, broadcast together):
-    - model: matmul_params (active weights that multiply, per token), expert_matmul_params (the part of
-      them in routed experts), dense_bytes, expert_bytes (weight bytes outside and inside routed experts), embedding_bytes (part of dense_bytes that is an input
-      lookup, not read per step), experts, experts_per_token, layers, d_model, kv_heads,
-      attn_flops_per_key and attn_window_flops_per_key (full- and sliding-window layers;
-      flops.attention_flops_per_key), window (tokens), attn_decode_factor (decode over prefill
-      attention FLOPs per key: above 1 for latent attention, which decodes in the absorbed form),
-      kv_bytes_per_token and kv_window_bytes_per_token
-      (full and sliding-window layers), model_context;
-    - hardware: memory_gib, gpus, usable_fraction, overhead_gib (per GPU), bandwidth_gb_per_s,
-      decode_tflops and prefill_tflops (tensor peaks for the format and accumulate precision),
-      link_latency_s, link_hop_latency_s and link_bus_gb_per_s (all-reduce model, collectives.allreduce_s);
-    - engine: bandwidth_efficiency, compute_efficiency, prefill_efficiency, engine_max_concurrency,
-      pipeline (PIPELINE_* code), step_overhead_s (fixed time per forward pass: launches,
-      scheduling, sampling), request_overhead_s (per request before its prefill: API, tokeniser), prefill_batch_tokens (prompt
-      tokens one forward pass carries across requests, 0 = one prompt at a time: prefill_pass_tokens),
-      cached_share (share of the prompt whose prefill a prefix cache skips; 0 without one);
-    - workload: input_tokens, output_tokens, concurrency (0 = auto: the batch with the most
-      requests/s whose tpot_s meets max_tpot_s), max_tpot_s (inf = no target).
+    The batch (`concurrency`, or with "auto" the candidate with the most requests/s whose decode step meets
+    `max_tpot_s`) in the faster of tensor and pipeline parallel, limited by the KV cache that fits beside
+    the weights (capacity). Rows that do not fit get zero throughput and latency.
 
-    Returns fits (the model, one request and the batch asked for fit), model_fits, max_concurrency,
-    concurrency (0 where nothing fits), parallelism (SINGLE/TENSOR/PIPELINE), weights_bytes,
-    kv_bytes_per_sequence, step_s, prefill_s, prefill_tokens_per_s, decode_tokens_per_s,
-    output_tokens_per_s, requests_per_s, ttft_s (request overhead + prefill + the wait behind the
-    other S - 1 requests' prefills), tpot_s (the decode step, as engines' benchmarks report TPOT),
-    itl_s (mean time between output tokens including the other requests' prefills), meets_latency,
-    compute_bound. Rows that do not fit get zero throughput and latency.
+    Parameters
+    ----------
+    x : mapping of str to array_like
+        Arrays broadcast together (the keys of `llmcost.inputs.SERVE_KEYS`). Model:
+
+        - matmul_params: parameters that multiply per token (active weights), a count.
+        - expert_matmul_params: the part of them in routed experts, a count.
+        - dense_bytes, expert_bytes: bytes of the weights outside and inside the routed experts.
+        - embedding_bytes: bytes, the part of dense_bytes that is an input lookup, not read per step.
+        - experts, experts_per_token: routed experts per layer, and per token, counts.
+        - layers, kv_heads: counts; d_model: hidden units, a count.
+        - attn_flops_per_key, attn_window_flops_per_key: FLOPs per token per key of the full- and
+          sliding-window layers (flops.attention_flops_per_key); window: tokens.
+        - attn_decode_factor: ratio of decode to prefill attention FLOPs per key (above 1 for latent
+          attention, which decodes in the absorbed form).
+        - kv_bytes_per_token, kv_window_bytes_per_token: bytes per token cached by the full- and
+          sliding-window layers.
+        - model_context: tokens, the model's context window.
+
+        Hardware (per GPU, unless said):
+
+        - memory_gib: GiB of memory; gpus: GPUs per replica, a count.
+        - usable_fraction: fraction 0-1 of memory the runtime may take; overhead_gib: GiB it keeps.
+        - bandwidth_gb_per_s: decimal GB/s of memory bandwidth.
+        - decode_tflops, prefill_tflops: TFLOPS, the dense tensor peaks for the format and accumulate
+          precision.
+        - link_latency_s, link_hop_latency_s: seconds; link_bus_gb_per_s: decimal GB/s (the all-reduce
+          model, collectives.allreduce_s).
+
+        Engine:
+
+        - bandwidth_efficiency, compute_efficiency, prefill_efficiency: fractions 0-1 of the bandwidth,
+          decode peak and prefill peak reached.
+        - engine_max_concurrency: most sequences the engine batches, a count.
+        - pipeline: a PIPELINE_* code.
+        - step_overhead_s: seconds per forward pass (launches, scheduling, sampling).
+        - request_overhead_s: seconds per request before its prefill (API, tokeniser).
+        - prefill_batch_tokens: prompt tokens one forward pass carries across requests, 0 = one prompt at
+          a time (prefill_pass_tokens).
+        - cached_share: fraction 0-1 of the prompt whose prefill a prefix cache skips (0 without one).
+
+        Workload:
+
+        - input_tokens, output_tokens: tokens per request.
+        - concurrency: sequences decoded together, a count; 0 = auto (the batch with the most requests/s
+          whose tpot_s meets max_tpot_s).
+        - max_tpot_s: seconds per decode step at most (inf = no target).
+
+    Returns
+    -------
+    dict of str to ndarray
+        Arrays of the inputs' broadcast shape:
+
+        - fits: the model, one request and the batch asked for fit (bool); model_fits: the model and one
+          request fit (bool).
+        - max_concurrency: sequences that fit, a count; concurrency: the batch used, a count (0 where
+          nothing fits).
+        - parallelism: SINGLE, TENSOR or PIPELINE.
+        - weights_bytes, kv_bytes_per_sequence: bytes.
+        - step_s (the decode step), prefill_s (one request's prefill): seconds.
+        - prefill_tokens_per_s, decode_tokens_per_s, output_tokens_per_s: tokens per second;
+          requests_per_s: requests per second.
+        - ttft_s (request overhead + prefill + the wait behind the other S - 1 requests' prefills), tpot_s
+          (the decode step, as engines' benchmarks report TPOT), itl_s (mean time between output tokens
+          including the other requests' prefills): seconds.
+        - meets_latency: tpot_s within max_tpot_s (bool); compute_bound: the decode step is compute-bound
+          (bool).
     """
     arrays = {k: np.asarray(v, dtype=float) for k, v in x.items()}
     shapes = {a.shape for a in arrays.values()}
@@ -300,9 +464,25 @@ CHUNK_ROWS = 16_384
 
 
 def capacity(x: Mapping[str, ArrayLike]) -> tuple[F, F]:
-    """Most sequences whose KV cache fits beside the weights, (tensor parallel, pipeline parallel);
-    0 where a request is longer than the model's context, and for pipeline parallel where the
-    engine has none or the replica is one GPU."""
+    """Most sequences whose KV cache fits beside the weights, in tensor parallel and in pipeline parallel.
+
+    Tensor parallel keeps kv_replicas copies of the KV cache; pipeline parallel one.
+
+    Parameters
+    ----------
+    x : mapping of str to array_like
+        Arrays broadcast together, keys as in `serve`: gpus (a count), dense_bytes and expert_bytes
+        (bytes), input_tokens and output_tokens (tokens per request), kv_bytes_per_token and
+        kv_window_bytes_per_token (bytes per token), window and model_context (tokens), memory_gib (GiB
+        per GPU), usable_fraction (fraction 0-1), overhead_gib (GiB per GPU), kv_heads (a count),
+        engine_max_concurrency (sequences), pipeline (a PIPELINE_* code).
+
+    Returns
+    -------
+    tuple of ndarray
+        (tensor parallel, pipeline parallel) sequences, counts: 0 where a request is longer than the
+        model's context, and for pipeline parallel where the engine has none or the replica is one GPU.
+    """
     gpus = _a(x, "gpus")
     weights = _a(x, "dense_bytes") + _a(x, "expert_bytes")
     tokens = _a(x, "input_tokens") + _a(x, "output_tokens")

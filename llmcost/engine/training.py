@@ -23,15 +23,38 @@ def _a(x: Mapping[str, ArrayLike], key: str) -> F:
 def run_costs(x: Mapping[str, ArrayLike], gpu_hours: F, wall_hours: F) -> dict[str, F]:
     """Energy and money of a training run.
 
-    Keys: gpus, power_w, pue, host_power_w_per_gpu (the hosts' busy draw per GPU), electricity_usd_per_kwh,
-    capex_usd_per_gpu (GPU, host share, and for runs over several boxes the network and spares shares),
-    resale_fraction, lifetime_months, upkeep_usd_per_gpu_month (operations, colocation, failed-card
-    replacements), rental_usd_per_gpu_hour (0 = no offer).
-
     Energy = GPU-hours x (board W + host W per GPU) x PUE (LLaMA sec. 6 method). Owned cost: the hardware
     bought for the run and sold after it, capex x (1 - book value share after the run's wall-clock months,
     money.residual_share), plus energy at the site's price, plus upkeep for the wall-clock months. Rented
     cost: GPU-hours x the hourly rate (the provider's price carries its energy and upkeep).
+
+    Parameters
+    ----------
+    x : mapping of str to array_like
+        Arrays broadcast together:
+
+        - gpus: GPUs, a count.
+        - power_w: W per GPU when busy (board power).
+        - host_power_w_per_gpu: W, the hosts' busy draw per GPU.
+        - pue: ratio of facility to IT power (>= 1); electricity_usd_per_kwh: USD per kWh.
+        - capex_usd_per_gpu: USD per GPU (the GPU, its host share, and for runs over several boxes the
+          network and spares shares).
+        - resale_fraction: fraction 0-1 of the price recovered at the end of the lifetime;
+          lifetime_months: months.
+        - upkeep_usd_per_gpu_month: USD per GPU and month (operations, colocation, failed-card
+          replacements).
+        - rental_usd_per_gpu_hour: USD per GPU-hour (0 = no offer).
+    gpu_hours : ndarray
+        GPU-hours of the run.
+    wall_hours : ndarray
+        Hours of wall-clock time of the run.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Arrays of the broadcast shape: gpu_energy_kwh (kWh, the GPUs' boards with PUE), energy_kwh (kWh,
+        hosts included), capex_usd, depreciation_usd, energy_usd, upkeep_usd, cost_owned_usd
+        (depreciation + energy + upkeep) and cost_rented_usd (USD).
     """
     gpus = _a(x, "gpus")
     gpu_kwh = energy.energy_kwh(x["power_w"], gpu_hours, x["pue"])
@@ -56,8 +79,39 @@ def run_costs(x: Mapping[str, ArrayLike], gpu_hours: F, wall_hours: F) -> dict[s
 
 def pretrain_memory_per_gpu_bytes(params: ArrayLike, gpus: ArrayLike, state_bytes: ArrayLike,
                                   act_bytes: ArrayLike, tp_group: ArrayLike, overhead_bytes: ArrayLike) -> F:
-    """Weights, gradients and Adam states (16 bytes/param, ZeRO sec. 3.1) sharded over all GPUs, plus
-    activations sharded over the tensor-parallel group (at most one host), plus runtime overhead."""
+    """Memory per GPU of pre-training: states sharded over all GPUs, activations over the tensor-parallel group.
+
+    Weights, gradients and Adam states (16 bytes/param, ZeRO sec. 3.1) sharded over all GPUs, plus
+    activations sharded over the tensor-parallel group (at most one host), plus runtime overhead.
+
+    Parameters
+    ----------
+    params : array_like
+        Parameters, a count.
+    gpus : array_like
+        GPUs, a count.
+    state_bytes : array_like
+        Bytes per parameter of weights, gradients and optimizer states.
+    act_bytes : array_like
+        Bytes of one micro-batch's activations (memory.activation_bytes).
+    tp_group : array_like
+        GPUs in a tensor-parallel group (one host), a count.
+    overhead_bytes : array_like
+        Bytes per GPU the runtime keeps.
+
+    Returns
+    -------
+    ndarray
+        Bytes per GPU, of the inputs' broadcast shape.
+
+    Examples
+    --------
+    LLaMA 7B's 6.74e9 parameters at 16 bytes on 64 GPUs, 8 per host, with 8 GB of activations and 2 GB
+    of overhead: 1.685 + 1 + 2 GB:
+
+    >>> round(float(pretrain_memory_per_gpu_bytes(6.74e9, 64, 16, 8e9, 8, 2e9)) / 1e9, 3)
+    4.685
+    """
     g = np.asarray(gpus, dtype=float)
     return (np.asarray(params, dtype=float) * np.asarray(state_bytes, dtype=float) / g
             + np.asarray(act_bytes, dtype=float) / np.minimum(g, np.asarray(tp_group, dtype=float))
@@ -70,6 +124,34 @@ def min_gpus_to_fit(params: ArrayLike, state_bytes: ArrayLike, act_bytes: ArrayL
 
     Closed form in two regimes: up to one host everything shards, (S + A) / G + o <= M; beyond it
     activations stop sharding, S / G + A / h + o <= M.
+
+    Parameters
+    ----------
+    params : array_like
+        Parameters, a count.
+    state_bytes : array_like
+        Bytes per parameter of weights, gradients and optimizer states.
+    act_bytes : array_like
+        Bytes of one micro-batch's activations.
+    tp_group : array_like
+        GPUs in a tensor-parallel group (one host), a count.
+    overhead_bytes : array_like
+        Bytes per GPU the runtime keeps.
+    memory_bytes : array_like
+        Bytes of memory per GPU.
+
+    Returns
+    -------
+    ndarray
+        GPUs, a count, of the inputs' broadcast shape; inf where no count fits.
+
+    Examples
+    --------
+    The same run on 80 GB GPUs fits on 2 ((107.8 + 8) / 78 GB = 1.48); on 16 GB GPUs activations stop
+    sharding beyond one host: 107.8 / (14 - 1) = 8.3, so 9; on 2 GB GPUs never:
+
+    >>> min_gpus_to_fit(6.74e9, 16, 8e9, 8, 2e9, [80e9, 16e9, 2e9]).tolist()
+    [2.0, 9.0, inf]
     """
     states = np.asarray(params, dtype=float) * np.asarray(state_bytes, dtype=float)
     act = np.asarray(act_bytes, dtype=float)
@@ -86,12 +168,33 @@ def min_gpus_to_fit(params: ArrayLike, state_bytes: ArrayLike, act_bytes: ArrayL
 def pretrain(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     """Pre-training estimate.
 
-    Keys: params, matmul_params (active weights that multiply), attn_flops_per_key, attn_window_flops_per_key
-    and window (flops.attention_flops_per_token), layers, d_model, seq_len, tokens, gpus, tflops (dense BF16 peak), mfu,
-    memory_gib, state_bytes_per_param, act_bytes_per_token_hidden, ckpt_bytes_per_token_hidden,
-    tp_group, overhead_gib, plus the run_costs keys.
     FLOPs = (6 N + 3 x attention) D (PaLM App. B); GPU-hours = FLOPs / (peak x MFU); memory with full
     activation checkpointing at micro-batch 1.
+
+    Parameters
+    ----------
+    x : mapping of str to array_like
+        Arrays broadcast together, the keys of `run_costs` and:
+
+        - params: parameters, a count; matmul_params: active weights that multiply per token, a count.
+        - attn_flops_per_key, attn_window_flops_per_key: FLOPs per token per key of the full- and
+          sliding-window layers; window: tokens (flops.attention_flops_per_token).
+        - layers: a count; d_model: hidden units, a count.
+        - seq_len: tokens per sequence; tokens: training tokens.
+        - gpus: GPUs, a count; tflops: TFLOPS per GPU, the dense BF16 peak; mfu: fraction 0-1 of it reached.
+        - memory_gib: GiB per GPU.
+        - state_bytes_per_param: bytes per parameter of weights, gradients and Adam states.
+        - act_bytes_per_token_hidden, ckpt_bytes_per_token_hidden: bytes per token, hidden unit and layer
+          without and with checkpointing (memory.activation_bytes).
+        - tp_group: GPUs in a tensor-parallel group (one host), a count.
+        - overhead_gib: GiB per GPU the runtime keeps.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Arrays of the broadcast shape: flops (FLOPs), flops_per_token (FLOPs per token), gpu_hours
+        (GPU-hours), wall_hours (hours), memory_per_gpu_gib (GiB), fits (bool), min_gpus (a count; inf =
+        none fits), tokens_per_s (tokens per second), and what `run_costs` returns.
     """
     per_token = flops.training_flops_per_token(x["matmul_params"], x["attn_flops_per_key"], x["seq_len"],
                                                x["attn_window_flops_per_key"], x["window"])
@@ -134,6 +237,19 @@ def finetune_resident_bytes(x: Mapping[str, ArrayLike]) -> tuple[F, F]:
     precision; CPU offload keeps the shards in host memory and streams them in, weights twice a step
     (forward and backward) and full fine-tuning's gradients once out (FSDP CPUOffload; Answer.AI
     FSDP+QLoRA trains Llama-2 70B on two 24 GB cards this way).
+
+    Parameters
+    ----------
+    x : mapping of str to array_like
+        Arrays broadcast together, keyed as in `finetune` (same units); read here: method_full, params,
+        gpus, layers, weight_bytes_per_param, base_bits_per_weight, optimizer_in_backward, paged_states,
+        optimizer_state_bytes_per_param, trainable_params, trainable_bytes_per_param, shard and offload.
+
+    Returns
+    -------
+    tuple of ndarray
+        (bytes per GPU that do not depend on the batch, bytes each training step moves over PCIe per GPU),
+        each of the broadcast shape.
     """
     full = np.asarray(x["method_full"], dtype=bool)
     params = _a(x, "params")
@@ -163,6 +279,28 @@ def host_optimizer_s(trainable_params: ArrayLike, gpus: ArrayLike, held_bytes_pe
     state, (2 x held - gradient) bytes per parameter, at the host's memory bandwidth per GPU (every GPU's process
     steps its shard at once) times the efficiency streaming kernels reach (STREAM triad).
 
+    Parameters
+    ----------
+    trainable_params : array_like
+        Parameters the optimizer steps, a count.
+    gpus : array_like
+        GPUs sharing them, a count.
+    held_bytes_per_param : array_like
+        Bytes held per parameter: weight, gradient and optimizer states.
+    grad_bytes_per_param : array_like
+        Bytes per parameter of the gradient (read, not written).
+    host_memory_gb_per_s_per_gpu : array_like
+        Decimal GB/s of host memory bandwidth per GPU.
+    efficiency : array_like
+        Fraction 0-1 of that bandwidth reached.
+
+    Returns
+    -------
+    ndarray
+        Seconds per optimizer step, of the inputs' broadcast shape.
+
+    Examples
+    --------
     Llama 3.1 70B (70.6e9 parameters) with mixed-precision AdamW (16 bytes held, 2 of them the BF16 gradient) on
     8 GPUs of a host with 614.4 GB/s (two Xeon 8480C, 8 channels of DDR5-4800 each) at 0.76: 30 bytes a
     parameter, 2.1 TB in 4.5 s:
@@ -185,8 +323,17 @@ def finetune_comm_s(x: Mapping[str, ArrayLike]) -> F:
     (--no-shard; PyTorch DDP, Li et al. 2020): one all-reduce of the trainable gradients a step. Both
     run layer by layer (FSDP units, DDP buckets), so every layer pays the link's latency.
 
-    Keys: method_full, params, trainable_params, layers, gpus, shard, weight_bytes_per_param,
-    base_bits_per_weight, link_latency_s, link_hop_latency_s, link_bus_gb_per_s.
+    Parameters
+    ----------
+    x : mapping of str to array_like
+        Arrays broadcast together, keyed as in `finetune` (same units); read here: method_full, params,
+        trainable_params, layers, gpus, shard, weight_bytes_per_param, base_bits_per_weight,
+        link_latency_s, link_hop_latency_s and link_bus_gb_per_s.
+
+    Returns
+    -------
+    ndarray
+        Seconds per training step, of the broadcast shape.
     """
     full = np.asarray(x["method_full"], dtype=bool)
     layers = _a(x, "layers")
@@ -203,18 +350,6 @@ def finetune_comm_s(x: Mapping[str, ArrayLike]) -> F:
 def finetune(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     """Fine-tuning estimate (full, LoRA or QLoRA).
 
-    Keys: method_full (bool), params, matmul_params, attn_flops_per_key, attn_window_flops_per_key,
-    window, layers, d_model, trainable_params, base_bits_per_weight (the frozen base's bits: 16, or NF4
-    for QLoRA), dequant_overhead (1 unless QLoRA), seq_len, batch (per GPU), checkpointing (1 on, 0
-    off, -1 auto: on only when the run does not fit without it), tokens (dataset tokens x epochs),
-    gpus, tflops, mfu, memory_gib, weight_bytes_per_param (BF16 training weights and gradients),
-    optimizer_state_bytes_per_param, paged_states, optimizer_in_backward, trainable_bytes_per_param,
-    shard, offload, offload_gb_per_s (host-to-GPU bandwidth), host_memory_gb_per_s_per_gpu and host_memory_efficiency
-    (host_optimizer_s), act_bytes_per_token_hidden,
-    ckpt_bytes_per_token_hidden, vocab, bytes_per_logit (the loss's memory per logit:
-    memory.logits_bytes), link_latency_s, link_hop_latency_s, link_bus_gb_per_s (finetune_comm_s),
-    overhead_gib, plus the run_costs keys.
-
     Memory per GPU = finetune_resident_bytes + activations and logits of one micro-batch
     (memory.activation_bytes) + overhead. Time per step = the slower of computing it (FLOPs / (peak x
     MFU)) and moving data: offloaded weights over PCIe (moved bytes / offload_gb_per_s) and the
@@ -222,6 +357,44 @@ def finetune(x: Mapping[str, ArrayLike]) -> dict[str, NDArray[Any]]:
     unit's weights while one computes (Zhao et al. 2023, sec. 3.3), and DDP reduces gradient buckets
     during the backward pass (Li et al. 2020), so the two overlap. With offload the CPU then steps the
     optimizer over the states in host memory (host_optimizer_s), after the backward pass.
+
+    Parameters
+    ----------
+    x : mapping of str to array_like
+        Arrays broadcast together, the keys of `run_costs` and:
+
+        - method_full (bool): full fine-tuning; False for LoRA and QLoRA.
+        - params: parameters, a count; matmul_params: active weights that multiply per token, a count.
+        - attn_flops_per_key, attn_window_flops_per_key: FLOPs per token per key; window: tokens.
+        - layers: a count; d_model: hidden units, a count; vocab: tokens in the vocabulary, a count.
+        - trainable_params: parameters trained, a count.
+        - base_bits_per_weight: bits per weight of the frozen base (16, or NF4's for QLoRA).
+        - dequant_overhead: factor >= 1 on the FLOPs (1 unless QLoRA).
+        - seq_len: tokens per sequence; batch: sequences per GPU.
+        - checkpointing: 1 on, 0 off, -1 auto (on only when the run does not fit without it).
+        - tokens: tokens trained on (dataset tokens x epochs).
+        - gpus: GPUs, a count; tflops: TFLOPS per GPU, the dense BF16 peak; mfu: fraction 0-1 of it
+          reached; memory_gib: GiB per GPU.
+        - weight_bytes_per_param: bytes per parameter of the BF16 training weights and of the gradients.
+        - optimizer_state_bytes_per_param: bytes per parameter; paged_states (bool): the states live in
+          CPU memory; optimizer_in_backward (bool): the optimizer steps per layer in the backward pass.
+        - trainable_bytes_per_param: bytes per trainable (adapter) parameter, states included.
+        - shard (bool): FSDP FULL_SHARD / ZeRO-3; offload (bool): CPU offload.
+        - offload_gb_per_s: decimal GB/s from host to GPU.
+        - host_memory_gb_per_s_per_gpu: decimal GB/s of host memory per GPU; host_memory_efficiency:
+          fraction 0-1 of it reached (host_optimizer_s).
+        - act_bytes_per_token_hidden, ckpt_bytes_per_token_hidden: bytes per token, hidden unit and layer
+          without and with checkpointing.
+        - bytes_per_logit: the loss's memory per logit, bytes (memory.logits_bytes).
+        - link_latency_s, link_hop_latency_s: seconds; link_bus_gb_per_s: decimal GB/s (finetune_comm_s).
+        - overhead_gib: GiB per GPU the runtime keeps.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Arrays of the broadcast shape: flops (FLOPs), flops_per_token (FLOPs per token), checkpointing
+        (bool, as decided), tokens_per_s (tokens per second, all GPUs), gpu_hours (GPU-hours), wall_hours
+        (hours), memory_per_gpu_gib (GiB), fits (bool), and what `run_costs` returns.
     """
     full = np.asarray(x["method_full"], dtype=bool)
     g = _a(x, "gpus")
