@@ -32,6 +32,7 @@ def test_fast_tier_keeps_the_contract(tmp_path: Path) -> None:
     assert all(tally.outputs[f] > 0 for f in ("csv", "json", "jsonl", "markdown", "table")), tally.outputs
 
 
+@pytest.mark.slow
 def test_fast_tier_faults_keep_the_contract(tmp_path: Path) -> None:
     faults = fuzzcli.fault_cases(random.Random(FAST_SEED), 7)  # one of each kind
     assert len({f.name.split(" to stdout")[0].split(" with -o")[0].split(" mid-sweep")[-1] for f in faults}) >= 7

@@ -394,6 +394,7 @@ def test_a_csv_without_rows_still_has_its_header(argv: tuple[str, ...], tmp_path
     assert code == 0 and len(rows) == 1 and len(rows[0]) > 2, (out, err)
 
 
+@pytest.mark.slow
 def test_the_monte_carlo_memory_estimate_is_an_upper_bound() -> None:
     """BYTES_PER_SAMPLE_ROW bounds the memory NumPy takes (tracemalloc) for every built-in scenario."""
     import tracemalloc
